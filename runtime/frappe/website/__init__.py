@@ -1,0 +1,1 @@
+"""Portal pages: ``www/`` templates of installed apps, message pages and static assets."""
