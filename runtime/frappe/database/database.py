@@ -1,0 +1,539 @@
+"""Engine-neutral part of ``frappe.db`` (Frappe v15's Database API).
+
+SQL is written the MariaDB way (backtick identifiers, ``%s`` / ``%(name)s`` placeholders), as app
+code written for Frappe does; each engine subclass translates what it must in ``_translate``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from contextlib import contextmanager
+from decimal import Decimal
+
+import frappe
+from frappe import _
+
+SINGLE_DOCTYPE_VALUE_TYPES = ("Int", "Check", "Float", "Currency", "Percent", "Date", "Datetime", "Time")
+_PLACEHOLDER = re.compile(r"%%|%s|%\((\w+)\)s")
+
+
+class CallbackManager:
+    """Functions queued to run at a transaction boundary (``frappe.db.after_commit.add(fn)``)."""
+
+    def __init__(self):
+        self._functions = []
+
+    def add(self, func) -> None:
+        self._functions.append(func)
+
+    def run(self) -> None:
+        while self._functions:
+            func = self._functions.pop(0)
+            func()
+
+    def reset(self) -> None:
+        self._functions.clear()
+
+    def __len__(self):
+        return len(self._functions)
+
+
+class Database:
+    """Frappe's DB API over one DB-API connection. Subclasses set ``db_type`` and connect."""
+
+    db_type = ""
+    VARCHAR_LEN = 140
+    MAX_COLUMN_LENGTH = 64
+    DEFAULT_COLUMNS = ("name", "creation", "modified", "modified_by", "owner", "docstatus", "idx")
+    CHILD_TABLE_COLUMNS = ("parent", "parenttype", "parentfield")
+
+    # Errors of the driver that Frappe code classifies (set by subclasses)
+    IntegrityError: type = Exception
+    OperationalError: type = Exception
+    ProgrammingError: type = Exception
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.db_name = conf.get("db_name")
+        self._conn = None
+        self._cursor = None
+        self.transaction_writes = 0
+        self.auto_commit_on_many_writes = False
+        self.value_cache = {}
+        self.before_commit = CallbackManager()
+        self.after_commit = CallbackManager()
+        self.before_rollback = CallbackManager()
+        self.after_rollback = CallbackManager()
+        self.last_query = None
+        self.connect()
+
+    # ---------------------------------------------------------- connection
+
+    def connect(self) -> None:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+                self._cursor = None
+
+    def _translate(self, query: str, values):
+        """Rewrite MariaDB-flavoured SQL for this engine. Returns (query, values)."""
+        return query, values
+
+    # ---------------------------------------------------------- sql
+
+    def sql(self, query, values=(), as_dict=0, as_list=0, debug=0, ignore_ddl=0, auto_commit=0,
+            update=None, explain=False, run=True, pluck=False, as_iterator=False):
+        """Run a query; rows as tuples, ``_dict`` (as_dict), lists (as_list) or one column (pluck)."""
+        if not isinstance(query, str):
+            # a PyPika query object
+            query, values = str(query), values or ()
+        query = query.strip()
+        if not run:
+            return query
+        sql, params = self._translate(query, values)
+        if debug:
+            print(sql, params)
+        self.last_query = sql
+        cursor = self._conn.cursor()
+        try:
+            if params is None or params == () or params == {} or params == []:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, params)
+        except Exception as e:
+            self._raise_for(e, query)
+            raise
+        if self._is_write(query):
+            self.transaction_writes += 1
+        if auto_commit:
+            self.commit()
+        if not cursor.description:
+            return ()
+        rows = cursor.fetchall()
+        columns = [c[0] for c in cursor.description]
+        rows = [self._convert_row(r) for r in rows]
+        if pluck:
+            return [r[0] for r in rows]
+        if as_dict:
+            out = [frappe._dict(zip(columns, r)) for r in rows]
+            if update:
+                for r in out:
+                    r.update(update)
+            return out
+        if as_list:
+            return [list(r) for r in rows]
+        return tuple(tuple(r) for r in rows)
+
+    @staticmethod
+    def _is_write(query: str) -> bool:
+        head = query.lstrip("( \n\t").split(None, 1)[0].lower() if query.strip() else ""
+        return head in ("insert", "update", "delete", "replace")
+
+    def _convert_row(self, row):
+        return tuple(float(v) if isinstance(v, Decimal) else v for v in row)
+
+    def _raise_for(self, e: Exception, query: str) -> None:
+        """Map driver errors onto Frappe's exceptions where Frappe code relies on them."""
+
+    def sql_list(self, query, values=(), debug=False, **kwargs):
+        return [r[0] for r in self.sql(query, values, debug=debug, **kwargs)]
+
+    def sql_ddl(self, query, debug=False):
+        self.sql(query, debug=debug)
+
+    def multisql(self, sql_dict, values=(), **kwargs):
+        return self.sql(sql_dict.get(self.db_type) or sql_dict.get("mariadb"), values, **kwargs)
+
+    # ---------------------------------------------------------- transactions
+
+    def begin(self, *, read_only=False):
+        pass
+
+    def commit(self) -> None:
+        """Commit, running before/after-commit callbacks (after-commit ones outside the tx)."""
+        self.before_commit.run()
+        self._conn.commit()
+        self.transaction_writes = 0
+        self.before_rollback.reset()
+        self.after_rollback.reset()
+        self.after_commit.run()
+
+    def rollback(self, *, save_point=None, chain=False) -> None:
+        """Roll back the transaction, or only to ``save_point``."""
+        if save_point:
+            self.sql(f"rollback to savepoint {save_point}")
+            return
+        self.before_rollback.run()
+        self._conn.rollback()
+        self.transaction_writes = 0
+        self.before_commit.reset()
+        self.after_commit.reset()
+        self.after_rollback.run()
+
+    def savepoint(self, save_point: str) -> None:
+        self.sql(f"savepoint {save_point}")
+
+    def release_savepoint(self, save_point: str) -> None:
+        self.sql(f"release savepoint {save_point}")
+
+    @contextmanager
+    def unbuffered_cursor(self):
+        yield
+
+    # ---------------------------------------------------------- escaping
+
+    def escape(self, s, percent: bool = True) -> str:
+        """Quote a string literal for inline SQL."""
+        s = str(s).replace("\\", "\\\\").replace("'", "''")
+        if percent:
+            s = s.replace("%", "%%")
+        return f"'{s}'"
+
+    # ---------------------------------------------------------- document helpers
+
+    def _is_single(self, doctype: str) -> bool:
+        try:
+            return bool(frappe.get_meta(doctype).issingle)
+        except frappe.DoesNotExistError:
+            return False
+
+    def get_value(self, doctype, filters=None, fieldname="name", ignore=None, as_dict=False, debug=False,
+                  order_by="KEEP_DEFAULT_ORDERING", cache=False, for_update=False, *, run=True,
+                  pluck=False, distinct=False, skip_locked=False, wait=True):
+        """One value (or a tuple / _dict of values) of the first matching row; None if none."""
+        if filters is None:
+            filters = doctype if self._is_single(doctype) else None
+        result = self.get_values(doctype, filters, fieldname, ignore, as_dict, debug, order_by, cache=cache,
+                                 for_update=for_update, run=run, pluck=pluck, distinct=distinct, limit=1)
+        if not run:
+            return result
+        if not result:
+            return None
+        row = result[0]
+        if as_dict or pluck:
+            return row
+        if isinstance(fieldname, str) and fieldname != "*" and "," not in fieldname:
+            return row[0]
+        return row
+
+    def get_values(self, doctype, filters=None, fieldname="name", ignore=None, as_dict=False, debug=False,
+                   order_by="KEEP_DEFAULT_ORDERING", update=None, cache=False, for_update=False, *,
+                   run=True, pluck=False, distinct=False, limit=None, skip_locked=False, wait=True):
+        """Rows of ``fieldname`` for documents matching ``filters``."""
+        if isinstance(filters, list) and filters and all(isinstance(f, str) for f in filters) \
+                and not (len(filters) in (3, 4) and filters[1] in _OPERATORS):
+            filters = {"name": ("in", filters)}
+        if self._is_single(doctype) and (filters is None or filters == doctype):
+            return self._get_single_values(doctype, fieldname, as_dict, pluck)
+        if isinstance(filters, (str, int)) and filters is not None:
+            filters = {"name": filters}
+        if filters is None and isinstance(fieldname, str) and fieldname == "name" and not as_dict:
+            pass
+        fields = fieldname
+        if isinstance(fields, str):
+            fields = [f.strip() for f in fields.split(",")] if fields != "*" else ["*"]
+        if order_by == "KEEP_DEFAULT_ORDERING":
+            order_by = None
+        try:
+            rows = frappe.get_all(doctype, filters=filters, fields=fields, order_by=order_by,
+                                  limit_page_length=limit or 0, as_list=not as_dict, distinct=distinct,
+                                  for_update=for_update, debug=debug, run=run, update=update,
+                                  pluck=fields[0] if pluck else None)
+        except Exception as e:
+            if ignore and self.is_missing_column(e):
+                return []
+            raise
+        return rows
+
+    def _get_single_values(self, doctype, fieldname, as_dict, pluck):
+        fields = [fieldname] if isinstance(fieldname, str) else list(fieldname)
+        values = self.get_singles_dict(doctype)
+        if fields == ["*"]:
+            return [values]
+        row = [values.get(f) for f in fields]
+        if pluck:
+            return [row[0]]
+        if as_dict:
+            return [frappe._dict(zip(fields, row))]
+        return [tuple(row)]
+
+    def get_singles_dict(self, doctype, debug=False, *, for_update=False, cast=True):
+        """Every stored value of a Single doctype, cast to its field types."""
+        rows = self.sql("select `field`, `value` from `tabSingles` where `doctype`=%s", (doctype,))
+        out = frappe._dict(rows)
+        if cast:
+            meta = frappe.get_meta(doctype)
+            for field, value in list(out.items()):
+                df = meta.get_field(field)
+                if df:
+                    out[field] = _cast(df.fieldtype, value)
+        return out
+
+    def get_single_value(self, doctype, fieldname, cache=True):
+        """A Single's field, typed; the field's default when nothing is stored."""
+        meta = frappe.get_meta(doctype)
+        df = meta.get_field(fieldname)
+        if not df and fieldname not in ("name", "modified"):
+            frappe.throw(_("Field {0} does not exist on {1}").format(fieldname, doctype),
+                         frappe.DoesNotExistError)
+        rows = self.sql("select `value` from `tabSingles` where `doctype`=%s and `field`=%s",
+                        (doctype, fieldname))
+        value = rows[0][0] if rows else None
+        if df:
+            if value is None and df.get("default") is not None:
+                value = df.default
+            return _cast(df.fieldtype, value)
+        return value
+
+    def set_single_value(self, doctype, fieldname, value=None, *args, **kwargs):
+        return self.set_value(doctype, doctype, fieldname, value, *args, **kwargs)
+
+    def get_singles_value(self, *args, **kwargs):
+        return self.get_single_value(*args, **kwargs)
+
+    def set_value(self, dt, dn, field, val=None, modified=None, modified_by=None, update_modified=True,
+                  debug=False, for_update=True):
+        """Write columns directly (no controller, no validation), like Frappe."""
+        from frappe.utils import now_datetime
+
+        to_update = field if isinstance(field, dict) else {field: val}
+        to_update = dict(to_update)
+        if update_modified:
+            to_update["modified"] = modified or now_datetime()
+            to_update["modified_by"] = modified_by or frappe.session.user
+        if self._is_single(dt):
+            for f, v in to_update.items():
+                self.sql("delete from `tabSingles` where `doctype`=%s and `field`=%s", (dt, f))
+                if v is not None:
+                    self.sql("insert into `tabSingles` (`doctype`, `field`, `value`) values (%s, %s, %s)",
+                             (dt, f, _single_value(v)))
+        else:
+            from frappe.model.db_query import build_where
+
+            if isinstance(dn, (str, int)) and dn is not None:
+                filters = {"name": dn}
+            else:
+                filters = dn
+            values = []
+            where = build_where(dt, filters, values)
+            assignments = ", ".join(f"`{f}`=%s" for f in to_update)
+            self.sql(f"update `tab{dt}` set {assignments} {where}",
+                     tuple(to_update.values()) + tuple(values), debug=debug)
+        frappe.clear_document_cache(dt, dn if isinstance(dn, str) else None)
+
+    def exists(self, dt, dn=None, cache=False):
+        """The name of a matching document, or None. ``dt`` may be a dict with a 'doctype' key."""
+        if isinstance(dt, dict):
+            dt = dict(dt)
+            doctype = dt.pop("doctype")
+            return self.get_value(doctype, dt, "name")
+        if dn is None:
+            return None
+        if isinstance(dn, (str, int)):
+            if self._is_single(dt):
+                return dt if dn == dt else None
+            return self.get_value(dt, {"name": dn}, "name", order_by=None)
+        return self.get_value(dt, dn, "name", order_by=None)
+
+    def count(self, dt, filters=None, debug=False, cache=False, distinct: bool = True):
+        """Number of rows matching ``filters``."""
+        from frappe.model.db_query import build_where
+
+        values = []
+        where = build_where(dt, filters, values)
+        return int(self.sql(f"select count(*) from `tab{dt}` {where}", tuple(values), debug=debug)[0][0])
+
+    def delete(self, doctype: str, filters=None, debug=False, **kwargs):
+        """Delete rows matching ``filters`` (all rows when None) without any controller."""
+        from frappe.model.db_query import build_where
+
+        filters = filters or kwargs.get("conditions")
+        if self._is_single(doctype):
+            return self.sql("delete from `tabSingles` where `doctype`=%s", (doctype,))
+        values = []
+        where = build_where(doctype, filters, values)
+        return self.sql(f"delete from `tab{doctype}` {where}", tuple(values), debug=debug)
+
+    def get_all(self, *args, **kwargs):
+        return frappe.get_all(*args, **kwargs)
+
+    def get_list(self, *args, **kwargs):
+        return frappe.get_list(*args, **kwargs)
+
+    def get_creation_count(self, doctype, minutes):
+        from frappe.utils import add_to_date, now_datetime
+
+        since = add_to_date(now_datetime(), minutes=-minutes)
+        return self.count(doctype, {"creation": (">", since)})
+
+    # ---------------------------------------------------------- defaults
+
+    def get_default(self, key, parent="__default"):
+        rows = self.get_defaults(key, parent)
+        if isinstance(rows, list):
+            return rows[0] if rows else None
+        return rows
+
+    def get_defaults(self, key=None, parent="__default"):
+        if key:
+            rows = self.sql("select `defvalue` from `tabDefaultValue` where `parent`=%s and `defkey`=%s"
+                            " order by `creation`", (parent, key))
+            values = [r[0] for r in rows]
+            return values[0] if len(values) == 1 else (values or None)
+        rows = self.sql("select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s", (parent,))
+        return frappe._dict(rows)
+
+    def set_default(self, key, val, parent="__default", parenttype=None):
+        self.sql("delete from `tabDefaultValue` where `parent`=%s and `defkey`=%s", (parent, key))
+        if val is not None:
+            self.add_default(key, val, parent, parenttype)
+
+    def add_default(self, key, val, parent="__default", parenttype=None):
+        from frappe.utils import now_datetime
+
+        self.sql("insert into `tabDefaultValue` (`name`, `parent`, `parenttype`, `parentfield`, `defkey`, "
+                 "`defvalue`, `creation`, `modified`, `owner`, `modified_by`, `docstatus`, `idx`) "
+                 "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0)",
+                 (frappe.generate_hash(length=10), parent, parenttype, "system_defaults", key, val,
+                  now_datetime(), now_datetime(), "Administrator", "Administrator"))
+
+    # ---------------------------------------------------------- schema introspection
+
+    def table_exists(self, doctype: str, cached: bool = True) -> bool:
+        return f"tab{doctype}" in self.get_tables(cached=cached)
+
+    def has_table(self, doctype: str) -> bool:
+        return self.table_exists(doctype, cached=False)
+
+    def get_tables(self, cached=True) -> list[str]:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def get_table_columns(self, doctype: str) -> list[str]:
+        columns = self.get_db_table_columns(f"tab{doctype}")
+        if not columns:
+            raise self.TableMissingError(f"Table tab{doctype} is missing")
+        return columns
+
+    def get_db_table_columns(self, table: str) -> list[str]:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def has_column(self, doctype: str, column: str) -> bool:
+        return column in self.get_table_columns(doctype)
+
+    def has_index(self, table_name: str, index_name: str) -> bool:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def physical_index_name(self, table: str, index_name: str) -> str:
+        """Index names are per table on MariaDB; engines with schema-wide names get the table prefixed."""
+        return index_name
+
+    def add_index(self, doctype: str, fields: list, index_name: str | None = None):
+        table = f"tab{doctype}"
+        index_name = self.physical_index_name(table, index_name or self.get_index_name(fields))
+        if not self.has_index(table, index_name):
+            cols = ", ".join(self._index_column(f) for f in fields)
+            self.sql_ddl(f"create index `{index_name}` on `{table}` ({cols})")
+
+    def add_unique(self, doctype, fields, constraint_name=None):
+        if isinstance(fields, str):
+            fields = [fields]
+        table = f"tab{doctype}"
+        constraint_name = self.physical_index_name(table, constraint_name or "unique_" + "_".join(fields))
+        if not self.has_index(table, constraint_name):
+            cols = ", ".join(f"`{f}`" for f in fields)
+            self.sql_ddl(f"create unique index `{constraint_name}` on `{table}` ({cols})")
+
+    def _index_column(self, field: str) -> str:
+        # "field(10)" prefix lengths are a MariaDB feature; other engines index the whole column
+        name = field.split("(")[0].strip("` ")
+        return f"`{name}`"
+
+    @staticmethod
+    def get_index_name(fields):
+        return "_".join(f.split("(")[0].strip("` ") for f in fields) + "_index"
+
+    class TableMissingError(Exception):
+        pass
+
+    # ---------------------------------------------------------- error classification
+
+    def is_table_missing(self, e) -> bool:
+        return False
+
+    def is_missing_column(self, e) -> bool:
+        return False
+
+    def is_duplicate_entry(self, e) -> bool:
+        return False
+
+    def is_unique_key_violation(self, e) -> bool:
+        return self.is_duplicate_entry(e)
+
+    def is_primary_key_violation(self, e) -> bool:
+        return False
+
+    def is_deadlocked(self, e) -> bool:
+        return False
+
+    def is_timedout(self, e) -> bool:
+        return False
+
+    # ---------------------------------------------------------- misc
+
+    def get_database_size(self):
+        return 0
+
+    def now(self):
+        from frappe.utils import now
+
+        return now()
+
+    def estimate_count(self, doctype: str):
+        return self.count(doctype)
+
+    def clear_table(self, doctype):
+        self.sql(f"delete from `tab{doctype}`")
+
+    def get_column_type(self, doctype, column):
+        from frappe.database.schema import column_type
+
+        df = frappe.get_meta(doctype).get_field(column)
+        return column_type(self.db_type, df.fieldtype, df.length) if df else None
+
+
+_OPERATORS = {"=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between",
+              "timespan", "descendants of", "ancestors of", "not descendants of", "not ancestors of",
+              "descendants of (inclusive)", "previous", "next"}
+
+
+def _cast(fieldtype: str, value):
+    """Cast a value read from tabSingles (always text) to the field's Python type."""
+    from frappe.utils import cint, flt, getdate, get_datetime, get_time
+
+    if fieldtype in ("Int", "Check"):
+        return cint(value)
+    if fieldtype in ("Float", "Currency", "Percent"):
+        return flt(value)
+    if value in (None, ""):
+        return value
+    if fieldtype == "Date":
+        return getdate(value)
+    if fieldtype == "Datetime":
+        return get_datetime(value)
+    if fieldtype == "Time":
+        return get_time(value)
+    return value
+
+
+def _single_value(v):
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
+        return str(v)
+    return v

@@ -1,0 +1,109 @@
+"""MariaDB engine (Frappe's default production database) over PyMySQL."""
+
+from __future__ import annotations
+
+import re
+
+import pymysql
+from pymysql.constants import ER, FIELD_TYPE
+from pymysql.converters import conversions
+
+from frappe.database.database import Database
+
+_CONVERSIONS = dict(conversions)
+# Frappe reads DECIMAL columns as float, not Decimal
+_CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = float
+_CONVERSIONS[FIELD_TYPE.DECIMAL] = float
+
+
+class MariaDBDatabase(Database):
+    """MariaDB through PyMySQL with utf8mb4 and manual transactions."""
+
+    db_type = "mariadb"
+    IntegrityError = pymysql.err.IntegrityError
+    OperationalError = pymysql.err.OperationalError
+    ProgrammingError = pymysql.err.ProgrammingError
+
+    def connect(self) -> None:
+        c = self.conf
+        self._conn = pymysql.connect(
+            host=c.get("db_host") or "127.0.0.1",
+            port=int(c.get("db_port") or 3306),
+            user=c.get("db_user") or c.get("db_name"),
+            password=c.get("db_password") or "",
+            database=c.get("db_name"),
+            charset="utf8mb4",
+            use_unicode=True,
+            autocommit=False,
+            conv=_CONVERSIONS,
+            local_infile=False,
+        )
+        self._tables = None
+
+    def _translate(self, query: str, values):
+        if values is None or values == () or values == [] or values == {}:
+            return query, None
+        if not isinstance(values, (list, tuple, dict)):
+            values = (values,)
+        return query, values
+
+    def sql(self, query, values=(), *args, **kwargs):
+        result = super().sql(query, values, *args, **kwargs)
+        if isinstance(query, str) and query.lstrip()[:6].lower() in ("create", "alter ", "drop t"):
+            self._tables = None
+        return result
+
+    def get_tables(self, cached=True) -> list[str]:
+        if self._tables is None or not cached:
+            with self._conn.cursor() as cur:
+                cur.execute("select table_name from information_schema.tables where table_schema=database()")
+                self._tables = [r[0] for r in cur.fetchall()]
+        return self._tables
+
+    def get_db_table_columns(self, table: str) -> list[str]:
+        with self._conn.cursor() as cur:
+            cur.execute("select column_name from information_schema.columns where table_schema=database() "
+                        "and table_name=%s order by ordinal_position", (table,))
+            return [r[0] for r in cur.fetchall()]
+
+    def has_index(self, table_name: str, index_name: str) -> bool:
+        with self._conn.cursor() as cur:
+            cur.execute(f"show index from `{table_name}` where Key_name=%s", (index_name,))
+            return bool(cur.fetchall())
+
+    def _index_column(self, field: str) -> str:
+        m = re.match(r"`?(\w+)`?\s*(\(\d+\))?", field.strip())
+        return f"`{m.group(1)}`{m.group(2) or ''}"
+
+    def escape(self, s, percent: bool = True) -> str:
+        s = self._conn.escape_string(str(s))
+        if percent:
+            s = s.replace("%", "%%")
+        return f"'{s}'"
+
+    def is_table_missing(self, e) -> bool:
+        return isinstance(e, pymysql.err.ProgrammingError) and e.args and e.args[0] == ER.NO_SUCH_TABLE
+
+    def is_missing_column(self, e) -> bool:
+        return isinstance(e, pymysql.err.OperationalError) and e.args and e.args[0] == ER.BAD_FIELD_ERROR
+
+    def is_duplicate_entry(self, e) -> bool:
+        return isinstance(e, pymysql.err.IntegrityError) and e.args and e.args[0] == ER.DUP_ENTRY
+
+    def is_primary_key_violation(self, e) -> bool:
+        return self.is_duplicate_entry(e) and "PRIMARY" in str(e.args[1])
+
+    def is_deadlocked(self, e) -> bool:
+        return isinstance(e, pymysql.err.OperationalError) and e.args and e.args[0] == ER.LOCK_DEADLOCK
+
+    def is_timedout(self, e) -> bool:
+        return isinstance(e, pymysql.err.OperationalError) and e.args and e.args[0] == ER.LOCK_WAIT_TIMEOUT
+
+    def get_unique_violation_column(self, e) -> str | None:
+        m = re.search(r"for key '(?:[^.']+\.)?([^']+)'", str(e.args[1]) if len(e.args) > 1 else str(e))
+        return m.group(1) if m else None
+
+    def get_database_size(self):
+        rows = self.sql("select sum(data_length + index_length) / 1024 / 1024 from information_schema.tables "
+                        "where table_schema=database()")
+        return rows[0][0]

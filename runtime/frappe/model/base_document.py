@@ -1,0 +1,495 @@
+"""Field storage, type coercion, DB row I/O and framework validation shared by documents and rows."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.model import (child_table_fields, data_fieldtypes, default_fields, float_like_fields,
+                          no_value_fields, table_fields)
+
+_controller_cache: dict = {}
+
+
+def get_controller(doctype: str):
+    """The controller class for ``doctype``: override_doctype_class hook, module convention, or Document."""
+    from frappe.model.document import Document
+
+    site_key = (tuple(frappe.get_installed_apps()), doctype)
+    if site_key in _controller_cache:
+        return _controller_cache[site_key]
+    overrides = frappe.get_hooks("override_doctype_class") or {}
+    cls = None
+    if overrides.get(doctype):
+        cls = frappe.get_attr(overrides[doctype][-1])
+    else:
+        meta = frappe.get_meta(doctype)
+        if not meta.custom:
+            classname = doctype.replace(" ", "").replace("-", "")
+            try:
+                module = importlib.import_module(meta.controller_module_path)
+                cls = getattr(module, classname, None)
+            except ModuleNotFoundError as e:
+                if meta.controller_module_path not in str(e) and frappe.scrub(doctype) not in str(e):
+                    raise
+    cls = cls or Document
+    _controller_cache[site_key] = cls
+    return cls
+
+
+class BaseDocument:
+    """A row of a doctype: attribute access to fields, typed values, SQL insert/update."""
+
+    _reserved_keywords = frozenset(("doctype", "meta", "flags", "parent_doc", "_table_fieldnames",
+                                    "_valid_columns", "_doc_before_save", "_action", "dont_update_if_missing",
+                                    "permitted_fieldnames", "_meta"))
+
+    def __init__(self, d: dict):
+        if d.get("doctype"):
+            self.doctype = d["doctype"]
+        self._table_fieldnames = {df.fieldname for df in self.meta.get_table_fields()}
+        self.update(d)
+        self.dont_update_if_missing = []
+
+    @property
+    def meta(self):
+        meta = self.__dict__.get("_meta")
+        if meta is None:
+            meta = frappe.get_meta(self.doctype)
+            self.__dict__["_meta"] = meta
+        return meta
+
+    def __getattr__(self, key):
+        # Fields that were never set read as None, like Frappe documents.
+        if key.startswith("__") or key in ("_meta",):
+            raise AttributeError(key)
+        if key in ("name", "owner", "creation", "modified", "modified_by", "parent", "parentfield",
+                   "parenttype", "amended_from"):
+            return None
+        meta = self.__dict__.get("_meta")
+        if meta is not None and meta.has_field(key):
+            if key in self.__dict__.get("_table_fieldnames", ()):
+                self.__dict__[key] = []
+                return self.__dict__[key]
+            return None
+        raise AttributeError(f"{type(self).__name__} object has no attribute {key!r}")
+
+    # ------------------------------------------------------------ dict-like access
+
+    def update(self, d: dict):
+        if "doctype" in d and d.get("doctype"):
+            self.doctype = d["doctype"]
+        if "name" in d:
+            self.name = d["name"]
+        for key, value in d.items():
+            if key in ("doctype", "name"):
+                continue
+            self.set(key, value)
+        return self
+
+    def get(self, key, filters=None, limit=None, default=None):
+        if isinstance(key, dict):
+            return _filter(self.get_all_children(), key, limit=limit)
+        if filters:
+            if isinstance(filters, dict):
+                return _filter(self.__dict__.get(key) or [], filters, limit=limit)
+            default = filters
+        value = self.__dict__.get(key, default)
+        if value is None and key in self._table_fieldnames:
+            value = []
+            self.__dict__[key] = value
+        if limit and isinstance(value, (list, tuple)) and len(value) > limit:
+            value = value[:limit]
+        return value
+
+    def getone(self, key, filters=None):
+        return self.get(key, filters=filters, limit=1)[0]
+
+    def set(self, key, value, as_value=False):
+        if key in self._reserved_keywords and key != "doctype":
+            if key == "flags":
+                return
+        if isinstance(value, list) and not as_value and key in self._table_fieldnames:
+            self.__dict__[key] = []
+            self.extend(key, value)
+        else:
+            self.__dict__[key] = value
+
+    def delete_key(self, key):
+        self.__dict__.pop(key, None)
+
+    def append(self, key, value=None):
+        """Add a child row to table field ``key`` (dict or Document) and return it."""
+        if value is None:
+            value = {}
+        if key not in self._table_fieldnames:
+            raise ValueError(f"Document for field {key} attached to child table of {self.name} must be a dict "
+                             "or BaseDocument, not a table field")
+        if isinstance(value, (dict, BaseDocument)):
+            row = self._init_child(value, key)
+            table = self.__dict__.setdefault(key, [])
+            if table is None:
+                table = self.__dict__[key] = []
+            table.append(row)
+            if not getattr(row, "idx", None) or row.idx is None:
+                row.idx = len(table)
+            row.parent_doc = self
+            return row
+        raise ValueError(f"Document attached to child table of {self.name} must be a dict or BaseDocument, not "
+                         f"{type(value)} ({value})")
+
+    def extend(self, key, value):
+        for v in value:
+            self.append(key, v)
+
+    def remove(self, doc):
+        table = self.get(doc.parentfield)
+        if doc in table:
+            table.remove(doc)
+        for i, d in enumerate(table):
+            d.idx = i + 1
+
+    def _init_child(self, value, key):
+        child_doctype = self.meta.get_table_field_doctype(key)
+        if isinstance(value, BaseDocument):
+            value.parent = self.name
+            value.parenttype = self.doctype
+            value.parentfield = key
+            return value
+        value = dict(value)
+        value["doctype"] = child_doctype
+        from frappe.model.document import get_controller as _gc  # noqa: F401
+
+        row = get_controller(child_doctype)(value)
+        row.parent = self.name
+        row.parenttype = self.doctype
+        row.parentfield = key
+        if row.docstatus is None:
+            row.docstatus = self.docstatus or 0
+        for df in row.meta.fields:
+            if df.fieldname not in row.__dict__:
+                row.__dict__[df.fieldname] = None
+        return row
+
+    def get_all_children(self, parenttype=None) -> list:
+        out = []
+        for fieldname in self._table_fieldnames:
+            out.extend(self.get(fieldname) or [])
+        return out
+
+    def get_valid_columns(self):
+        return self.meta.get_valid_columns()
+
+    def is_new(self) -> bool:
+        return bool(self.get("__islocal"))
+
+    @property
+    def docstatus(self):
+        return self.__dict__.get("docstatus")
+
+    @docstatus.setter
+    def docstatus(self, value):
+        self.__dict__["docstatus"] = value
+
+    # ------------------------------------------------------------ serialisation
+
+    def get_valid_dict(self, sanitize=True, convert_dates_to_str=False, ignore_nulls=False,
+                       ignore_virtual=False) -> frappe._dict:
+        """The row's column values, coerced to their field types."""
+        d = frappe._dict()
+        for fieldname in self.meta.get_valid_columns():
+            value = self.__dict__.get(fieldname)
+            df = self.meta.get_field(fieldname)
+            if df:
+                value = _coerce(df.fieldtype, value, df)
+            elif fieldname in ("docstatus", "idx"):
+                value = int(value or 0)
+            if convert_dates_to_str and isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+                value = str(value)
+            if ignore_nulls and value is None:
+                continue
+            d[fieldname] = value
+        return d
+
+    def as_dict(self, no_nulls=False, no_default_fields=False, convert_dates_to_str=False, no_child_table_fields=False):
+        """The document as a plain dict, with child rows as dicts (Frappe's key order)."""
+        doc = self.get_valid_dict(convert_dates_to_str=convert_dates_to_str)
+        doc["doctype"] = self.doctype
+        for df in self.meta.get_table_fields():
+            children = self.get(df.fieldname) or []
+            doc[df.fieldname] = [d.as_dict(convert_dates_to_str=convert_dates_to_str, no_nulls=no_nulls,
+                                           no_default_fields=no_default_fields,
+                                           no_child_table_fields=no_child_table_fields) for d in children]
+        for key in ("__islocal", "__unsaved", "__onload", "_user_tags", "_comments", "_assign", "_liked_by",
+                    "_seen", "__run_link_triggers", "__last_sync_on"):
+            value = self.__dict__.get(key)
+            if key.startswith("__") and value is not None:
+                doc[key] = value
+        if no_nulls:
+            for k in [k for k, v in doc.items() if v is None]:
+                del doc[k]
+        if no_default_fields:
+            for k in default_fields[1:]:
+                doc.pop(k, None)
+        if no_child_table_fields:
+            for k in child_table_fields:
+                doc.pop(k, None)
+        return doc
+
+    def as_json(self):
+        return frappe.as_json(self.as_dict())
+
+    def get_formatted(self, fieldname, *args, **kwargs):
+        return self.get(fieldname)
+
+    def __repr__(self):
+        return f"<{self.doctype}: {self.name or 'unsaved'}>"
+
+    def __str__(self):
+        return self.__repr__()
+
+    # ------------------------------------------------------------ DB I/O
+
+    def db_insert(self, ignore_if_duplicate=False):
+        """INSERT this row; a duplicate name → DuplicateEntryError, a unique index → UniqueValidationError."""
+        d = self.get_valid_dict()
+        columns = list(d.keys())
+        values = [_db_value(d[c]) for c in columns]
+        sql = "insert into `tab{}` ({}) values ({})".format(
+            self.doctype, ", ".join(f"`{c}`" for c in columns), ", ".join(["%s"] * len(columns)))
+        try:
+            frappe.db.sql(sql, values)
+        except Exception as e:
+            if frappe.db.is_duplicate_entry(e):
+                if frappe.db.is_primary_key_violation(e):
+                    if ignore_if_duplicate:
+                        return
+                    if self.meta.autoname == "hash":
+                        # a hash collision: pick another name and retry once
+                        self.name = None
+                        from frappe.model.naming import set_new_name
+
+                        set_new_name(self)
+                        return self.db_insert()
+                    frappe.msgprint(_("{0} {1} already exists").format(_(self.doctype), frappe.bold(self.name)),
+                                    title=_("Duplicate Name"), indicator="red")
+                    raise frappe.DuplicateEntryError(self.doctype, self.name, e) from e
+                self.show_unique_validation_message(e)
+            raise
+        self.set("__islocal", False)
+
+    def db_update(self):
+        """UPDATE this row's columns."""
+        if self.get("__islocal") or not self.name:
+            return self.db_insert()
+        d = self.get_valid_dict()
+        name = d.pop("name")
+        columns = list(d.keys())
+        values = [_db_value(d[c]) for c in columns]
+        try:
+            frappe.db.sql("update `tab{}` set {} where `name`=%s".format(
+                self.doctype, ", ".join(f"`{c}`=%s" for c in columns)), values + [name])
+        except Exception as e:
+            if frappe.db.is_duplicate_entry(e):
+                self.show_unique_validation_message(e)
+            raise
+
+    def show_unique_validation_message(self, e):
+        column = getattr(frappe.db, "get_unique_violation_column", lambda e: None)(e)
+        if column:
+            column = column.split(f"tab{self.doctype}_")[-1]
+        df = self.meta.get_field(column) if column else None
+        label = df.label if df else column or "Value"
+        frappe.msgprint(_("{0} must be unique").format(_(label)), title=_("Message"), indicator="red")
+        raise frappe.UniqueValidationError(self.doctype, self.name, e)
+
+    # ------------------------------------------------------------ framework validation
+
+    def _get_missing_mandatory_fields(self):
+        """[(fieldname, message)] for reqd fields left empty, worded as Frappe words them."""
+        missing = []
+        for df in self.meta.fields:
+            if not df.reqd or (df.fieldtype in no_value_fields and df.fieldtype not in table_fields):
+                continue
+            value = self.get(df.fieldname)
+            if df.fieldtype in table_fields:
+                if not value:
+                    missing.append((df.fieldname, f"{_('Error')}: {_('Data missing in table')}: {_(df.label)}"))
+                continue
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if self.get("parentfield"):
+                    msg = (f"{_('Error')}: {frappe.bold(_(self.doctype))} {_('Row')} #{self.idx}: "
+                           f"{_('Value missing for')}: {_(df.label)}")
+                else:
+                    msg = _("Error: Value missing for {0}: {1}").format(_(self.doctype), _(df.label))
+                missing.append((df.fieldname, msg))
+        return missing
+
+    def get_invalid_links(self, is_submittable=False):
+        """[(fieldname, value, label)] of Link fields whose target does not exist, plus cancelled links."""
+        invalid, cancelled = [], []
+        for df in self.meta.get_link_fields() + self.meta.get_dynamic_link_fields():
+            value = self.get(df.fieldname)
+            if not value:
+                continue
+            doctype = df.options if df.fieldtype == "Link" else self.get(df.options)
+            if not doctype or doctype == "DocType":
+                continue
+            try:
+                target_meta = frappe.get_meta(doctype)
+            except frappe.DoesNotExistError:
+                continue
+            if target_meta.issingle:
+                continue
+            fields = ["name"] + (["docstatus"] if target_meta.is_submittable else [])
+            row = frappe.db.get_value(doctype, {"name": value}, fields, as_dict=True, order_by=None)
+            if not row:
+                invalid.append((df.fieldname, value, df.label or df.fieldname))
+            else:
+                if row.name != value and isinstance(value, str):
+                    # keep the stored case of the target's name, as MariaDB's collation would
+                    self.set(df.fieldname, row.name)
+                if is_submittable and target_meta.is_submittable and row.get("docstatus") == 2:
+                    cancelled.append((df.fieldname, value, df.label or df.fieldname))
+                self._fetch_from(df, doctype, value)
+        return invalid, cancelled
+
+    def _fetch_from(self, link_df, doctype, value):
+        for df in self.meta.fields:
+            fetch_from = df.get("fetch_from")
+            if not fetch_from or not fetch_from.startswith(f"{link_df.fieldname}."):
+                continue
+            if df.get("fetch_if_empty") and self.get(df.fieldname) not in (None, ""):
+                continue
+            source = fetch_from.split(".", 1)[1]
+            try:
+                self.set(df.fieldname, frappe.db.get_value(doctype, value, source))
+            except Exception:
+                continue
+
+    def _validate_selects(self):
+        for df in self.meta.get_select_fields():
+            if df.fieldname == "naming_series" or not df.options:
+                continue
+            value = self.get(df.fieldname)
+            options = [o for o in df.options.split("\n")]
+            if value in (None, "") or value in options:
+                continue
+            prefix = _("Row #{0}:").format(self.idx) + " " if self.get("parentfield") else ""
+            label = _(df.label or df.fieldname)
+            comma_options = '", "'.join(_(o) for o in options if o)
+            frappe.throw(_('{0} {1} cannot be "{2}". It should be one of "{3}"').format(
+                prefix, label, value, comma_options).strip(), title=_("Message"))
+
+    def _validate_length(self):
+        for df in self.meta.fields:
+            if df.fieldtype not in ("Data", "Link", "Dynamic Link", "Select", "Read Only", "Phone", "Color"):
+                continue
+            value = self.get(df.fieldname)
+            max_length = int(df.get("length") or frappe.db.VARCHAR_LEN)
+            if isinstance(value, str) and len(value) > max_length:
+                frappe.throw(_("{0}: '{1}' ({3}) will get truncated, as max characters allowed is {2}").format(
+                    _(self.doctype), _(df.label), max_length, value), frappe.CharacterLengthExceededError,
+                    title=_("Value too big"))
+
+    def _validate_non_negative(self):
+        for df in self.meta.fields:
+            if df.get("non_negative") and df.fieldtype in ("Int", "Float", "Currency", "Percent"):
+                if (self.get(df.fieldname) or 0) < 0:
+                    frappe.throw(_("{0} cannot be negative").format(_(df.label)), frappe.NonNegativeError)
+
+    def _sanitize_content(self):
+        pass
+
+    def _fix_numeric_types(self):
+        for df in self.meta.fields:
+            if df.fieldtype in ("Int", "Check"):
+                self.__dict__[df.fieldname] = _coerce(df.fieldtype, self.get(df.fieldname), df)
+            elif df.fieldtype in float_like_fields:
+                self.__dict__[df.fieldname] = _coerce(df.fieldtype, self.get(df.fieldname), df)
+
+    def get_db_value(self, key):
+        return frappe.db.get_value(self.doctype, self.name, key)
+
+    def is_child_table_same(self, fieldname):
+        return True
+
+    def in_format_data(self, fieldname):
+        return True
+
+    def get_parentfield_of_doctype(self, doctype):
+        for df in self.meta.get_table_fields():
+            if df.options == doctype:
+                return df.fieldname
+        return None
+
+
+def _filter(data, filters, limit=None):
+    out = []
+    for d in data:
+        ok = True
+        for k, v in filters.items():
+            dv = d.get(k)
+            if isinstance(v, (list, tuple)) and len(v) == 2 and v[0] in ("=", "!=", "in", "not in", ">", "<"):
+                op, target = v
+                ok = {"=": dv == target, "!=": dv != target, "in": dv in target, "not in": dv not in target,
+                      ">": dv is not None and dv > target, "<": dv is not None and dv < target}[op]
+            elif v is True:
+                ok = bool(dv)
+            elif v is False:
+                ok = not dv
+            else:
+                ok = dv == v
+            if not ok:
+                break
+        if ok:
+            out.append(d)
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def _coerce(fieldtype, value, df=None):
+    """Frappe's type coercion for a field value before it is stored."""
+    from frappe.utils import cint, flt, getdate, get_datetime
+
+    if fieldtype in ("Int", "Check"):
+        if value in (None, ""):
+            return 0 if fieldtype == "Check" or (df is not None and not df.get("is_virtual")) else None
+        return cint(value)
+    if fieldtype in float_like_fields:
+        if value in (None, ""):
+            return 0.0
+        return flt(value)
+    if value == "" and fieldtype in ("Date", "Datetime", "Time", "Link", "Dynamic Link"):
+        return None
+    if fieldtype == "Date" and isinstance(value, str) and value:
+        try:
+            return getdate(value)
+        except Exception:
+            frappe.throw(_("{0} is not a valid date").format(value), frappe.InvalidDates)
+    if fieldtype == "Datetime" and isinstance(value, str) and value:
+        try:
+            return get_datetime(value)
+        except Exception:
+            frappe.throw(_("{0} is not a valid datetime").format(value), frappe.InvalidDates)
+    if fieldtype == "JSON" and isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if fieldtype in data_fieldtypes and isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and fieldtype in ("Data", "Link", "Select", "Small Text", "Text", "Long Text", "Dynamic Link"):
+        return str(value)
+    return value
+
+
+def _db_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value

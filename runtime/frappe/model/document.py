@@ -1,0 +1,733 @@
+"""The document lifecycle: insert, save, submit, cancel, delete, hooks — in Frappe v15's order."""
+
+from __future__ import annotations
+
+import copy
+
+import frappe
+from frappe import _
+from frappe.model import table_fields
+from frappe.model.base_document import BaseDocument, get_controller
+from frappe.model.docstatus import DocStatus
+from frappe.utils import now_datetime
+
+__all__ = ["Document", "get_doc", "get_controller", "copy_doc"]
+
+
+def get_doc(*args, **kwargs):
+    """Load a document by (doctype, name), a Single by doctype, or build one from a dict."""
+    if args and isinstance(args[0], BaseDocument):
+        return args[0]
+    if args and isinstance(args[0], str):
+        doctype = args[0]
+        if len(args) < 2 and not kwargs.get("name"):
+            if frappe.get_meta(doctype).issingle:
+                args = (doctype, doctype)
+            else:
+                raise frappe.DoesNotExistError(doctype=doctype)
+        controller = get_controller(doctype)
+        return controller(*args, **kwargs)
+    if args and isinstance(args[0], dict):
+        values = args[0]
+    elif kwargs:
+        values = kwargs
+    else:
+        raise ValueError('First non keyword argument must be a string or dict')
+    if not values.get("doctype"):
+        raise ValueError('"doctype" is a required key')
+    controller = get_controller(values["doctype"])
+    return controller(values)
+
+
+class Document(BaseDocument):
+    """Frappe's Document: a parent row with its child tables and its lifecycle."""
+
+    def __init__(self, *args, **kwargs):
+        self.doctype = None
+        self.name = None
+        self.flags = frappe._dict()
+        if args and isinstance(args[0], str):
+            self.doctype = args[0]
+            if len(args) == 1:
+                self.name = self.doctype
+            else:
+                name = args[1]
+                if isinstance(name, dict):
+                    name = frappe.db.get_value(self.doctype, name, "name")
+                    if name is None:
+                        frappe.throw(_("{0} {1} not found").format(_(self.doctype), args[1]),
+                                     frappe.DoesNotExistError(doctype=self.doctype))
+                self.name = name
+            self.load_from_db(for_update=kwargs.get("for_update"))
+            return
+        if args and isinstance(args[0], dict):
+            kwargs = args[0]
+        if kwargs:
+            super().__init__(kwargs)
+            self.init_child_tables()
+            self.init_valid_columns()
+        else:
+            raise ValueError("Illegal arguments")
+
+    @property
+    def is_locked(self):
+        return False
+
+    def init_child_tables(self):
+        for df in self.meta.get_table_fields():
+            if self.__dict__.get(df.fieldname) is None:
+                self.__dict__[df.fieldname] = []
+
+    def init_valid_columns(self):
+        for key in self.meta.get_valid_columns():
+            if key not in self.__dict__:
+                self.__dict__[key] = None
+        if self.__dict__.get("docstatus") is None:
+            self.docstatus = DocStatus.draft()
+        if self.__dict__.get("idx") is None:
+            self.idx = 0
+
+    # ------------------------------------------------------------ loading
+
+    def load_from_db(self, for_update=False):
+        """(Re)load fields and child rows from the database."""
+        meta = self.meta
+        if meta.issingle:
+            values = frappe.db.get_singles_dict(self.doctype)
+            d = frappe._dict({df.fieldname: None for df in meta.fields})
+            for df in meta.fields:
+                if df.get("default") is not None and values.get(df.fieldname) is None and df.fieldtype not in table_fields:
+                    from frappe.database.database import _cast
+
+                    d[df.fieldname] = _cast(df.fieldtype, df.default)
+            d.update(values)
+            d.name = self.doctype
+            d.docstatus = 0
+            d.idx = 0
+        else:
+            sql = f"select * from `tab{self.doctype}` where `name`=%s"
+            if for_update:
+                sql += " for update"
+            rows = frappe.db.sql(sql, (self.name,), as_dict=True)
+            if not rows:
+                frappe.throw(_("{0} {1} not found").format(_(self.doctype), self.name),
+                             frappe.DoesNotExistError(doctype=self.doctype))
+            d = rows[0]
+        saved_flags = self.flags
+        super().__init__(d)
+        self.flags = saved_flags
+        for df in meta.get_table_fields():
+            if meta.issingle:
+                parent = self.doctype
+            else:
+                parent = self.name
+            rows = frappe.db.sql(f"select * from `tab{df.options}` where `parent`=%s and `parenttype`=%s "
+                                 f"and `parentfield`=%s order by `idx` asc", (parent, self.doctype, df.fieldname),
+                                 as_dict=True)
+            self.__dict__[df.fieldname] = []
+            for row in rows:
+                self.append(df.fieldname, row)
+        self.init_valid_columns()
+        if hasattr(self, "__setup__"):
+            self.__setup__()
+        return self
+
+    def reload(self):
+        """Reload from the database, dropping in-memory changes."""
+        self.load_from_db()
+        return self
+
+    # ------------------------------------------------------------ permissions
+
+    def check_permission(self, permtype="read", permlevel=None):
+        """Raise PermissionError unless the session user has ``permtype`` on this document."""
+        if self.flags.ignore_permissions:
+            return
+        if not self.has_permission(permtype):
+            self.raise_no_permission_to(permtype)
+
+    def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
+        if self.flags.ignore_permissions:
+            return True
+        return frappe.has_permission(self.doctype, permtype, self, user=user)
+
+    def raise_no_permission_to(self, perm_type):
+        frappe.flags.error_message = _("No permission for {0}").format(f"{_(self.doctype)} {self.name or ''}".strip())
+        raise frappe.PermissionError
+
+    # ------------------------------------------------------------ insert
+
+    def insert(self, ignore_permissions=None, ignore_links=None, ignore_if_duplicate=False,
+               ignore_mandatory=None, set_name=None, set_child_names=True):
+        """Insert as a new document, running the insert hooks in Frappe's order."""
+        if self.flags.in_print:
+            return self
+        self.flags.notifications_executed = []
+        if ignore_permissions is not None:
+            self.flags.ignore_permissions = ignore_permissions
+        if ignore_links is not None:
+            self.flags.ignore_links = ignore_links
+        if ignore_mandatory is not None:
+            self.flags.ignore_mandatory = ignore_mandatory
+
+        self.set("__islocal", True)
+        self._set_defaults()
+        self.set_user_and_timestamp()
+        self.set_docstatus()
+        self.check_if_latest()
+        self._validate_links()
+        self.check_permission("create")
+        self.run_method("before_insert")
+        self.set_new_name(set_name=set_name, set_child_names=set_child_names)
+        self.set_parent_in_children()
+        self.validate_higher_perm_levels()
+        self.flags.in_insert = True
+        self.run_before_save_methods()
+        self._validate()
+        self.set_docstatus()
+        self.flags.in_insert = False
+
+        if getattr(self.meta, "issingle", 0):
+            self.update_single(self.get_valid_dict())
+        else:
+            self.db_insert(ignore_if_duplicate=ignore_if_duplicate)
+        for d in self.get_all_children():
+            d.db_insert()
+        self.run_method("after_insert")
+        self.flags.in_insert = True
+        if self.get("amended_from"):
+            self.validate_amended_from()
+        self.run_post_save_methods()
+        self.flags.in_insert = False
+        self.set("__islocal", False)
+        self.__dict__.pop("__islocal", None)
+        self.__dict__.pop("__unsaved", None)
+        return self
+
+    def validate_amended_from(self):
+        status = frappe.db.get_value(self.doctype, self.amended_from, "docstatus")
+        if status != 2:
+            frappe.throw(_("{0} {1} cannot be amended because it is not cancelled").format(
+                _(self.doctype), self.amended_from))
+
+    # ------------------------------------------------------------ save
+
+    def save(self, *args, **kwargs):
+        """Save (insert when new); submit/cancel follow from the docstatus transition."""
+        return self._save(*args, **kwargs)
+
+    def _save(self, ignore_permissions=None, ignore_version=None):
+        if self.flags.in_print:
+            return self
+        self.flags.notifications_executed = []
+        if ignore_permissions is not None:
+            self.flags.ignore_permissions = ignore_permissions
+        if self.get("__islocal") or not self.get("name"):
+            return self.insert()
+
+        self._set_defaults(children_only=True)
+        self.check_permission("write", "save")
+        self.set_user_and_timestamp()
+        self.set_docstatus()
+        self.check_if_latest()
+        self.set_parent_in_children()
+        self.set_name_in_children()
+        self.validate_higher_perm_levels()
+        self._validate_links()
+        self.run_before_save_methods()
+        if self._action != "cancel":
+            self._validate()
+        if self._action == "update_after_submit":
+            self.validate_update_after_submit()
+        self.set_docstatus()
+
+        if self.meta.issingle:
+            self.update_single(self.get_valid_dict())
+        else:
+            self.db_update()
+        self.update_children()
+        self.run_post_save_methods()
+        self.__dict__.pop("__unsaved", None)
+        return self
+
+    def update_children(self):
+        """Write child rows; rows no longer in a table are deleted."""
+        for df in self.meta.get_table_fields():
+            rows = self.get(df.fieldname) or []
+            for d in rows:
+                d.db_update()
+            names = [d.name for d in rows if d.name]
+            parent = self.name
+            if names:
+                placeholders = ", ".join(["%s"] * len(names))
+                frappe.db.sql(f"delete from `tab{df.options}` where `parent`=%s and `parenttype`=%s and "
+                              f"`parentfield`=%s and `name` not in ({placeholders})",
+                              [parent, self.doctype, df.fieldname] + names)
+            else:
+                frappe.db.sql(f"delete from `tab{df.options}` where `parent`=%s and `parenttype`=%s and "
+                              f"`parentfield`=%s", (parent, self.doctype, df.fieldname))
+
+    def update_single(self, d):
+        frappe.db.sql("delete from `tabSingles` where `doctype`=%s", (self.doctype,))
+        from frappe.database.database import _single_value
+
+        for field, value in d.items():
+            if field in ("doctype", "name") or value is None:
+                continue
+            frappe.db.sql("insert into `tabSingles` (`doctype`, `field`, `value`) values (%s, %s, %s)",
+                          (self.doctype, field, _single_value(value)))
+        for df in self.meta.get_table_fields():
+            frappe.db.sql(f"delete from `tab{df.options}` where `parent`=%s", (self.doctype,))
+            for row in self.get(df.fieldname) or []:
+                row.parent = self.doctype
+                row.set("__islocal", True)
+                row.db_insert()
+        frappe.clear_document_cache(self.doctype, self.doctype)
+
+    # ------------------------------------------------------------ docstatus
+
+    def submit(self):
+        """Submit (docstatus 0 → 1)."""
+        return self._submit()
+
+    def _submit(self):
+        self.docstatus = DocStatus.submitted()
+        return self.save()
+
+    def cancel(self):
+        """Cancel (docstatus 1 → 2)."""
+        return self._cancel()
+
+    def _cancel(self):
+        self.docstatus = DocStatus.cancelled()
+        return self.save()
+
+    def delete(self, ignore_permissions=False, force=False, *, delete_permanently=False):
+        """Delete this document (see frappe.delete_doc)."""
+        frappe.delete_doc(self.doctype, self.name, ignore_permissions=ignore_permissions, flags=self.flags,
+                          force=force, delete_permanently=delete_permanently)
+
+    def set_docstatus(self, docstatus=None):
+        if docstatus is not None:
+            self.docstatus = docstatus
+        if self.docstatus is None:
+            self.docstatus = DocStatus.draft()
+        for d in self.get_all_children():
+            d.docstatus = self.docstatus
+
+    def check_if_latest(self):
+        """Refuse stale saves (TimestampMismatchError) and decide the action from docstatus."""
+        self._action = "save"
+        if self.get("__islocal"):
+            self.check_docstatus_transition(0)
+            return
+        if self.meta.issingle:
+            previous = {"modified": frappe.db.get_single_value(self.doctype, "modified") if False else None,
+                        "docstatus": 0}
+            self.check_docstatus_transition(0)
+            return
+        rows = frappe.db.sql(f"select `modified`, `docstatus` from `tab{self.doctype}` where `name`=%s for update",
+                             (self.name,), as_dict=True)
+        if not rows:
+            frappe.throw(_("Record does not exist"))
+        previous = rows[0]
+        modified = str(previous.modified)
+        original = self.__dict__.get("_original_modified")
+        if original and modified != str(original) and not self.flags.ignore_version_check:
+            self.raise_timestamp_mismatch(previous.modified, original)
+        self.check_docstatus_transition(previous.docstatus)
+
+    def raise_timestamp_mismatch(self, db_modified=None, loaded_modified=None):
+        frappe.msgprint(_("Error: Document has been modified after you have opened it") +
+                        f" ({db_modified}, {loaded_modified}). " +
+                        _("Please refresh to get the latest document."),
+                        raise_exception=frappe.TimestampMismatchError)
+
+    def check_docstatus_transition(self, to_docstatus):
+        """Frappe's table of allowed docstatus changes (previous = DB value, new = self.docstatus)."""
+        if not self.docstatus:
+            self.docstatus = DocStatus.draft()
+        if to_docstatus == 0:
+            if self.docstatus == 0:
+                self._action = "save"
+            elif self.docstatus == 1:
+                self._action = "submit"
+                self.check_permission("submit")
+            elif self.docstatus == 2:
+                raise frappe.DocstatusTransitionError(
+                    _("Cannot change docstatus from 0 (Draft) to 2 (Cancelled)"))
+            else:
+                raise frappe.ValidationError(_("Invalid docstatus"), self.docstatus)
+        elif to_docstatus == 1:
+            if self.docstatus == 1:
+                self._action = "update_after_submit"
+                self.check_permission("submit")
+            elif self.docstatus == 2:
+                self._action = "cancel"
+                self.check_permission("cancel")
+            elif self.docstatus == 0:
+                raise frappe.DocstatusTransitionError(
+                    _("Cannot change docstatus from 1 (Submitted) to 0 (Draft)"))
+            else:
+                raise frappe.ValidationError(_("Invalid docstatus"), self.docstatus)
+        elif to_docstatus == 2:
+            raise frappe.ValidationError(_("Cannot edit cancelled document"))
+
+    # ------------------------------------------------------------ helpers of insert/save
+
+    def set_user_and_timestamp(self):
+        now = now_datetime()
+        # check_if_latest compares the DB's modified with the one this copy was loaded with
+        self._original_modified = self.modified
+        self.modified = now
+        self.modified_by = frappe.session.user
+        if not self.creation:
+            self.creation = now
+        if not self.owner:
+            self.owner = frappe.session.user
+        for d in self.get_all_children():
+            d.modified = now
+            d.modified_by = frappe.session.user
+            if not d.owner:
+                d.owner = self.owner
+            if not d.creation:
+                d.creation = self.creation
+
+    def _set_defaults(self, children_only=False):
+        from frappe.model.create_new import set_dynamic_default_values, apply_field_defaults
+
+        if not children_only:
+            apply_field_defaults(self)
+        for d in self.get_all_children():
+            apply_field_defaults(d)
+
+    def set_new_name(self, force=False, set_name=None, set_child_names=True):
+        from frappe.model.naming import set_new_name
+
+        if self.flags.name_set and not force:
+            return
+        if set_name:
+            self.name = set_name
+        else:
+            set_new_name(self)
+        if set_child_names:
+            for d in self.get_all_children():
+                set_new_name(d)
+        self.flags.name_set = True
+
+    def set_name_in_children(self):
+        from frappe.model.naming import set_new_name
+
+        for d in self.get_all_children():
+            if not d.name:
+                set_new_name(d)
+                d.set("__islocal", True)
+
+    def set_parent_in_children(self):
+        for df in self.meta.get_table_fields():
+            for i, d in enumerate(self.get(df.fieldname) or []):
+                d.parent = self.name
+                d.parenttype = self.doctype
+                d.parentfield = df.fieldname
+                if not d.idx:
+                    d.idx = i + 1
+
+    def validate_higher_perm_levels(self):
+        """Reset fields above the user's write permlevel to their DB / default value."""
+        if self.flags.ignore_permissions or frappe.flags.in_install or frappe.session.user == "Administrator":
+            return
+        high = self.meta.get_high_permlevel_fields()
+        if not high:
+            return
+        allowed = set(self.meta.get_permlevel_access("write"))
+        for df in high:
+            if df.permlevel not in allowed:
+                if self.get("__islocal"):
+                    self.set(df.fieldname, df.get("default"))
+                else:
+                    self.set(df.fieldname, frappe.db.get_value(self.doctype, self.name, df.fieldname))
+
+    def _validate_links(self):
+        if self.flags.ignore_links or self._action == "cancel":
+            return
+        invalid, cancelled = self.get_invalid_links(is_submittable=self.meta.is_submittable)
+        for d in self.get_all_children():
+            r = d.get_invalid_links(is_submittable=self.meta.is_submittable)
+            invalid.extend(r[0])
+            cancelled.extend(r[1])
+        if invalid:
+            msg = ", ".join(f"{_(label)}: {value}" for _f, value, label in invalid)
+            frappe.throw(_("Could not find {0}").format(msg), frappe.LinkValidationError)
+        if cancelled:
+            msg = ", ".join(f"{_(label)}: {value}" for _f, value, label in cancelled)
+            frappe.throw(_("Cannot link cancelled document: {0}").format(msg), frappe.CancelledLinkError)
+
+    def run_before_save_methods(self):
+        """before_validate, validate, before_save / before_submit / before_cancel / ..."""
+        self.reset_values_if_no_permlevel_access = None
+        if self.flags.ignore_validate:
+            return
+        if self._action == "save":
+            self.run_method("before_validate")
+            self.run_method("validate")
+            self.run_method("before_save")
+        elif self._action == "submit":
+            self.run_method("before_validate")
+            self.run_method("validate")
+            self.run_method("before_submit")
+        elif self._action == "cancel":
+            self.run_method("before_cancel")
+        elif self._action == "update_after_submit":
+            self.run_method("before_update_after_submit")
+        self.set_title_field()
+
+    def set_title_field(self):
+        pass
+
+    def _validate(self):
+        """Framework validation after the controller's: mandatory, selects, lengths, passwords."""
+        self._validate_mandatory()
+        self._validate_selects()
+        self._validate_length()
+        self._validate_non_negative()
+        self._fix_numeric_types()
+        for d in self.get_all_children():
+            d._validate_selects()
+            d._validate_length()
+            d._validate_non_negative()
+            d._fix_numeric_types()
+        self._save_passwords()
+        self.validate_set_only_once()
+
+    def _validate_mandatory(self):
+        if self.flags.ignore_mandatory:
+            return
+        missing = self._get_missing_mandatory_fields()
+        for d in self.get_all_children():
+            missing.extend(d._get_missing_mandatory_fields())
+        if not missing:
+            return
+        for _fieldname, msg in missing:
+            frappe.msgprint(msg)
+        if frappe.flags.print_messages:
+            print(self.as_json().encode("utf-8"))
+        raise frappe.MandatoryError(
+            "[{doctype}, {name}]: {fields}".format(fields=", ".join(each[0] for each in missing),
+                                                   doctype=self.doctype, name=self.name))
+
+    def validate_set_only_once(self):
+        if self.get("__islocal"):
+            return
+        for df in self.meta.fields:
+            if df.get("set_only_once"):
+                db_value = frappe.db.get_value(self.doctype, self.name, df.fieldname)
+                if db_value not in (None, "") and db_value != self.get(df.fieldname):
+                    frappe.throw(_("Value cannot be changed for {0}").format(_(df.label)),
+                                 frappe.CannotChangeConstantError)
+
+    def _save_passwords(self):
+        """Move Password values into ``__Auth`` (Fernet) and keep asterisks in the column."""
+        from frappe.utils.password import remove_encrypted_password, set_encrypted_password
+
+        for df in self.meta.get_password_fields():
+            if self.flags.ignore_save_passwords is True or df.fieldname in (self.flags.ignore_save_passwords or []):
+                continue
+            value = self.get(df.fieldname)
+            if value and not _is_masked(value):
+                set_encrypted_password(self.doctype, self.name, value, df.fieldname)
+                self.set(df.fieldname, "*" * len(value))
+            elif not value and not self.get("__islocal"):
+                remove_encrypted_password(self.doctype, self.name, df.fieldname)
+
+    def get_password(self, fieldname="password", raise_exception=True):
+        """The clear-text value of a Password field."""
+        from frappe.utils.password import get_decrypted_password
+
+        value = self.get(fieldname)
+        if value and not _is_masked(value):
+            return value
+        return get_decrypted_password(self.doctype, self.name, fieldname, raise_exception=raise_exception)
+
+    def validate_update_after_submit(self):
+        """Fields without allow_on_submit cannot change on a submitted document."""
+        if self.flags.ignore_validate_update_after_submit:
+            return
+        db_doc = frappe.get_doc(self.doctype, self.name)
+        self._validate_update_after_submit(db_doc)
+        for df in self.meta.get_table_fields():
+            db_rows = {d.name: d for d in db_doc.get(df.fieldname)}
+            rows = self.get(df.fieldname) or []
+            if len(rows) != len(db_rows) and not df.allow_on_submit:
+                frappe.throw(_("Not allowed to change {0} after submission").format(_(df.label)),
+                             frappe.UpdateAfterSubmitError)
+            for d in rows:
+                if d.name in db_rows:
+                    d._validate_update_after_submit(db_rows[d.name])
+
+    def _validate_update_after_submit(self, db_doc):
+        for df in self.meta.fields:
+            if df.allow_on_submit or df.fieldtype in table_fields or df.fieldtype in (
+                    "Section Break", "Column Break", "Tab Break", "HTML", "Button"):
+                continue
+            new = self.get_valid_dict().get(df.fieldname)
+            old = db_doc.get_valid_dict().get(df.fieldname)
+            if new != old and not (new in (None, "", 0) and old in (None, "", 0)):
+                label = df.label or df.fieldname
+                prefix = _("Row #{0}:").format(self.idx) + " " if self.get("parentfield") else ""
+                frappe.throw(_("{0} Not allowed to change {1} after submission from {2} to {3}").format(
+                    prefix, frappe.bold(_(label)), frappe.bold(old), frappe.bold(new)).strip(),
+                    frappe.UpdateAfterSubmitError, title=_("Cannot Update After Submit"))
+
+    def run_post_save_methods(self):
+        """on_update (+ on_submit / on_cancel / on_update_after_submit), then on_change."""
+        self._doc_before_save_cache = None
+        if self._action == "save":
+            self.run_method("on_update")
+        elif self._action == "submit":
+            self.run_method("on_update")
+            self.run_method("on_submit")
+        elif self._action == "cancel":
+            self.run_method("on_cancel")
+            self.check_no_back_links_exist()
+        elif self._action == "update_after_submit":
+            self.run_method("on_update_after_submit")
+        frappe.clear_document_cache(self.doctype, self.name)
+        self.run_method("on_change")
+
+    def check_no_back_links_exist(self):
+        pass
+
+    # ------------------------------------------------------------ hooks
+
+    def run_method(self, method, *args, **kwargs):
+        """Controller method, then doc_events for the doctype, then doc_events['*']."""
+        fn = getattr(self, method, None)
+        result = None
+        if fn and callable(fn):
+            result = fn(*args, **kwargs)
+        hooks = frappe.get_doc_hooks()
+        for handler in hooks.get(self.doctype, {}).get(method, []) + hooks.get("*", {}).get(method, []):
+            out = frappe.get_attr(handler)(self, method, *args, **kwargs)
+            if isinstance(out, dict) and isinstance(result, dict):
+                result.update(out)
+            elif out is not None:
+                result = out
+        return result
+
+    def hook(self, f):
+        return f
+
+    def run_trigger(self, method="on_update"):
+        return self.run_method(method)
+
+    def get_doc_before_save(self):
+        return getattr(self, "_doc_before_save", None)
+
+    def load_doc_before_save(self, *, raise_on_missing=False):
+        self._doc_before_save = None
+        if not self.is_new():
+            try:
+                self._doc_before_save = frappe.get_doc(self.doctype, self.name)
+            except frappe.DoesNotExistError:
+                frappe.clear_last_message()
+
+    def has_value_changed(self, fieldname):
+        previous = self.get_doc_before_save()
+        return previous.get(fieldname) != self.get(fieldname) if previous else True
+
+    def db_set(self, fieldname, value=None, update_modified=True, notify=False, commit=False):
+        """Write fields straight to the DB (no validation), as ERPNext does for status fields."""
+        if isinstance(fieldname, dict):
+            self.update(fieldname)
+        else:
+            self.set(fieldname, value)
+        if update_modified and (self.doctype, self.name) not in frappe.flags.currently_saving:
+            self.modified = now_datetime()
+            self.modified_by = frappe.session.user
+        self.run_method("before_change")
+        if self.name is None:
+            return
+        if self.meta.issingle:
+            values = fieldname if isinstance(fieldname, dict) else {fieldname: value}
+            frappe.db.set_value(self.doctype, self.doctype, values, update_modified=update_modified)
+        else:
+            values = dict(fieldname) if isinstance(fieldname, dict) else {fieldname: self.get(fieldname)}
+            if update_modified:
+                values["modified"] = self.modified
+                values["modified_by"] = self.modified_by
+            frappe.db.set_value(self.doctype, self.name, values, None, update_modified=False)
+        self.run_method("on_change")
+        if commit:
+            frappe.db.commit()
+
+    def db_get(self, fieldname):
+        return frappe.db.get_value(self.doctype, self.name, fieldname)
+
+    def notify_update(self):
+        pass
+
+    def add_comment(self, comment_type="Comment", text=None, comment_email=None, link_doctype=None,
+                    link_name=None, comment_by=None):
+        """Comments are not stored by the runtime (no Comment doctype); recorded in the log."""
+        frappe.logger("frappe.comment").info("%s %s: %s", self.doctype, self.name, text)
+
+    def add_seen(self, user=None):
+        pass
+
+    def add_viewed(self, user=None, force=False, unique_views=False):
+        pass
+
+    def get_title(self):
+        return self.get(self.meta.get_title_field())
+
+    def get_url(self):
+        return f"/app/{frappe.scrub(self.doctype).replace('_', '-')}/{self.name}"
+
+    def lock(self, timeout=None):
+        pass
+
+    def unlock(self):
+        pass
+
+    def queue_action(self, action, **kwargs):
+        return getattr(self, action)(**kwargs)
+
+    def get_signature(self):
+        return frappe.generate_hash()
+
+    def copy_attachments_from_amended_from(self):
+        pass
+
+    def is_child_table_same(self, fieldname):
+        return True
+
+    def __setup__(self):
+        pass
+
+    def clear_cache(self):
+        frappe.clear_document_cache(self.doctype, self.name)
+
+
+def _is_masked(value) -> bool:
+    return isinstance(value, str) and value != "" and set(value) == {"*"}
+
+
+def copy_doc(doc, ignore_no_copy=True):
+    """A new, unsaved copy of ``doc`` (no_copy fields cleared)."""
+    d = doc.as_dict() if not isinstance(doc, dict) else dict(doc)
+    d = copy.deepcopy(d)
+    for key in ("name", "creation", "modified", "modified_by", "owner", "amended_from", "_user_tags",
+                "_comments", "_assign", "_liked_by", "_seen"):
+        d.pop(key, None)
+    d["docstatus"] = 0
+    newdoc = frappe.get_doc(d)
+    newdoc.set("__islocal", 1)
+    meta = newdoc.meta
+    if not ignore_no_copy:
+        for df in meta.fields:
+            if df.no_copy:
+                newdoc.set(df.fieldname, None)
+    for d in newdoc.get_all_children():
+        d.name = None
+        d.set("__islocal", 1)
+    return newdoc

@@ -1,0 +1,238 @@
+"""DocType metadata read from the apps' DocType JSON files, merged with Custom Field records.
+
+Frappe keeps meta in the ``tabDocType`` tables; the runtime reads the same JSON files directly
+(they are the source of truth on a bench too) and caches them per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+
+import frappe
+from frappe import _
+from frappe.model import (child_table_fields, data_fieldtypes, default_fields, no_value_fields,
+                          table_fields)
+
+_meta_cache: dict = {}
+
+DOCFIELD_DEFAULTS = {
+    "reqd": 0, "read_only": 0, "hidden": 0, "unique": 0, "search_index": 0, "permlevel": 0,
+    "allow_on_submit": 0, "no_copy": 0, "set_only_once": 0, "in_list_view": 0, "in_standard_filter": 0,
+    "ignore_user_permissions": 0, "is_virtual": 0, "fetch_if_empty": 0, "non_negative": 0,
+}
+PERM_KEYS = ("select", "read", "write", "create", "delete", "submit", "cancel", "amend", "report", "export",
+             "import", "share", "print", "email")
+
+
+@lru_cache(maxsize=None)
+def _doctype_index(apps: tuple) -> dict:
+    """doctype name → (app, module, json path) for every doctype folder of ``apps``."""
+    index = {}
+    for app in apps:
+        for module in frappe.get_module_list(app):
+            folder = frappe.get_app_path(app, frappe.scrub(module), "doctype")
+            if not os.path.isdir(folder):
+                continue
+            for entry in sorted(os.listdir(folder)):
+                path = os.path.join(folder, entry, f"{entry}.json")
+                if os.path.exists(path):
+                    with open(path, encoding="utf-8") as f:
+                        name = json.load(f).get("name")
+                    if name:
+                        index[name] = (app, module, path)
+    return index
+
+
+def get_doctype_index() -> dict:
+    apps = frappe.get_installed_apps()
+    if frappe.local.flags.get("in_install_app_name"):
+        extra = frappe.local.flags.in_install_app_name
+        if extra not in apps:
+            apps = apps + [extra]
+    return _doctype_index(tuple(apps))
+
+
+def doctype_json_path(doctype: str):
+    entry = get_doctype_index().get(doctype)
+    return entry[2] if entry else None
+
+
+def get_meta(doctype, cached: bool = True) -> "Meta":
+    """Meta of ``doctype`` (a name, or a Document whose doctype is used)."""
+    if not isinstance(doctype, str):
+        doctype = doctype.doctype
+    key = (getattr(frappe.local, "site", None), doctype)
+    if cached and key in _meta_cache:
+        return _meta_cache[key]
+    meta = Meta(doctype)
+    _meta_cache[key] = meta
+    return meta
+
+
+def clear_meta_cache(doctype: str | None = None) -> None:
+    if doctype is None:
+        _meta_cache.clear()
+        _doctype_index.cache_clear()
+        return
+    for key in [k for k in _meta_cache if k[1] == doctype]:
+        _meta_cache.pop(key, None)
+
+
+def load_doctype_from_file(doctype: str) -> dict:
+    path = doctype_json_path(doctype)
+    if not path:
+        raise frappe.DoesNotExistError(_("DocType {0} not found").format(doctype), doctype="DocType")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class Meta(frappe._dict):
+    """Frappe's Meta: the DocType definition with lookups by fieldname and type."""
+
+    def __init__(self, doctype: str):
+        super().__init__()
+        data = load_doctype_from_file(doctype)
+        entry = get_doctype_index().get(doctype)
+        self.update({k: v for k, v in data.items() if k not in ("fields", "permissions")})
+        self.app = entry[0]
+        self.name = data["name"]
+        self.module = data.get("module") or entry[1]
+        for key in ("istable", "issingle", "is_submittable", "is_tree", "is_virtual", "custom",
+                    "track_changes", "track_seen", "allow_rename", "allow_import", "in_create", "read_only"):
+            self[key] = int(data.get(key) or 0)
+        self.sort_field = data.get("sort_field") or "modified"
+        self.sort_order = data.get("sort_order") or "DESC"
+        self.fields = [self._docfield(df, i) for i, df in enumerate(data.get("fields") or [])]
+        self.permissions = [frappe._dict({"role": p.get("role"), "permlevel": int(p.get("permlevel") or 0),
+                                          "if_owner": int(p.get("if_owner") or 0),
+                                          **{k: int(p.get(k) or 0) for k in PERM_KEYS}})
+                            for p in data.get("permissions") or []]
+        self._add_custom_fields()
+        self._build_maps()
+
+    def _docfield(self, df: dict, idx: int):
+        out = frappe._dict(DOCFIELD_DEFAULTS)
+        out.update(df)
+        out.parent = self.get("name")
+        out.idx = idx + 1
+        for key in DOCFIELD_DEFAULTS:
+            out[key] = int(out.get(key) or 0)
+        return out
+
+    def _add_custom_fields(self) -> None:
+        if self.name in ("Custom Field", "DocType") or not getattr(frappe.local, "db", None):
+            return
+        if not frappe.db.table_exists("Custom Field"):
+            return
+        rows = frappe.db.sql("select * from `tabCustom Field` where `dt`=%s order by `idx`", (self.name,),
+                             as_dict=True)
+        for row in rows:
+            df = self._docfield({k: row.get(k) for k in row if k not in default_fields and row.get(k) is not None},
+                                len(self.fields))
+            df.is_custom_field = 1
+            df.pop("dt", None)
+            self.fields = [f for f in self.fields if f.fieldname != df.fieldname]
+            position = len(self.fields)
+            if row.get("insert_after"):
+                for i, f in enumerate(self.fields):
+                    if f.fieldname == row.insert_after:
+                        position = i + 1
+                        break
+            self.fields.insert(position, df)
+        for i, f in enumerate(self.fields):
+            f.idx = i + 1
+
+    def _build_maps(self) -> None:
+        self._fields = {df.fieldname: df for df in self.fields if df.get("fieldname")}
+        self._table_fields = [df for df in self.fields if df.fieldtype in table_fields]
+        self._valid_columns = None
+
+    # ------------------------------------------------------------ lookups
+
+    def get_field(self, fieldname: str):
+        return self._fields.get(fieldname)
+
+    def has_field(self, fieldname: str) -> bool:
+        return fieldname in self._fields
+
+    def get_label(self, fieldname: str) -> str:
+        df = self.get_field(fieldname)
+        if df:
+            return df.label or fieldname
+        return {"name": "ID", "owner": "Created By", "modified_by": "Last Updated By",
+                "creation": "Created On", "modified": "Last Updated On", "docstatus": "Document Status",
+                "idx": "Index"}.get(fieldname, fieldname)
+
+    def get_options(self, fieldname: str) -> str:
+        df = self.get_field(fieldname)
+        return df.options if df else ""
+
+    def get_link_fields(self):
+        return [df for df in self.fields if df.fieldtype == "Link" and df.options != "[Select]"]
+
+    def get_dynamic_link_fields(self):
+        return [df for df in self.fields if df.fieldtype == "Dynamic Link"]
+
+    def get_select_fields(self):
+        return [df for df in self.fields if df.fieldtype == "Select"]
+
+    def get_table_fields(self):
+        return self._table_fields
+
+    def get_table_field_doctype(self, fieldname: str):
+        df = self.get_field(fieldname)
+        return df.options if df and df.fieldtype in table_fields else None
+
+    def get_password_fields(self):
+        return [df for df in self.fields if df.fieldtype == "Password"]
+
+    def get_fieldnames_with_value(self, with_field_meta=False, with_virtual_fields=False):
+        return [df if with_field_meta else df.fieldname for df in self.fields
+                if df.fieldtype not in no_value_fields and (with_virtual_fields or not df.get("is_virtual"))]
+
+    def get_valid_columns(self) -> list[str]:
+        """Columns a row of this doctype has (standard ones first)."""
+        if self._valid_columns is None:
+            std = list(default_fields[1:])
+            if self.istable:
+                std += list(child_table_fields)
+            self._valid_columns = std + [df.fieldname for df in self.fields
+                                         if df.fieldtype in data_fieldtypes and not df.get("is_virtual")]
+        return self._valid_columns
+
+    def get_search_fields(self):
+        fields = [f.strip() for f in (self.get("search_fields") or "").split(",") if f.strip()]
+        return ["name"] + fields
+
+    def get_title_field(self) -> str:
+        return self.get("title_field") or "name"
+
+    def get_permissions(self, parenttype=None):
+        return self.permissions
+
+    def get_permlevel_access(self, permission_type="read", parenttype=None, *, user=None):
+        roles = set(frappe.get_roles(user))
+        return sorted({p.permlevel for p in self.permissions if p.role in roles and p.get(permission_type)})
+
+    def get_high_permlevel_fields(self):
+        return [df for df in self.fields if df.permlevel > 0]
+
+    def is_nested_set(self) -> bool:
+        return bool(self.is_tree)
+
+    def get_nsm_parent_field(self) -> str:
+        return self.get("nsm_parent_field") or f"parent_{frappe.scrub(self.name)}"
+
+    @property
+    def controller_module_path(self) -> str:
+        return f"{self.app}.{frappe.scrub(self.module)}.doctype.{frappe.scrub(self.name)}.{frappe.scrub(self.name)}"
+
+
+def is_single(doctype: str) -> bool:
+    return bool(get_meta(doctype).issingle)
+
+
+def get_table_columns(doctype: str) -> list[str]:
+    return frappe.db.get_table_columns(doctype)

@@ -1,0 +1,347 @@
+"""Role permissions (DocPerm), if_owner, User Permissions and the permission hooks — Frappe's rules."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint
+
+rights = ("select", "read", "write", "create", "delete", "submit", "cancel", "amend", "print", "email",
+          "report", "import", "export", "share")
+AUTOMATIC_ROLES = ("Administrator", "Guest", "All", "Desk User")
+
+
+# ---------------------------------------------------------------- roles
+
+def get_roles(user: str | None = None, with_standard: bool = True) -> list[str]:
+    """Roles of ``user``: Has Role rows plus All, Guest (and Desk User for system users)."""
+    user = user or frappe.session.user
+    if user == "Guest" or not user:
+        return ["Guest"]
+    cache = frappe.local.cache.setdefault("roles", {})
+    if user not in cache:
+        if user == "Administrator":
+            roles = [r[0] for r in frappe.db.sql("select `name` from `tabRole`")]
+            for r in AUTOMATIC_ROLES:
+                if r not in roles:
+                    roles.append(r)
+        else:
+            roles = [r[0] for r in frappe.db.sql(
+                "select `role` from `tabHas Role` where `parent`=%s and `parenttype`='User' "
+                "and `role` not in ('All', 'Guest')", (user,))]
+            roles += ["All", "Guest"]
+            if frappe.db.get_value("User", user, "user_type") == "System User":
+                roles.append("Desk User")
+        cache[user] = roles
+    roles = cache[user]
+    if not with_standard:
+        roles = [r for r in roles if r not in AUTOMATIC_ROLES]
+    return list(roles)
+
+
+def clear_roles_cache(user=None):
+    if getattr(frappe.local, "cache", None) is not None:
+        frappe.local.cache.pop("roles", None)
+    frappe.local.role_permissions = {}
+
+
+# ---------------------------------------------------------------- role permissions
+
+def allow_everything() -> frappe._dict:
+    return frappe._dict({p: 1 for p in rights})
+
+
+def get_role_permissions(doctype_meta, user=None, is_owner=None) -> frappe._dict:
+    """{right: 0/1} from the DocPerm rows at permlevel 0 of the user's roles, with the if_owner overlay."""
+    if isinstance(doctype_meta, str):
+        doctype_meta = frappe.get_meta(doctype_meta)
+    user = user or frappe.session.user
+    if user == "Administrator":
+        return allow_everything()
+    cache_key = (doctype_meta.name, user, bool(is_owner))
+    cached = frappe.local.role_permissions.get(cache_key)
+    if cached is not None:
+        return cached
+    roles = set(get_roles(user))
+    applicable = [p for p in doctype_meta.permissions if p.role in roles and cint(p.permlevel) == 0]
+    perms = frappe._dict(if_owner={})
+    has_if_owner = any(p.if_owner for p in applicable)
+    perms.has_if_owner_enabled = has_if_owner
+    for ptype in rights:
+        value = any(p.get(ptype) for p in applicable)
+        perms[ptype] = cint(value)
+        without_owner = any(p.get(ptype) and not p.if_owner for p in applicable)
+        if value and has_if_owner and not without_owner and ptype != "create":
+            # a right granted only through if_owner rows applies to the owner alone
+            perms.if_owner[ptype] = cint(is_owner)
+            perms[ptype] = 1 if ptype in ("select", "read") else 0
+    if not doctype_meta.is_submittable:
+        perms.submit = perms.cancel = perms.amend = 0
+    if not doctype_meta.allow_import:
+        perms["import"] = 0
+    frappe.local.role_permissions[cache_key] = perms
+    return perms
+
+
+def _push_log(message: str) -> None:
+    frappe.flags.setdefault("has_permission_check_logs", []).append(message)
+
+
+def has_permission(doctype, ptype="read", doc=None, user=None, print_logs=True, *, parent_doctype=None,
+                   raise_exception=True, debug=False) -> bool:
+    """Whether ``user`` has ``ptype`` on ``doctype`` (or on ``doc``), explaining a refusal in msgprint."""
+    frappe.flags.has_permission_check_logs = []
+    result = _has_permission(doctype, ptype, doc, user, parent_doctype)
+    user = user or frappe.session.user
+    if not result and print_logs and user == frappe.session.user and raise_exception:
+        logs = frappe.flags.get("has_permission_check_logs") or []
+        if logs:
+            frappe.msgprint("<br>".join(logs))
+    frappe.flags.pop("has_permission_check_logs", None)
+    return bool(result)
+
+
+def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
+    user = user or frappe.session.user
+    if doc is not None and not isinstance(doc, str) and not doctype:
+        doctype = doc.doctype
+    meta = frappe.get_meta(doctype)
+    if meta.istable:
+        parent = parent_doctype or (doc.get("parenttype") if doc is not None and not isinstance(doc, str) else None)
+        if parent:
+            return _has_permission(parent, ptype, None, user, None)
+        return True
+    if user == "Administrator":
+        return True
+    if ptype == "submit" and not meta.is_submittable:
+        _push_log(_("Document Type is not submittable"))
+        return False
+    if ptype == "import" and not meta.allow_import:
+        _push_log(_("Document Type is not importable"))
+        return False
+    role_perms = get_role_permissions(meta, user=user)
+    if not role_perms.get(ptype) and not (ptype == "read" and role_perms.get("select") and doc is None):
+        _push_log(_("User {0} does not have doctype access via role permission for document {1}").format(
+            frappe.bold(user), frappe.bold(doctype)))
+        if doc is not None:
+            _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)))
+        return False
+    if doc is None:
+        return True
+    if isinstance(doc, str):
+        doc = frappe.get_doc(doctype, doc)
+    return bool(get_doc_permissions(doc, user=user, ptype=ptype).get(ptype))
+
+
+def get_doc_permissions(doc, user=None, ptype=None) -> dict:
+    """Rights on one document: controller hooks, role rights with if_owner, then User Permissions."""
+    user = user or frappe.session.user
+    meta = frappe.get_meta(doc.doctype)
+    if meta.istable:
+        return {"read": 1, "write": 1}
+    if has_controller_permissions(doc, ptype, user=user) is False:
+        _push_log(_("Not allowed via controller permission check"))
+        return {ptype: 0}
+    is_owner = (doc.get("owner") or "").lower() == user.lower()
+    permissions = dict(get_role_permissions(meta, user=user, is_owner=is_owner))
+    if permissions.get("has_if_owner_enabled"):
+        permissions.update(permissions.get("if_owner") or {})
+    if not has_user_permission(doc, user):
+        if is_owner:
+            permissions = dict(permissions.get("if_owner") or {})
+            permissions["create"] = 0
+        else:
+            permissions = {}
+        _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)) +
+                  f": {_(doc.doctype)} - {doc.name}")
+    return permissions
+
+
+def has_controller_permissions(doc, ptype, user=None):
+    """``has_permission`` hooks (doctype and "*"), last app first; they can only deny."""
+    hooks = frappe.get_hooks("has_permission") or {}
+    methods = (hooks.get(doc.doctype) or []) + (hooks.get("*") or [])
+    for method in reversed(methods):
+        result = frappe.call(frappe.get_attr(method), doc=doc, ptype=ptype, user=user, debug=False)
+        if result is not None:
+            # True ends the hook chain without granting anything; False denies
+            return None if result else False
+    return None
+
+
+def check_list_permission(doctype, user=None, parent_doctype=None) -> None:
+    """Raise PermissionError (with Frappe's messages) unless the user may list ``doctype``."""
+    user = user or frappe.session.user
+    meta = frappe.get_meta(doctype)
+    if meta.istable and parent_doctype:
+        doctype = parent_doctype
+        meta = frappe.get_meta(doctype)
+    if user == "Administrator" or meta.istable:
+        return
+    perms = get_role_permissions(meta, user=user)
+    if perms.get("select") or perms.get("read") or (perms.get("if_owner") or {}).get("read"):
+        return
+    frappe.msgprint(_("User {0} does not have doctype access via role permission for document {1}").format(
+        frappe.bold(user), frappe.bold(doctype)))
+    frappe.flags.error_message = _("No permission for {0}").format(_(doctype))
+    raise frappe.PermissionError
+
+
+# ---------------------------------------------------------------- user permissions
+
+def get_user_permissions(user=None) -> dict:
+    """{allow doctype: [{doc, applicable_for, is_default}]}, tree descendants included."""
+    user = user or frappe.session.user
+    if user in ("Administrator", "Guest") or not frappe.db.table_exists("User Permission"):
+        return {}
+    cache = frappe.local.cache.setdefault("user_permissions", {})
+    if user in cache:
+        return cache[user]
+    out = {}
+    rows = frappe.db.sql("select `allow`, `for_value`, `applicable_for`, `apply_to_all_doctypes`, `is_default`, "
+                         "`hide_descendants` from `tabUser Permission` where `user`=%s", (user,), as_dict=True)
+    for row in rows:
+        entries = out.setdefault(row.allow, [])
+        applicable_for = None if cint(row.apply_to_all_doctypes) else row.applicable_for
+        entries.append(frappe._dict(doc=row.for_value, applicable_for=applicable_for, is_default=row.is_default))
+        meta = frappe.get_meta(row.allow)
+        if meta.is_tree and not cint(row.hide_descendants):
+            bounds = frappe.db.get_value(row.allow, row.for_value, ["lft", "rgt"])
+            if bounds and bounds[0] is not None:
+                for (name,) in frappe.db.sql(f"select `name` from `tab{row.allow}` where `lft` > %s and `rgt` < %s",
+                                             bounds):
+                    entries.append(frappe._dict(doc=name, applicable_for=applicable_for, is_default=0))
+    cache[user] = out
+    return out
+
+
+def get_allowed_docs_for_doctype(user_permissions: list, doctype: str) -> list[str]:
+    return [p.doc for p in user_permissions if not p.applicable_for or p.applicable_for == doctype]
+
+
+def has_user_permission(doc, user=None) -> bool:
+    """False when the doc, or one of its Link values, is outside the user's User Permissions."""
+    user_permissions = get_user_permissions(user)
+    if not user_permissions or _manages_user_permissions(user or frappe.session.user):
+        return True
+    strict = cint(frappe.db.get_single_value("System Settings", "apply_strict_user_permissions"))
+    doctype = doc.doctype
+    if doctype in user_permissions:
+        allowed = get_allowed_docs_for_doctype(user_permissions[doctype], doctype)
+        if allowed and doc.name not in allowed:
+            _push_log(_("Not allowed for {0}: {1}").format(_(doctype), doc.name))
+            return False
+
+    def check_links(d) -> bool:
+        meta = frappe.get_meta(d.doctype)
+        for df in meta.get_link_fields():
+            if df.ignore_user_permissions or df.options not in user_permissions:
+                continue
+            value = d.get(df.fieldname)
+            if not value and not strict:
+                continue
+            allowed = get_allowed_docs_for_doctype(user_permissions[df.options], doctype)
+            if allowed and value not in allowed:
+                _push_log(_("You are not allowed to access this {0} record because it is linked to {1} '{2}' in field {3}")
+                          .format(_(d.doctype), _(df.options), value, _(df.label or df.fieldname)))
+                return False
+        return True
+
+    if not check_links(doc):
+        return False
+    for d in doc.get_all_children():
+        if not check_links(d):
+            return False
+    return True
+
+
+def get_user_permission_default(df):
+    """Default for a Link field from the user's User Permissions (is_default, or the only value)."""
+    try:
+        perms = get_user_permissions().get(df.options)
+    except Exception:
+        return None
+    if not perms:
+        return None
+    defaults = [p.doc for p in perms if p.is_default]
+    if defaults:
+        return defaults[0]
+    if len(perms) == 1:
+        return perms[0].doc
+    return None
+
+
+def get_match_conditions(doctype, user=None, values: list | None = None) -> str:
+    """SQL for get_list: if_owner, User Permission link restrictions, permission_query_conditions."""
+    user = user or frappe.session.user
+    if user == "Administrator":
+        return ""
+    meta = frappe.get_meta(doctype)
+    conditions = []
+    role_perms = get_role_permissions(meta, user=user)
+    if not role_perms.get("read") and not role_perms.get("select") and (role_perms.get("if_owner") or {}).get("read") is not None:
+        conditions.append(f"`tab{doctype}`.`owner` = {frappe.db.escape(user, percent=False)}")
+    elif role_perms.get("has_if_owner_enabled") and "read" in (role_perms.get("if_owner") or {}):
+        conditions.append(f"`tab{doctype}`.`owner` = {frappe.db.escape(user, percent=False)}")
+    user_permissions = get_user_permissions(user)
+    if user_permissions and not _manages_user_permissions(user):
+        strict = cint(frappe.db.get_single_value("System Settings", "apply_strict_user_permissions"))
+        match = []
+        if doctype in user_permissions:
+            allowed = get_allowed_docs_for_doctype(user_permissions[doctype], doctype)
+            if allowed:
+                match.append(f"`tab{doctype}`.`name` in ({', '.join(frappe.db.escape(v, percent=False) for v in allowed)})")
+        for df in meta.get_link_fields():
+            if df.ignore_user_permissions or df.options not in user_permissions:
+                continue
+            allowed = get_allowed_docs_for_doctype(user_permissions[df.options], doctype)
+            if not allowed:
+                continue
+            column = f"`tab{doctype}`.`{df.fieldname}`"
+            in_list = ", ".join(frappe.db.escape(v, percent=False) for v in allowed)
+            if strict:
+                match.append(f"{column} in ({in_list})")
+            else:
+                match.append(f"(ifnull({column}, '') = '' or {column} in ({in_list}))")
+        if match:
+            conditions.append("(" + " and ".join(match) + ")")
+    hooks = frappe.get_hooks("permission_query_conditions") or {}
+    for method in (hooks.get(doctype) or []) + (hooks.get("*") or []):
+        condition = frappe.call(frappe.get_attr(method), user=user, doctype=doctype)
+        if condition:
+            conditions.append(f"({condition})")
+    return " and ".join(conditions)
+
+
+def _manages_user_permissions(user) -> bool:
+    """Users who may write User Permissions are not restricted by them (Frappe's rule)."""
+    return bool(get_role_permissions("User Permission", user=user).get("write"))
+
+
+def add_user_permission(doctype, name, user, ignore_permissions=False, applicable_for=None, is_default=0,
+                        hide_descendants=0, apply_to_all_doctypes=None):
+    """Restrict ``user`` to ``name`` of ``doctype`` (creates a User Permission)."""
+    if frappe.db.exists("User Permission", {"user": user, "allow": doctype, "for_value": name,
+                                            "applicable_for": applicable_for}):
+        return
+    if not frappe.db.exists(doctype, name):
+        frappe.throw(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
+    frappe.get_doc(dict(doctype="User Permission", user=user, allow=doctype, for_value=name,
+                        is_default=is_default, applicable_for=applicable_for,
+                        apply_to_all_doctypes=0 if applicable_for else 1,
+                        hide_descendants=hide_descendants)).insert(ignore_permissions=ignore_permissions)
+
+
+def remove_user_permission(doctype, name, user):
+    for row in frappe.get_all("User Permission", filters={"user": user, "allow": doctype, "for_value": name}):
+        frappe.delete_doc("User Permission", row.name, ignore_permissions=True)
+
+
+def get_doctype_roles(doctype, access_type="read"):
+    return [d.role for d in frappe.get_meta(doctype).permissions if d.get(access_type)]
+
+
+def check_admin_or_system_manager(user=None):
+    user = user or frappe.session.user
+    if "System Manager" not in get_roles(user) and user != "Administrator":
+        frappe.throw(_("Not permitted"), frappe.PermissionError)

@@ -1,0 +1,250 @@
+"""Document lifecycle, hook order, naming, child tables, passwords and validation on the runtime."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+import frappe
+
+
+def new_note(**kwargs):
+    values = {"doctype": "RT Note", "title": "hello"}
+    values.update(kwargs)
+    return frappe.get_doc(values)
+
+
+def log():
+    return list(frappe.flags.get("rt_log") or [])
+
+
+def test_insert_runs_controller_then_hooks_in_frappes_order(site):
+    frappe.flags.rt_log = []
+    new_note().insert()
+    events = [e[1] for e in log() if e[0] in ("controller", "hook")]
+    assert events == [
+        "before_insert", "before_insert", "before_naming", "before_naming",
+        "before_validate", "before_validate", "validate", "validate", "before_save", "before_save",
+        "after_insert", "after_insert", "on_update", "on_update", "on_change", "on_change",
+    ]
+    assert ("controller", "validate") == log()[6] and ("hook", "validate") == log()[7]
+    assert ("star", "on_update", "RT Note") in log()
+
+
+def test_submit_cancel_and_update_after_submit_hook_order(site):
+    doc = new_note().insert()
+    frappe.flags.rt_log = []
+    doc.submit()
+    assert [e[1] for e in log() if e[0] == "controller"] == [
+        "before_validate", "validate", "before_submit", "on_update", "on_submit", "on_change"]
+    assert frappe.db.get_value("RT Note", doc.name, "docstatus") == 1
+
+    frappe.flags.rt_log = []
+    doc.remarks = "changed after submit"
+    doc.save()
+    assert [e[1] for e in log() if e[0] == "controller"] == [
+        "before_update_after_submit", "on_update_after_submit", "on_change"]
+
+    frappe.flags.rt_log = []
+    doc.cancel()
+    assert [e[1] for e in log() if e[0] == "controller"] == ["before_cancel", "on_cancel", "on_change"]
+    assert frappe.db.get_value("RT Note", doc.name, "docstatus") == 2
+
+
+def test_failing_validate_stops_before_hooks_and_writes_nothing(site):
+    frappe.flags.rt_log = []
+    with pytest.raises(frappe.ValidationError):
+        new_note(title="fail in validate").insert()
+    events = log()
+    assert events[-1] == ("controller", "validate")
+    assert ("hook", "validate") not in events
+    assert not frappe.db.exists("RT Note", {"title": "fail in validate"})
+
+
+def test_docstatus_transitions_refused_as_frappe(site):
+    doc = new_note().insert()
+    doc.docstatus = 2
+    with pytest.raises(frappe.DocstatusTransitionError, match=r"0 \(Draft\) to 2 \(Cancelled\)"):
+        doc.save()
+    doc = frappe.get_doc("RT Note", doc.name)
+    doc.submit()
+    doc.docstatus = 0
+    with pytest.raises(frappe.DocstatusTransitionError, match=r"1 \(Submitted\) to 0 \(Draft\)"):
+        doc.save()
+    doc = frappe.get_doc("RT Note", doc.name)
+    doc.cancel()
+    with pytest.raises(frappe.ValidationError, match="Cannot edit cancelled document"):
+        frappe.get_doc("RT Note", doc.name).save()
+
+
+def test_update_after_submit_only_for_allow_on_submit_fields(site):
+    doc = new_note().insert()
+    doc.submit()
+    doc.title = "changed"
+    with pytest.raises(frappe.UpdateAfterSubmitError, match="Not allowed to change"):
+        doc.save()
+
+
+def test_stale_save_raises_timestamp_mismatch(site):
+    doc = new_note().insert()
+    first = frappe.get_doc("RT Note", doc.name)
+    second = frappe.get_doc("RT Note", doc.name)
+    first.title = "first"
+    first.save()
+    second.title = "second"
+    with pytest.raises(frappe.TimestampMismatchError):
+        second.save()
+
+
+def test_naming_series_counter_per_year_and_revert_on_delete(site):
+    year = datetime.date.today().year
+    a = new_note().insert()
+    b = new_note().insert()
+    assert a.name.startswith(f"RTN-{year}-") and len(a.name) == len(f"RTN-{year}-00001")
+    assert int(b.name[-5:]) == int(a.name[-5:]) + 1
+    key = f"RTN-{year}-"
+    current = frappe.db.sql("select `current` from `tabSeries` where `name`=%s", (key,))[0][0]
+    assert current == int(b.name[-5:])
+    frappe.delete_doc("RT Note", b.name)
+    assert frappe.db.sql("select `current` from `tabSeries` where `name`=%s", (key,))[0][0] == current - 1
+    other = new_note(naming_series="RTX-.MM.-").insert()
+    assert other.name == f"RTX-{datetime.date.today():%m}-{1:05d}" or other.name.startswith(
+        f"RTX-{datetime.date.today():%m}-")
+
+
+def test_other_autoname_options(site):
+    tag = frappe.get_doc({"doctype": "RT Tag", "tag_name": "  urgent "}).insert()
+    assert tag.name == "urgent"
+    h = frappe.get_doc({"doctype": "RT Hash", "label": "x"}).insert()
+    assert len(h.name) == 10 and set(h.name) <= set("0123456789abcdefghijklmnopqrstuv")
+    fmt = frappe.get_doc({"doctype": "RT Format", "label": "lbl"}).insert()
+    assert fmt.name.startswith(f"FMT-{datetime.date.today():%m}-lbl-") and fmt.name[-3:].isdigit()
+    prompt = frappe.get_doc({"doctype": "RT Prompt", "label": "p", "__newname": "My Name"}).insert()
+    assert prompt.name == "My Name"
+    auto = frappe.get_doc({"doctype": "RT Auto", "label": "abc"}).insert()
+    assert auto.name == "AUTO-ABC"
+    with pytest.raises(frappe.ValidationError, match="Tag Name is required"):
+        frappe.get_doc({"doctype": "RT Tag"}).insert()
+
+
+def test_client_supplied_name_is_discarded(site):
+    doc = new_note(name="MY-OWN-NAME").insert()
+    assert doc.name != "MY-OWN-NAME"
+
+
+def test_duplicate_field_name_raises_duplicate_entry(site):
+    frappe.get_doc({"doctype": "RT Tag", "tag_name": "dup"}).insert()
+    with pytest.raises(frappe.DuplicateEntryError):
+        frappe.get_doc({"doctype": "RT Tag", "tag_name": "dup"}).insert()
+
+
+def test_unique_field_violation_raises_unique_validation(site):
+    new_note(code="C-1").insert()
+    with pytest.raises(frappe.UniqueValidationError):
+        new_note(code="C-1").insert()
+
+
+def test_mandatory_checked_after_validate(site):
+    with pytest.raises(frappe.MandatoryError):
+        new_note(title=None).insert()
+    assert frappe.local.message_log[-1]["message"] == "Error: Value missing for RT Note: Title"
+    with pytest.raises(frappe.MandatoryError):
+        new_note(items=[{"qty": 1}]).insert()
+
+
+def test_link_and_select_validation(site):
+    with pytest.raises(frappe.LinkValidationError, match="Could not find Customer: Nobody"):
+        new_note(customer="Nobody").insert()
+    with pytest.raises(frappe.ValidationError, match="cannot be"):
+        new_note(status="Weird").insert()
+
+
+def test_type_coercion(site):
+    doc = new_note(amount="12.5", count="7", note_date="2026-03-01").insert()
+    assert doc.amount == 12.5 and doc.count == 7
+    fresh = frappe.get_doc("RT Note", doc.name)
+    assert fresh.amount == 12.5 and isinstance(fresh.amount, float)
+    assert fresh.count == 7
+    assert fresh.note_date == datetime.date(2026, 3, 1)
+    assert isinstance(fresh.creation, datetime.datetime)
+    assert fresh.status == "Open"  # first option of a Select without default
+
+
+def test_child_tables_append_idx_and_replace(site):
+    doc = new_note(items=[{"item": "a", "qty": 1}, {"item": "b", "qty": 2}])
+    row = doc.append("items", {"item": "c", "qty": 3})
+    doc.insert()
+    assert [d.idx for d in doc.items] == [1, 2, 3]
+    assert row.parent == doc.name and row.parenttype == "RT Note" and row.parentfield == "items"
+    fresh = frappe.get_doc("RT Note", doc.name)
+    assert [d.item for d in fresh.items] == ["a", "b", "c"]
+    fresh.update({"items": [{"item": "only", "qty": 9}]})
+    fresh.save()
+    rows = frappe.get_all("RT Note Item", filters={"parent": doc.name}, fields=["item"])
+    assert [r.item for r in rows] == ["only"]
+    as_dict = frappe.get_doc("RT Note", doc.name).as_dict()
+    assert as_dict["items"][0]["doctype"] == "RT Note Item"
+    assert {"name", "parent", "parentfield", "parenttype", "idx", "docstatus"} <= set(as_dict["items"][0])
+
+
+def test_password_field_encrypted_at_rest(site):
+    doc = new_note(secret="s3cr3t").insert()
+    assert frappe.db.get_value("RT Note", doc.name, "secret") == "******"
+    stored = frappe.db.sql("select `password` from `__Auth` where `doctype`='RT Note' and `name`=%s", (doc.name,))
+    assert stored and "s3cr3t" not in stored[0][0]
+    assert frappe.get_doc("RT Note", doc.name).get_password("secret") == "s3cr3t"
+    from frappe.utils.password import get_decrypted_password
+
+    assert get_decrypted_password("RT Note", doc.name, "secret") == "s3cr3t"
+
+
+def test_singles_store_and_read_typed_values(site):
+    settings = frappe.get_single("RT Settings")
+    assert settings.retries == 3  # default
+    settings.api_url = "https://example.test"
+    settings.retries = 5
+    settings.token = "tok"
+    settings.save()
+    assert frappe.db.get_single_value("RT Settings", "retries") == 5
+    assert frappe.db.get_single_value("RT Settings", "api_url") == "https://example.test"
+    assert frappe.get_single("RT Settings").get_password("token") == "tok"
+    frappe.db.set_single_value("RT Settings", "enabled", 1)
+    assert frappe.db.get_single_value("RT Settings", "enabled") == 1
+
+
+def test_db_set_skips_validation_and_works_on_submitted(site):
+    doc = new_note().insert()
+    doc.submit()
+    doc.db_set("title", "set directly")
+    assert frappe.db.get_value("RT Note", doc.name, "title") == "set directly"
+
+
+def test_delete_submitted_refused_draft_allowed(site):
+    doc = new_note().insert()
+    doc.submit()
+    with pytest.raises(frappe.ValidationError, match="Submitted Record cannot be deleted"):
+        frappe.delete_doc("RT Note", doc.name)
+    draft = new_note().insert()
+    frappe.flags.rt_log = []
+    frappe.delete_doc("RT Note", draft.name)
+    assert not frappe.db.exists("RT Note", draft.name)
+    assert [e[1] for e in log() if e[0] == "controller"] == ["on_trash", "on_change", "after_delete"]
+
+
+def test_get_doc_missing_raises_does_not_exist(site):
+    with pytest.raises(frappe.DoesNotExistError):
+        frappe.get_doc("RT Note", "NOPE")
+    assert frappe.local.message_log[-1]["message"] == "RT Note NOPE not found"
+
+
+def test_new_doc_and_cached_doc(site):
+    doc = frappe.new_doc("RT Note")
+    assert doc.status == "Open" and doc.docstatus == 0 and doc.is_new()
+    doc.title = "x"
+    doc.insert()
+    first = frappe.get_cached_doc("RT Note", doc.name)
+    assert frappe.get_cached_doc("RT Note", doc.name) is first
+    first.title = "y"
+    first.save()
+    assert frappe.get_cached_doc("RT Note", doc.name) is not first
