@@ -675,7 +675,8 @@ def has_permission(doctype=None, ptype="read", doc=None, user=None, verbose=Fals
 
     if not doctype and doc:
         doctype = doc.doctype
-    out = _has_permission(doctype, ptype, doc=doc, user=user, print_logs=verbose,
+    # the reasons of a refusal are shown (msgprint) only when the caller asks to throw
+    out = _has_permission(doctype, ptype, doc=doc, user=user, print_logs=throw,
                           parent_doctype=parent_doctype)
     if throw and not out:
         document_label = f"{_(doctype)} {doc if isinstance(doc, str) else doc.name}" if doc else _(doctype)

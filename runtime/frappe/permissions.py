@@ -120,7 +120,9 @@ def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
         _push_log(_("Document Type is not importable"))
         return False
     role_perms = get_role_permissions(meta, user=user)
-    if not role_perms.get(ptype) and not (ptype == "read" and role_perms.get("select") and doc is None):
+    # a right given only to owners still lets the document-level check decide
+    has_right = role_perms.get(ptype) or ptype in (role_perms.get("if_owner") or {})
+    if not has_right and not (ptype == "read" and role_perms.get("select") and doc is None):
         _push_log(_("User {0} does not have doctype access via role permission for document {1}").format(
             frappe.bold(user), frappe.bold(doctype)))
         if doc is not None:

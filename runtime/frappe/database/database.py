@@ -249,7 +249,10 @@ class Database:
             if ignore and self.is_missing_column(e):
                 return []
             raise
-        return rows
+        if not run or as_dict or pluck:
+            return rows
+        # Frappe's get_values answers a tuple of tuples, like frappe.db.sql
+        return tuple(tuple(r) for r in rows)
 
     def _get_single_values(self, doctype, fieldname, as_dict, pluck):
         fields = [fieldname] if isinstance(fieldname, str) else list(fieldname)

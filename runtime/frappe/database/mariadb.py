@@ -76,7 +76,7 @@ class MariaDBDatabase(Database):
         return f"`{m.group(1)}`{m.group(2) or ''}"
 
     def escape(self, s, percent: bool = True) -> str:
-        s = self._conn.escape_string(str(s))
+        s = pymysql.converters.escape_string(str(s))
         if percent:
             s = s.replace("%", "%%")
         return f"'{s}'"

@@ -1,0 +1,137 @@
+"""Roles, DocPerm, if_owner, User Permissions and the permission hooks."""
+
+from __future__ import annotations
+
+import pytest
+
+import frappe
+from frappe.permissions import add_user_permission
+
+
+def make_user(email, *roles):
+    for role in roles:
+        if not frappe.db.exists("Role", role):
+            frappe.get_doc({"doctype": "Role", "role_name": role}).insert(ignore_permissions=True)
+    if not frappe.db.exists("User", email):
+        user = frappe.get_doc({"doctype": "User", "email": email, "first_name": email.split("@")[0],
+                               "send_welcome_email": 0})
+        for role in roles:
+            user.append("roles", {"role": role})
+        user.insert(ignore_permissions=True)
+    return email
+
+
+def note_as_admin(**kwargs):
+    frappe.set_user("Administrator")
+    return frappe.get_doc({"doctype": "RT Note", "title": "n", **kwargs}).insert()
+
+
+def test_roles_include_automatic_ones(site):
+    make_user("perm1@example.com", "RT User")
+    assert set(frappe.get_roles("perm1@example.com")) == {"RT User", "All", "Guest", "Desk User"}
+    assert frappe.get_roles("Guest") == ["Guest"]
+    assert "RT User" in frappe.get_roles("Administrator") or "System Manager" in frappe.get_roles("Administrator")
+
+
+def test_role_rights_from_docperm(site):
+    user = make_user("perm2@example.com", "RT Reader")
+    doc = note_as_admin()
+    frappe.set_user(user)
+    assert frappe.has_permission("RT Note", "read")
+    assert not frappe.has_permission("RT Note", "write")
+    assert frappe.has_permission("RT Note", "read", doc)
+    with pytest.raises(frappe.PermissionError):
+        frappe.get_doc({"doctype": "RT Note", "title": "x"}).insert()
+    with pytest.raises(frappe.PermissionError):
+        frappe.has_permission("RT Note", "write", doc, throw=True)
+    assert frappe.flags.error_message == f"No permission for RT Note {doc.name}"
+
+
+def test_no_role_cannot_list_and_gets_frappes_message(site):
+    user = make_user("perm3@example.com")
+    frappe.set_user(user)
+    frappe.local.message_log = []
+    with pytest.raises(frappe.PermissionError):
+        frappe.get_list("RT Note")
+    assert frappe.local.message_log[-1]["message"] == (
+        "User <strong>perm3@example.com</strong> does not have doctype access via role permission for document "
+        "<strong>RT Note</strong>")
+    assert frappe.flags.error_message == "No permission for RT Note"
+
+
+def test_get_all_ignores_permissions_get_list_does_not(site):
+    note_as_admin()
+    frappe.set_user(make_user("perm4@example.com"))
+    assert frappe.get_all("RT Note")
+    with pytest.raises(frappe.PermissionError):
+        frappe.get_list("RT Note")
+
+
+def test_if_owner_restricts_to_own_documents(site):
+    owner = make_user("owner@example.com", "RT Owner")
+    other = note_as_admin()
+    frappe.set_user(owner)
+    mine = frappe.get_doc({"doctype": "RT Note", "title": "mine"}).insert()
+    names = {r.name for r in frappe.get_list("RT Note", fields=["name"])}
+    assert mine.name in names and other.name not in names
+    assert frappe.has_permission("RT Note", "write", mine)
+    assert not frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", other.name))
+
+
+def test_user_permission_on_link_field_filters_lists_and_documents(site):
+    for territory in ("North", "South"):
+        if not frappe.db.exists("Territory", territory):
+            frappe.get_doc({"doctype": "Territory", "territory_name": territory,
+                            "parent_territory": frappe.db.get_value("Territory", {"is_group": 1}, "name")}).insert()
+    user = make_user("north@example.com", "RT User")
+    north = note_as_admin(territory="North")
+    south = note_as_admin(territory="South")
+    empty = note_as_admin()
+    add_user_permission("Territory", "North", user, ignore_permissions=True)
+    frappe.set_user(user)
+    frappe.local.cache.clear()
+    names = {r.name for r in frappe.get_list("RT Note", fields=["name"])}
+    assert north.name in names and empty.name in names and south.name not in names
+    assert frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", north.name))
+    frappe.local.message_log = []
+    assert not frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", south.name))
+    assert frappe.local.message_log == []  # reasons are only shown when asked to throw
+    with pytest.raises(frappe.PermissionError):
+        frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", south.name), throw=True)
+    assert "linked to Territory 'South' in field Territory" in frappe.local.message_log[-1]["message"]
+    new = frappe.new_doc("RT Note")
+    assert new.territory == "North"  # the only allowed value becomes the default
+
+
+def test_permission_query_conditions_and_has_permission_hooks(site):
+    public = frappe.get_doc({"doctype": "RT Hash", "label": "public"}).insert()
+    secret = frappe.get_doc({"doctype": "RT Hash", "label": "secret"}).insert()
+    user = make_user("hashes@example.com", "System Manager")
+    frappe.set_user(user)
+    names = {r.name for r in frappe.get_list("RT Hash", fields=["name"])}
+    assert public.name in names and secret.name not in names
+    assert frappe.has_permission("RT Hash", "read", frappe.get_doc("RT Hash", public.name))
+    assert not frappe.has_permission("RT Hash", "read", frappe.get_doc("RT Hash", secret.name))
+    assert len(frappe.get_all("RT Hash", filters={"name": ["in", [public.name, secret.name]]})) == 2
+
+
+def test_only_for(site):
+    frappe.set_user(make_user("only@example.com", "RT Reader"))
+    frappe.only_for("RT Reader")
+    with pytest.raises(frappe.PermissionError):
+        frappe.only_for(["System Manager"])
+    frappe.set_user("Administrator")
+    frappe.only_for("Nobody Has This Role")
+
+
+def test_higher_permlevel_fields_reset_on_write(site):
+    frappe.set_user(make_user("perm5@example.com", "RT User"))
+    doc = frappe.get_doc({"doctype": "RT Note", "title": "x", "approved_by": "me"}).insert()
+    assert doc.approved_by is None
+
+
+def test_submit_needs_submit_right(site):
+    frappe.set_user(make_user("perm6@example.com", "RT Owner"))
+    doc = frappe.get_doc({"doctype": "RT Note", "title": "x"}).insert()
+    with pytest.raises(frappe.PermissionError):
+        doc.submit()
