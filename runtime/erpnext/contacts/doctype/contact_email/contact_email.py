@@ -1,0 +1,7 @@
+"""Contact Email: one e-mail address of a Contact."""
+
+from frappe.model.document import Document
+
+
+class ContactEmail(Document):
+	pass

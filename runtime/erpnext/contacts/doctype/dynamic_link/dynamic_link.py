@@ -1,0 +1,7 @@
+"""Dynamic Link: child row linking an Address/Contact to any record."""
+
+from frappe.model.document import Document
+
+
+class DynamicLink(Document):
+	pass

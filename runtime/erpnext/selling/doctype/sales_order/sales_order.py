@@ -1,0 +1,514 @@
+"""Sales Order: a customer's confirmed order.
+
+The lifecycle follows ERPNext v15: `validate` fills everything a minimal payload leaves out
+(customer details, currency, price list, item details, prices, warehouses, addresses) before
+Frappe's mandatory check, computes the totals, and derives `status` from the status map.
+Submitting reserves stock on the Bins of stock items; cancelling releases it.
+"""
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, cstr, flt, getdate, nowdate
+
+from erpnext import get_company_currency, get_default_company
+from erpnext.accounts.party import (
+	get_default_price_list,
+	get_party_shipping_address,
+	validate_party_frozen_disabled,
+)
+from erpnext.controllers.accounts_controller import validate_qty_is_not_zero
+from erpnext.stock.doctype.item.item import validate_end_of_life
+from erpnext.stock.get_item_details import get_price_list_rate_for
+from erpnext.stock.stock_balance import update_reserved_qty
+from erpnext.stock.utils import is_group_warehouse, validate_disabled_warehouse, validate_warehouse_company
+
+
+class WarehouseRequired(frappe.ValidationError):
+	pass
+
+
+class UOMMustBeIntegerError(frappe.ValidationError):
+	pass
+
+
+# ERPNext's status map for Sales Order, most specific first: the first condition that holds wins,
+# and "Draft" is the fallback.
+STATUS_RULES = (
+	("On Hold", lambda d: d.status == "On Hold"),
+	("Closed", lambda d: d.status == "Closed" and d.docstatus != 2),
+	("Cancelled", lambda d: d.docstatus == 2),
+	("Completed", lambda d: (_pct(d.per_delivered) >= 100 or cint(d.skip_delivery_note))
+		and _pct(d.per_billed) >= 100 and d.docstatus == 1),
+	("To Deliver", lambda d: _pct(d.per_delivered) < 100 and _pct(d.per_billed) >= 100 and d.docstatus == 1
+		and not cint(d.skip_delivery_note)),
+	("To Bill", lambda d: (_pct(d.per_delivered) >= 100 or cint(d.skip_delivery_note))
+		and _pct(d.per_billed) < 100 and d.docstatus == 1),
+	("To Deliver and Bill", lambda d: _pct(d.per_delivered) < 100 and _pct(d.per_billed) < 100 and d.docstatus == 1),
+)
+
+CURRENCY_PRECISION = 2
+
+
+def _pct(value):
+	return flt(value)
+
+
+class SalesOrder(Document):
+	# ------------------------------------------------------------------ validate
+	def validate(self):
+		"""Fill, check and total the order, then derive its status."""
+		self.set_missing_values()
+		validate_qty_is_not_zero(
+			self, allow_zero=cint(frappe.db.get_single_value("Selling Settings", "allow_zero_qty_in_sales_order"))
+		)
+		self.calculate_taxes_and_totals()
+		self.validate_delivery_date()
+		self.validate_uom_is_integer()
+		self.validate_for_items()
+		self.validate_warehouse()
+		self.set_status()
+		if not self.billing_status:
+			self.billing_status = "Not Billed"
+		if not self.delivery_status:
+			self.delivery_status = "Not Delivered"
+		self.reset_default_field_value("set_warehouse", "items", "warehouse")
+
+	def set_missing_values(self):
+		"""Fill what a minimal payload leaves out, only where the client gave nothing."""
+		if not self.company:
+			self.company = get_default_company()
+		if not self.transaction_date:
+			self.transaction_date = nowdate()
+		if not self.order_type:
+			self.order_type = "Sales"
+		if self.tax_category is None:
+			# ERPNext's party details always carry a (blank) tax category
+			self.tax_category = ""
+		if self.customer:
+			self.set_customer_details()
+		company_currency = get_company_currency(self.company) if self.company else None
+		if not self.currency:
+			self.currency = company_currency
+		if not self.selling_price_list:
+			self.selling_price_list = frappe.db.get_single_value("Selling Settings", "selling_price_list") or None
+		if self.selling_price_list and not self.price_list_currency:
+			self.price_list_currency = frappe.db.get_value("Price List", self.selling_price_list, "currency")
+		if not flt(self.conversion_rate) and self.currency and self.currency == company_currency:
+			self.conversion_rate = 1.0
+		if not flt(self.plc_conversion_rate) and self.price_list_currency:
+			if self.price_list_currency == company_currency:
+				self.plc_conversion_rate = 1.0
+			elif self.price_list_currency == self.currency and flt(self.conversion_rate):
+				self.plc_conversion_rate = flt(self.conversion_rate)
+		self.set_missing_item_details()
+
+	def set_customer_details(self):
+		"""Customer name/group/territory, currency, price list, addresses and contact."""
+		customer = frappe.get_doc("Customer", self.customer)
+		validate_party_frozen_disabled("Customer", self.customer)
+		self.customer_name = customer.customer_name
+		for field in ("customer_group", "territory", "tax_id", "represents_company"):
+			if not self.get(field):
+				self.set(field, customer.get(field))
+		self.is_internal_customer = cint(customer.is_internal_customer)
+		if not self.language:
+			self.language = customer.language or getattr(frappe.local, "lang", None) or "en"
+		if not self.currency and customer.default_currency:
+			self.currency = customer.default_currency
+		if not self.selling_price_list:
+			self.selling_price_list = get_default_price_list(customer) or None
+
+		from erpnext.contacts.doctype.address.address import get_address_display, get_default_address
+		from erpnext.contacts.doctype.contact.contact import get_contact_details, get_default_contact
+
+		if not self.customer_address:
+			self.customer_address = get_default_address("Customer", self.customer)
+		if self.customer_address and not self.address_display:
+			self.address_display = get_address_display(self.customer_address)
+		if not self.shipping_address_name:
+			self.shipping_address_name = get_party_shipping_address("Customer", self.customer)
+		if self.shipping_address_name and not self.shipping_address:
+			self.shipping_address = get_address_display(self.shipping_address_name)
+		if not self.contact_person:
+			self.contact_person = get_default_contact("Customer", self.customer)
+		if self.contact_person and not self.contact_display:
+			details = get_contact_details(self.contact_person)
+			for field in ("contact_display", "contact_email", "contact_mobile", "contact_phone"):
+				if not self.get(field):
+					self.set(field, details.get(field))
+		if not self.get("sales_team") and customer.get("sales_team"):
+			for member in customer.sales_team:
+				self.append("sales_team", {
+					"sales_person": member.sales_person,
+					"allocated_percentage": member.allocated_percentage,
+					"commission_rate": member.commission_rate,
+				})
+
+	def set_missing_item_details(self):
+		"""Item name/UOM/group, stock flags, warehouse, price list rate and stock levels per row."""
+		default_warehouse = None
+		for row in self.get("items"):
+			if not row.item_code:
+				continue
+			item = frappe.get_doc("Item", row.item_code)
+			validate_end_of_life(item.name, item.end_of_life, item.disabled)
+			row.item_name = row.item_name or item.item_name
+			row.description = row.description or item.description
+			row.item_group = item.item_group
+			row.brand = item.brand
+			row.image = item.image or ""
+			row.is_stock_item = cint(item.is_stock_item)
+			row.grant_commission = cint(item.grant_commission)
+			row.stock_uom = item.stock_uom
+			row.uom = row.uom or item.sales_uom or item.stock_uom
+			if row.uom == row.stock_uom or not flt(row.conversion_factor):
+				row.conversion_factor = 1.0
+			row.stock_qty = flt(row.qty) * flt(row.conversion_factor)
+			if not flt(row.weight_per_unit):
+				row.weight_per_unit = flt(item.weight_per_unit)
+				row.weight_uom = row.weight_uom or item.weight_uom
+			row.total_weight = flt(row.weight_per_unit) * flt(row.stock_qty)
+			if not row.delivery_date and self.delivery_date:
+				row.delivery_date = self.delivery_date
+			row.transaction_date = self.transaction_date
+			if row.margin_type is None:
+				row.margin_type = ""
+			if not row.item_tax_rate:
+				row.item_tax_rate = "{}"  # no item tax templates in this subset
+			if not cint(self.reserve_stock):
+				# rows only reserve stock when the order does
+				row.reserve_stock = 0
+			if not row.warehouse:
+				if default_warehouse is None:
+					default_warehouse = self._default_warehouse()
+				row.warehouse = self.set_warehouse or _item_default_warehouse(item, self.company) or default_warehouse or None
+			if not flt(row.price_list_rate) and self.selling_price_list:
+				rate = get_price_list_rate_for(
+					{
+						"price_list": self.selling_price_list,
+						"customer": self.customer,
+						"uom": row.uom,
+						"stock_uom": row.stock_uom,
+						"conversion_factor": row.conversion_factor,
+						"transaction_date": self.transaction_date,
+						"qty": row.qty,
+					},
+					row.item_code,
+				)
+				if rate is not None and flt(self.conversion_rate):
+					row.price_list_rate = flt(
+						flt(rate) * flt(self.plc_conversion_rate or 1) / flt(self.conversion_rate), CURRENCY_PRECISION
+					)
+			self.set_stock_levels(row, item)
+
+	def _default_warehouse(self):
+		"""Stock Settings' default warehouse, when it belongs to this order's company."""
+		warehouse = frappe.db.get_single_value("Stock Settings", "default_warehouse")
+		if warehouse and frappe.db.get_value("Warehouse", warehouse, "company") == self.company:
+			return warehouse
+		return ""
+
+	def set_stock_levels(self, row, item):
+		"""Show the warehouse's actual/projected qty and the valuation rate on the row."""
+		if not row.warehouse:
+			return
+		bin_values = frappe.db.get_value(
+			"Bin", {"item_code": row.item_code, "warehouse": row.warehouse},
+			["actual_qty", "projected_qty", "ordered_qty", "planned_qty", "valuation_rate"], as_dict=True,
+		) or frappe._dict()
+		row.actual_qty = flt(bin_values.get("actual_qty"))
+		row.projected_qty = flt(bin_values.get("projected_qty"))
+		row.ordered_qty = flt(bin_values.get("ordered_qty"))
+		row.planned_qty = flt(bin_values.get("planned_qty"))
+		row.valuation_rate = flt(bin_values.get("valuation_rate")) or flt(item.valuation_rate)
+
+	# ------------------------------------------------------------------ totals
+	def calculate_taxes_and_totals(self):
+		"""Row amounts, header totals, discount, rounding and amounts in words (no tax rows here)."""
+		items = self.get("items") or []
+		if not items:
+			# ERPNext fails with exactly this TypeError (HTTP 500) on an empty items table;
+			# kept so clients see the same answer as on a real site.
+			raise TypeError("unsupported operand type(s) for *: 'NoneType' and 'float'")
+		conversion_rate = flt(self.conversion_rate) or 0.0
+
+		for row in items:
+			self.calculate_item_values(row, conversion_rate)
+
+		self.total_qty = sum(flt(row.qty) for row in items)
+		self.total = flt(sum(flt(row.amount) for row in items), CURRENCY_PRECISION)
+		self.base_total = flt(self.total * conversion_rate, CURRENCY_PRECISION)
+		self.total_net_weight = sum(flt(row.total_weight) for row in items)
+		self.apply_discount(items, conversion_rate)
+		self.net_total = flt(sum(flt(row.net_amount) for row in items), CURRENCY_PRECISION)
+		self.base_net_total = flt(sum(flt(row.base_net_amount) for row in items), CURRENCY_PRECISION)
+
+		# there are no tax rows in this subset, so the grand total is the net total
+		self.total_taxes_and_charges = 0.0
+		self.base_total_taxes_and_charges = 0.0
+		self.grand_total = self.net_total
+		self.base_grand_total = self.base_net_total
+		self.set_rounded_total()
+		self.set_in_words()
+		self.set_gross_profit(items)
+		self.calculate_commission(items)
+		self.has_unit_price_items = 0
+
+	def calculate_item_values(self, row, conversion_rate):
+		"""rate from price_list_rate (only when missing), margin/discount, amounts, base values."""
+		price_list_rate = flt(row.price_list_rate)
+		if flt(row.discount_percentage) == 100:
+			row.rate = 0.0
+		elif price_list_rate and not flt(row.rate):
+			row.rate = flt(price_list_rate * (1.0 - flt(row.discount_percentage) / 100.0), CURRENCY_PRECISION)
+			row.discount_amount = price_list_rate * flt(row.discount_percentage) / 100.0
+
+		rate_with_margin = self.calculate_margin(row)
+		row.rate_with_margin = rate_with_margin
+		row.base_rate_with_margin = flt(rate_with_margin * conversion_rate)
+		if rate_with_margin > 0:
+			row.rate = flt(rate_with_margin * (1.0 - flt(row.discount_percentage) / 100.0), CURRENCY_PRECISION)
+			if flt(row.discount_amount) and not flt(row.discount_percentage):
+				row.rate = rate_with_margin - flt(row.discount_amount)
+			else:
+				row.discount_amount = rate_with_margin - flt(row.rate)
+		elif price_list_rate > 0:
+			row.discount_amount = price_list_rate - flt(row.rate)
+
+		row.rate = flt(row.rate)
+		row.net_rate = row.rate
+		row.amount = flt(row.rate * flt(row.qty), CURRENCY_PRECISION)
+		row.net_amount = row.amount
+		row.stock_uom_rate = flt(row.rate / flt(row.conversion_factor)) if flt(row.conversion_factor) else row.rate
+		for field in ("price_list_rate", "rate", "net_rate", "amount", "net_amount"):
+			row.set("base_" + field, flt(flt(row.get(field)) * conversion_rate, CURRENCY_PRECISION))
+		row.distributed_discount_amount = flt(row.distributed_discount_amount)
+
+	@staticmethod
+	def calculate_margin(row):
+		"""A client rate above the list price is recorded as an "Amount" margin (and returns 0),
+		a margin set on the row raises the list price; no pricing rules exist in this subset."""
+		price_list_rate = flt(row.price_list_rate)
+		if not price_list_rate:
+			return 0.0
+		if flt(row.rate) > price_list_rate:
+			row.margin_type = "Amount"
+			row.margin_rate_or_amount = flt(flt(row.rate) - price_list_rate, CURRENCY_PRECISION)
+			return 0.0
+		if row.margin_type and flt(row.margin_rate_or_amount):
+			margin = flt(row.margin_rate_or_amount)
+			if row.margin_type == "Percentage":
+				margin = price_list_rate * margin / 100.0
+			return flt(price_list_rate + margin)
+		return 0.0
+
+	def apply_discount(self, items, conversion_rate):
+		"""Spread the additional discount over the rows' net amounts (on net or grand total)."""
+		if flt(self.additional_discount_percentage):
+			self.discount_amount = flt(self.total * flt(self.additional_discount_percentage) / 100.0, CURRENCY_PRECISION)
+		discount = flt(self.discount_amount)
+		self.base_discount_amount = flt(discount * conversion_rate, CURRENCY_PRECISION)
+		total = sum(flt(row.amount) for row in items)
+		remaining = discount
+		for index, row in enumerate(items):
+			share = 0.0
+			if discount and total:
+				if index == len(items) - 1:
+					share = remaining  # the last row takes the rounding remainder
+				else:
+					share = flt(discount * flt(row.amount) / total, CURRENCY_PRECISION)
+				remaining -= share
+			row.distributed_discount_amount = share
+			row.net_amount = flt(flt(row.amount) - share, CURRENCY_PRECISION)
+			row.net_rate = flt(row.net_amount / flt(row.qty), CURRENCY_PRECISION) if flt(row.qty) else row.rate
+			row.base_net_amount = flt(row.net_amount * conversion_rate, CURRENCY_PRECISION)
+			row.base_net_rate = flt(row.net_rate * conversion_rate, CURRENCY_PRECISION)
+
+	def set_rounded_total(self):
+		"""Round to the currency's smallest fraction (a cent here) unless rounding is disabled."""
+		if cint(self.disable_rounded_total):
+			self.rounded_total = self.base_rounded_total = 0.0
+			self.rounding_adjustment = self.base_rounding_adjustment = 0.0
+			return
+		self.rounded_total = flt(round(flt(self.grand_total) / 0.01) * 0.01, CURRENCY_PRECISION)
+		self.rounding_adjustment = flt(self.rounded_total - flt(self.grand_total), CURRENCY_PRECISION)
+		self.base_rounded_total = flt(round(flt(self.base_grand_total) / 0.01) * 0.01, CURRENCY_PRECISION)
+		self.base_rounding_adjustment = flt(self.base_rounded_total - flt(self.base_grand_total), CURRENCY_PRECISION)
+
+	def set_in_words(self):
+		"""Amounts in words, e.g. "USD Twenty Four only."."""
+		from erpnext.utilities.money import money_in_words
+
+		amount = self.grand_total if cint(self.disable_rounded_total) else self.rounded_total
+		base_amount = self.base_grand_total if cint(self.disable_rounded_total) else self.base_rounded_total
+		self.in_words = money_in_words(amount, self.currency)
+		self.base_in_words = money_in_words(base_amount, get_company_currency(self.company) if self.company else self.currency)
+
+	def set_gross_profit(self, items):
+		for row in items:
+			row.gross_profit = flt(flt(row.base_net_amount) - flt(row.valuation_rate) * flt(row.stock_qty), CURRENCY_PRECISION)
+
+	def calculate_commission(self, items):
+		"""Commission base (items that grant commission) and the sales team's shares."""
+		self.amount_eligible_for_commission = flt(
+			sum(flt(row.base_net_amount) for row in items if cint(row.grant_commission)), CURRENCY_PRECISION
+		)
+		self.total_commission = flt(
+			self.amount_eligible_for_commission * flt(self.commission_rate) / 100.0, CURRENCY_PRECISION
+		)
+		for member in self.get("sales_team") or []:
+			member.allocated_amount = flt(
+				self.amount_eligible_for_commission * flt(member.allocated_percentage) / 100.0, CURRENCY_PRECISION
+			)
+			member.incentives = flt(member.allocated_amount * flt(member.commission_rate) / 100.0, CURRENCY_PRECISION)
+		if self.get("sales_team"):
+			total = sum(flt(member.allocated_percentage) for member in self.sales_team)
+			if total and total != 100.0:
+				frappe.throw(_("Total allocated percentage for sales team should be 100"))
+
+	# ------------------------------------------------------------------ checks
+	def validate_delivery_date(self):
+		"""Delivery date on header or rows; the header carries the latest row date."""
+		if self.order_type == "Sales" and not cint(self.skip_delivery_note):
+			row_dates = [getdate(row.delivery_date) for row in self.get("items") if row.delivery_date]
+			latest = max(row_dates) if row_dates else None
+			if latest and (not self.delivery_date or getdate(self.delivery_date) != latest):
+				self.delivery_date = latest
+			if not self.delivery_date:
+				frappe.throw(_("Please enter Delivery Date"))
+			for row in self.get("items"):
+				if not row.delivery_date:
+					row.delivery_date = self.delivery_date
+				if getdate(self.transaction_date) > getdate(row.delivery_date):
+					frappe.msgprint(
+						_("Expected Delivery Date should be after Sales Order Date"),
+						indicator="orange",
+						title=_("Invalid Delivery Date"),
+						raise_exception=True,
+					)
+
+	def validate_uom_is_integer(self):
+		"""Quantities in a whole-number UOM cannot be fractions."""
+		for uom_field, qty_field in (("stock_uom", "stock_qty"), ("uom", "qty")):
+			for row in self.get("items"):
+				uom = row.get(uom_field)
+				qty = flt(row.get(qty_field))
+				if uom and qty != int(qty) and cint(frappe.db.get_value("UOM", uom, "must_be_whole_number")):
+					frappe.throw(
+						_("Row {1}: Quantity ({0}) cannot be a fraction. To allow this, disable '{2}' in UOM {3}.").format(
+							qty, row.idx, frappe.bold(_("Must be Whole Number")), frappe.bold(uom)
+						),
+						UOMMustBeIntegerError,
+					)
+
+	def validate_for_items(self):
+		"""Repeated items are refused when Selling Settings does not allow them."""
+		if cint(frappe.db.get_single_value("Selling Settings", "allow_multiple_items")):
+			return
+		seen = set()
+		for row in self.get("items"):
+			key = (row.item_code, row.warehouse, cstr(row.delivery_date))
+			if key in seen:
+				frappe.throw(_("Same item cannot be entered multiple times."))
+			seen.add(key)
+
+	def validate_warehouse(self):
+		"""Warehouses must be usable by this company; stock items need one."""
+		for warehouse in {row.warehouse for row in self.get("items") if row.warehouse}:
+			is_group_warehouse(warehouse)
+			validate_disabled_warehouse(warehouse)
+			validate_warehouse_company(warehouse, self.company)
+		for row in self.get("items"):
+			if cint(row.is_stock_item) and not row.warehouse and not cint(row.delivered_by_supplier):
+				frappe.throw(_("Delivery warehouse required for stock item {0}").format(row.item_code), WarehouseRequired)
+
+	def reset_default_field_value(self, default_field, child_table, child_field):
+		"""Clear a "set default X" header field when the rows disagree."""
+		if len({row.get(child_field) for row in self.get(child_table)}) > 1:
+			self.set(default_field, None)
+
+	# ------------------------------------------------------------------ status
+	def set_status(self, update=False, status=None, update_modified=True):
+		"""Derive `status` from the status map (nothing while the document is new)."""
+		if self.is_new():
+			if self.get("amended_from"):
+				self.status = "Draft"
+			return
+		if status:
+			self.status = status
+		new_status = "Draft"
+		for name, condition in STATUS_RULES:
+			if condition(self):
+				new_status = name
+				break
+		self.status = new_status
+		if update:
+			self.db_set("status", new_status, update_modified=update_modified)
+
+	def update_status(self, status):
+		"""Hold, close or re-open ("Draft") the order and refresh the stock reservation."""
+		self.set_status(update=True, status=status)
+		self.update_reserved_qty()
+		if hasattr(self, "notify_update"):
+			self.notify_update()
+
+	# ------------------------------------------------------------------ submit / cancel
+	def on_submit(self):
+		"""Reserve the ordered stock."""
+		self.update_reserved_qty()
+
+	def before_cancel(self):
+		"""A closed order must be re-opened before it can be cancelled."""
+		if self.status == "Closed":
+			frappe.throw(_("Closed order cannot be cancelled. Unclose to cancel."))
+
+	def on_cancel(self):
+		"""Release the reservation and mark the order Cancelled."""
+		self.update_reserved_qty()
+		self.db_set("status", "Cancelled")
+
+	def update_reserved_qty(self):
+		"""Recompute reserved/projected qty of every (stock item, warehouse) pair on this order."""
+		pairs = set()
+		for row in self.get("items"):
+			if not row.warehouse or cint(row.delivered_by_supplier):
+				continue
+			if cint(frappe.db.get_value("Item", row.item_code, "is_stock_item")):
+				pairs.add((row.item_code, row.warehouse))
+		for item_code, warehouse in sorted(pairs):
+			update_reserved_qty(item_code, warehouse)
+
+
+def _item_default_warehouse(item, company):
+	"""The item's default warehouse for `company` (Item Default row), if any."""
+	for row in item.get("item_defaults") or []:
+		if row.company == company and row.default_warehouse:
+			return row.default_warehouse
+	return None
+
+
+@frappe.whitelist()
+def update_status(status, name):
+	"""Hold / close / re-open a submitted Sales Order (status "On Hold", "Closed" or "Draft")."""
+	so = frappe.get_doc("Sales Order", name)
+	so.check_permission("write")
+	so.update_status(status)
+
+
+@frappe.whitelist()
+def close_or_unclose_sales_orders(names, status):
+	"""Close (status "Closed") or re-open (any other status) several submitted Sales Orders."""
+	if isinstance(names, str):
+		names = frappe.parse_json(names)
+	for name in names:
+		so = frappe.get_doc("Sales Order", name)
+		so.check_permission("write")
+		if so.docstatus == 1:
+			if status == "Closed":
+				if so.status not in ("Cancelled", "Closed") and (
+					flt(so.per_delivered) < 100 or flt(so.per_billed) < 100
+				):
+					so.update_status(status)
+			elif so.status == "Closed":
+				so.update_status("Draft")

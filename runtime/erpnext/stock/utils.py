@@ -1,0 +1,64 @@
+"""Stock helpers with ERPNext's names: bins, warehouse checks."""
+
+import frappe
+from frappe import _
+
+
+class InvalidWarehouseCompany(frappe.ValidationError):
+	pass
+
+
+def get_or_make_bin(item_code, warehouse):
+	"""Return the name of the Bin for (item_code, warehouse), creating it when missing."""
+	name = frappe.db.get_value("Bin", {"item_code": item_code, "warehouse": warehouse}, "name")
+	if name:
+		return name
+	bin_doc = frappe.get_doc({
+		"doctype": "Bin",
+		"item_code": item_code,
+		"warehouse": warehouse,
+		"stock_uom": frappe.db.get_value("Item", item_code, "stock_uom"),
+	})
+	bin_doc.flags.ignore_permissions = True
+	try:
+		bin_doc.insert(ignore_permissions=True)
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		# another request created it first; the unique key keeps one row per pair
+		return frappe.db.get_value("Bin", {"item_code": item_code, "warehouse": warehouse}, "name")
+	return bin_doc.name
+
+
+def get_bin(item_code, warehouse):
+	"""Return the Bin document for (item_code, warehouse), creating it when missing."""
+	return frappe.get_doc("Bin", get_or_make_bin(item_code, warehouse))
+
+
+def is_group_warehouse(warehouse):
+	"""Refuse a group warehouse in a transaction."""
+	if frappe.db.get_value("Warehouse", warehouse, "is_group"):
+		frappe.throw(_("Group node warehouse is not allowed to select for transactions"))
+
+
+def validate_disabled_warehouse(warehouse):
+	"""Refuse a disabled warehouse in a transaction."""
+	if frappe.db.get_value("Warehouse", warehouse, "disabled"):
+		frappe.throw(_("Disabled Warehouse {0} cannot be used for this transaction.").format(_link("Warehouse", warehouse)))
+
+
+def validate_warehouse_company(warehouse, company):
+	"""Refuse a warehouse that belongs to another company."""
+	warehouse_company = frappe.db.get_value("Warehouse", warehouse, "company")
+	if warehouse_company and company and warehouse_company != company:
+		frappe.throw(
+			_("Warehouse {0} does not belong to company {1}").format(warehouse, company),
+			InvalidWarehouseCompany,
+		)
+
+
+def _link(doctype, name):
+	try:
+		from frappe.utils import get_link_to_form
+
+		return get_link_to_form(doctype, name)
+	except Exception:
+		return frappe.bold(name) if hasattr(frappe, "bold") else name
