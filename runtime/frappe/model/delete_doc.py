@@ -61,9 +61,14 @@ def _revert_series(doc) -> None:
 
 def check_if_doc_is_linked(doc, method="Delete"):
     """Refuse to delete a document that submitted/draft documents link to (LinkExistsError)."""
+    from frappe.model import log_types
     from frappe.model.meta import get_doctype_index
 
+    # logs never block a delete (Frappe's ignore_links_on_delete hook)
+    ignored = set(log_types) | set(frappe.get_hooks("ignore_links_on_delete") or [])
     for doctype in get_doctype_index():
+        if doctype in ignored:
+            continue
         try:
             meta = frappe.get_meta(doctype)
         except Exception:

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need into .venv, starts the services, runs every suite
+# on SQLite, then MariaDB, then the runtime suites on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+bash scripts/services.sh
+PY=.venv/bin/python
+status=0
+run() {  # run pytest; exit code 5 ("no tests ran") is a failure for us
+  local db=$1; shift
+  echo "== pytest on ${db}: $*"
+  MEDGRID_TEST_DB=$db "$PY" -m pytest -q -p no:cacheprovider "$@" || status=1
+}
+run sqlite tests
+run mariadb tests
+run postgres tests/runtime
+exit $status
