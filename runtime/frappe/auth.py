@@ -373,6 +373,7 @@ class CookieManager:
             deduplicate
             and not (expires or max_age)
             and request is not None
+            and key in request.cookies
             and unquote(request.cookies.get(key, "")) == value
         ):
             return
@@ -475,9 +476,14 @@ def _password_matches(user: str, pwd: str) -> bool:
 
 
 def _system_setting(key: str):
+    """A System Settings value, or None when the field does not exist (leaving no message behind)."""
+    log = getattr(frappe.local, "message_log", None)
+    queued = len(log) if log is not None else 0
     try:
         return frappe.get_system_settings(key)
     except Exception:
+        if log is not None:
+            del log[queued:]
         return None
 
 

@@ -93,10 +93,9 @@ def get_expiry_period() -> str:
     except Exception:
         value = None
     if not value:
-        try:
-            value = frappe.db.get_single_value("System Settings", "session_expiry")
-        except Exception:
-            value = None
+        from frappe.auth import _system_setting
+
+        value = _system_setting("session_expiry")
     value = str(value or DEFAULT_EXPIRY)
     if len(value.split(":")) == 2:
         value += ":00"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Submount
 from werkzeug.wrappers import Request, Response
 
@@ -31,9 +31,11 @@ def handle(request: Request) -> Response:
     Endpoints return plain values (stored as ``data``), ``None`` (nothing stored) or a ready
     Werkzeug Response, which is passed through untouched.
     """
+    adapter = API_URL_MAP.bind_to_environ(request.environ)
     try:
-        endpoint, arguments = API_URL_MAP.bind_to_environ(request.environ).match()
+        endpoint, arguments = adapter.match()
     except NotFound:
+        _raise_if_wrong_method(adapter, request)
         # kept as a Frappe error so API clients get JSON, not Werkzeug's HTML page
         raise frappe.DoesNotExistError
 
@@ -46,6 +48,19 @@ def handle(request: Request) -> Response:
     from frappe.utils.response import build_response
 
     return build_response("json")
+
+
+def _raise_if_wrong_method(adapter, request: Request) -> None:
+    """A known route used with the wrong verb is a 405, also when the optional trailing slash is
+    left out (Werkzeug's matcher reports that case as a plain 404)."""
+    if request.path.endswith("/"):
+        return
+    try:
+        adapter.match(request.path + "/", method=request.method)
+    except MethodNotAllowed:
+        raise
+    except HTTPException:
+        return
 
 
 def get_api_version() -> ApiVersion | None:

@@ -74,9 +74,13 @@ def is_traceback_allowed() -> bool:
     """
     if not getattr(frappe.local, "db", None):
         return False
+    log = getattr(frappe.local, "message_log", None)
+    queued = len(log) if log is not None else 0
     try:
         setting = frappe.get_system_settings("allow_error_traceback")
     except Exception:
+        if log is not None:
+            del log[queued:]
         setting = None
     if setting is None:
         setting = 1

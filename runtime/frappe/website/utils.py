@@ -110,9 +110,13 @@ def _single_value(doctype: str, field: str):
             return None
     except Exception:
         pass
+    log = getattr(frappe.local, "message_log", None)
+    queued = len(log) if log is not None else 0
     try:
         return frappe.db.get_single_value(doctype, field)
     except Exception:
+        if log is not None:
+            del log[queued:]
         return None
 
 

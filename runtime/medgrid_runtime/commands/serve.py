@@ -1,0 +1,3 @@
+"""Registers ``medgrid-runtime serve`` (see medgrid_runtime.serve)."""
+
+from medgrid_runtime.serve import commands, serve  # noqa: F401

@@ -1,0 +1,9 @@
+import frappe
+
+no_cache = 1
+
+
+def get_context(context):
+    if frappe.session.user == "Guest":
+        frappe.local.flags.redirect_location = "/login?redirect-to=/probe-portal-redirect"
+        raise frappe.Redirect
