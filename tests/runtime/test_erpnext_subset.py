@@ -426,3 +426,21 @@ def test_default_company_helpers(company):
 
     assert erpnext.get_default_company() is not None
     assert erpnext.get_company_currency(company.name) == "USD"
+
+
+def test_tax_rows_and_payment_schedule(masters):
+    so = _order(masters, taxes=[
+        {"charge_type": "On Net Total", "account_head": "Sales Tax", "description": "Sales Tax", "rate": 10},
+        {"charge_type": "Actual", "account_head": "Freight", "description": "Freight", "tax_amount": 5},
+    ]).insert()
+    assert so.net_total == 24.0
+    assert [t.tax_amount for t in so.taxes] == [2.4, 5.0]
+    assert [t.total for t in so.taxes] == [26.4, 31.4]
+    assert (so.total_taxes_and_charges, so.grand_total, so.rounded_total) == (7.4, 31.4, 31.4)
+    (row,) = so.payment_schedule
+    assert (row.invoice_portion, row.payment_amount, row.outstanding, row.base_payment_amount) == (100, 31.4, 31.4, 31.4)
+    assert str(row.due_date) == str(so.transaction_date)
+    # a re-save follows the new total
+    so.items[0].qty = 20
+    so.save()
+    assert so.payment_schedule[0].payment_amount == 47.9

@@ -244,16 +244,91 @@ class SalesOrder(Document):
 		self.net_total = flt(sum(flt(row.net_amount) for row in items), CURRENCY_PRECISION)
 		self.base_net_total = flt(sum(flt(row.base_net_amount) for row in items), CURRENCY_PRECISION)
 
-		# there are no tax rows in this subset, so the grand total is the net total
-		self.total_taxes_and_charges = 0.0
-		self.base_total_taxes_and_charges = 0.0
-		self.grand_total = self.net_total
-		self.base_grand_total = self.base_net_total
+		self.calculate_taxes(conversion_rate)
 		self.set_rounded_total()
 		self.set_in_words()
 		self.set_gross_profit(items)
 		self.calculate_commission(items)
+		self.set_payment_schedule()
 		self.has_unit_price_items = 0
+
+	def calculate_taxes(self, conversion_rate):
+		"""Tax rows on top of the net total; the grand total is the last row's running total."""
+		taxes = self.get("taxes") or []
+		running = flt(self.net_total)
+		for tax in taxes:
+			if cint(tax.included_in_print_rate):
+				frappe.throw(_("Row {0}: taxes included in the basic rate are not supported by this runtime").format(tax.idx))
+			rate = flt(tax.rate)
+			if tax.charge_type == "Actual":
+				amount = flt(tax.tax_amount)
+			elif tax.charge_type == "On Net Total":
+				amount = flt(self.net_total) * rate / 100.0
+			elif tax.charge_type == "On Item Quantity":
+				amount = flt(self.total_qty) * rate
+			elif tax.charge_type in ("On Previous Row Amount", "On Previous Row Total"):
+				row_id = cint(tax.row_id)
+				if not row_id or row_id >= cint(tax.idx):
+					frappe.throw(_("Cannot refer row number greater than or equal to current row number for this Charge type"))
+				previous = taxes[row_id - 1]
+				base = previous.tax_amount if tax.charge_type == "On Previous Row Amount" else previous.total
+				amount = flt(base) * rate / 100.0
+			else:
+				frappe.throw(_("Row {0}: please select a valid Charge Type").format(tax.idx))
+			tax.tax_amount = flt(amount, CURRENCY_PRECISION)
+			tax.tax_amount_after_discount_amount = tax.tax_amount
+			running = flt(running + tax.tax_amount, CURRENCY_PRECISION)
+			tax.total = running
+			tax.base_tax_amount = flt(tax.tax_amount * conversion_rate, CURRENCY_PRECISION)
+			tax.base_tax_amount_after_discount_amount = tax.base_tax_amount
+			tax.base_total = flt(tax.total * conversion_rate, CURRENCY_PRECISION)
+			tax.account_currency = tax.account_currency or self.currency
+		self.grand_total = flt(taxes[-1].total if taxes else self.net_total, CURRENCY_PRECISION)
+		self.base_grand_total = flt(
+			self.grand_total * conversion_rate if taxes else self.base_net_total, CURRENCY_PRECISION
+		)
+		self.total_taxes_and_charges = flt(self.grand_total - flt(self.net_total), CURRENCY_PRECISION)
+		self.base_total_taxes_and_charges = flt(self.base_grand_total - flt(self.base_net_total), CURRENCY_PRECISION)
+
+	def set_payment_schedule(self):
+		"""One row due on the order date for the whole amount, unless the client split it."""
+		use_grand = cint(self.disable_rounded_total) or not flt(self.rounded_total)
+		total = flt(self.grand_total if use_grand else self.rounded_total)
+		base_total = flt(self.base_grand_total if use_grand else self.base_rounded_total)
+		rows = self.get("payment_schedule") or []
+		if not rows:
+			row = self.append("payment_schedule", {"due_date": self.transaction_date, "invoice_portion": 100.0})
+			if not row.name:
+				# rows added during validate are named here (Frappe names them on insert as well)
+				from frappe.model.naming import set_new_name
+
+				set_new_name(row)
+			rows = self.payment_schedule
+		if len(rows) == 1 and not self.payment_terms_template:
+			rows[0].invoice_portion = 100.0
+			rows[0].payment_amount = total
+		else:
+			for row in rows:
+				if flt(row.invoice_portion):
+					row.payment_amount = flt(total * flt(row.invoice_portion) / 100.0, CURRENCY_PRECISION)
+			if abs(sum(flt(row.payment_amount) for row in rows) - total) > 0.01:
+				frappe.throw(_("Total Payment Amount in Payment Schedule must be equal to Grand / Rounded Total"))
+		rate = base_total / total if total else flt(self.conversion_rate)
+		for row in rows:
+			if not row.due_date:
+				row.due_date = self.transaction_date
+			if getdate(row.due_date) < getdate(self.transaction_date):
+				frappe.throw(_("Row {0}: Due Date in the Payment Terms table cannot be before Posting Date").format(row.idx))
+			row.payment_amount = flt(row.payment_amount, CURRENCY_PRECISION)
+			row.base_payment_amount = flt(row.payment_amount * rate, CURRENCY_PRECISION)
+			row.paid_amount = flt(row.paid_amount)
+			row.base_paid_amount = flt(row.base_paid_amount)
+			row.outstanding = flt(row.payment_amount - row.paid_amount, CURRENCY_PRECISION)
+			row.base_outstanding = flt(row.base_payment_amount - row.base_paid_amount, CURRENCY_PRECISION)
+			row.discounted_amount = flt(row.discounted_amount)
+			row.discount = flt(row.discount)
+			for field in ("credit_days", "credit_months", "discount_validity"):
+				row.set(field, cint(row.get(field)))
 
 	def calculate_item_values(self, row, conversion_rate):
 		"""rate from price_list_rate (only when missing), margin/discount, amounts, base values."""

@@ -1,0 +1,7 @@
+"""Party Account: child table row (minimal in this subset)."""
+
+from frappe.model.document import Document
+
+
+class PartyAccount(Document):
+	pass

@@ -1,0 +1,7 @@
+"""Pricing Rule Detail: child table row (minimal in this subset)."""
+
+from frappe.model.document import Document
+
+
+class PricingRuleDetail(Document):
+	pass

@@ -1,0 +1,7 @@
+"""Portal User: child table row (minimal in this subset)."""
+
+from frappe.model.document import Document
+
+
+class PortalUser(Document):
+	pass
