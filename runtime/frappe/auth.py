@@ -25,6 +25,13 @@ MAX_PASSWORD_SIZE = 512
 SESSION_COOKIES = ("full_name", "user_id", "sid", "user_image", "system_user")
 
 
+try:
+    from frappe.translate import get_language as _get_language
+except ImportError:
+    # the runtime ships English only; without a translate module the site language stands
+    _get_language = None
+
+
 def _cint(value) -> int:
     try:
         return int(float(value))
@@ -66,12 +73,11 @@ class HTTPRequest:
 
     def set_lang(self) -> None:
         lang = None
-        try:
-            from frappe.translate import get_language
-
-            lang = get_language()
-        except Exception:
-            lang = None
+        if _get_language is not None:
+            try:
+                lang = _get_language()
+            except Exception:
+                lang = None
         frappe.local.lang = lang or frappe.local.lang or "en"
 
     def validate_csrf_token(self) -> None:

@@ -85,11 +85,13 @@ def ensure_sessions_table() -> None:
 
 def get_expiry_period() -> str:
     """Session lifetime as 'hh:mm:ss' from the ``session_expiry`` default (System Settings)."""
+    # looked up once per request: every response sets the sid cookie's Max-Age from it
+    cached = getattr(frappe.local, "session_expiry_period", None)
+    if cached:
+        return cached
     value = None
     try:
-        from frappe.defaults import get_global_default
-
-        value = get_global_default("session_expiry")
+        value = frappe.db.get_default("session_expiry")
     except Exception:
         value = None
     if not value:
@@ -99,6 +101,7 @@ def get_expiry_period() -> str:
     value = str(value or DEFAULT_EXPIRY)
     if len(value.split(":")) == 2:
         value += ":00"
+    frappe.local.session_expiry_period = value
     return value
 
 
