@@ -655,6 +655,16 @@ def clear_cache(user=None, doctype=None) -> None:
     local.role_permissions = {}
 
 
+def make_property_setter(args, ignore_validate=False, validate_fields_for_doctype=True, is_system_generated=True):
+    """Create a Property Setter from a dict (doctype, fieldname, property, value, property_type)."""
+    from frappe.custom.doctype.property_setter.property_setter import make_property_setter as _make
+
+    args = _dict(args)
+    return _make(args.doctype, args.fieldname, args.property, args.value, args.property_type or "Data",
+                 for_doctype=args.doctype_or_field == "DocType",
+                 validate_fields_for_doctype=validate_fields_for_doctype, is_system_generated=is_system_generated)
+
+
 def set_value(doctype, docname, fieldname, value=None):
     import frappe.client
 

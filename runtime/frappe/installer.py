@@ -236,6 +236,12 @@ def install_app(name, verbose=False, set_as_patched=True, force=False):
         frappe.db.commit()
     except Exception:
         frappe.db.rollback()
+        if name not in installed:
+            # a failed install leaves the app uninstalled, so it can be installed again
+            apps = [a for a in frappe.get_installed_apps() if a != name]
+            frappe.db.set_default("installed_apps", json.dumps(apps))
+            frappe.db.commit()
+            frappe.clear_cache()
         raise
     finally:
         frappe.local.flags.in_install = False

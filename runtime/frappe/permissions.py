@@ -347,3 +347,42 @@ def check_admin_or_system_manager(user=None):
     user = user or frappe.session.user
     if "System Manager" not in get_roles(user) and user != "Administrator":
         frappe.throw(_("Not permitted"), frappe.PermissionError)
+
+
+# ---------------------------------------------------------------- custom permissions
+
+def setup_custom_perms(parent) -> bool:
+    """Copy a doctype's standard DocPerm rows into Custom DocPerm (once), so they can be edited."""
+    if frappe.db.exists("Custom DocPerm", {"parent": parent}):
+        return False
+    for perm in frappe.get_meta(parent).permissions:
+        row = frappe.get_doc({"doctype": "Custom DocPerm", "parent": parent, **perm})
+        row.insert(ignore_permissions=True)
+    frappe.clear_cache(doctype=parent)
+    return True
+
+
+def add_permission(doctype, role, permlevel=0, ptype=None):
+    """Give ``role`` a permission row on ``doctype`` (read, or ``ptype``) through Custom DocPerm."""
+    setup_custom_perms(doctype)
+    if frappe.db.get_value("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": permlevel,
+                                              "if_owner": 0}):
+        if ptype:
+            update_permission_property(doctype, role, permlevel, ptype, 1)
+        return
+    row = frappe.get_doc({"doctype": "Custom DocPerm", "parent": doctype, "role": role, "permlevel": permlevel,
+                          "read": 1, ptype or "read": 1})
+    row.insert(ignore_permissions=True)
+    frappe.clear_cache(doctype=doctype)
+
+
+def update_permission_property(doctype, role, permlevel, ptype, value=None, validate=True, if_owner=0):
+    """Set one right (``ptype``) of ``role``'s Custom DocPerm row on ``doctype``."""
+    setup_custom_perms(doctype)
+    name = frappe.db.get_value("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": permlevel,
+                                                  "if_owner": if_owner})
+    if not name:
+        add_permission(doctype, role, permlevel)
+        name = frappe.db.get_value("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": permlevel})
+    frappe.db.set_value("Custom DocPerm", name, ptype, value)
+    frappe.clear_cache(doctype=doctype)

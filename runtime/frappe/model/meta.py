@@ -110,6 +110,8 @@ class Meta(frappe._dict):
                                           **{k: int(p.get(k) or 0) for k in PERM_KEYS}})
                             for p in data.get("permissions") or []]
         self._add_custom_fields()
+        self._apply_property_setters()
+        self._apply_custom_perms()
         self._build_maps()
 
     def _docfield(self, df: dict, idx: int):
@@ -143,6 +145,37 @@ class Meta(frappe._dict):
             self.fields.insert(position, df)
         for i, f in enumerate(self.fields):
             f.idx = i + 1
+
+    def _apply_property_setters(self) -> None:
+        """Property Setter records override doctype and field properties (typed by property_type)."""
+        if self.name in ("Property Setter", "Custom Field") or not getattr(frappe.local, "db", None) \
+                or not frappe.db.table_exists("Property Setter"):
+            return
+        rows = frappe.db.sql("select `doctype_or_field`, `field_name`, `property`, `value`, `property_type` "
+                             "from `tabProperty Setter` where `doc_type`=%s order by `creation`", (self.name,),
+                             as_dict=True)
+        for row in rows:
+            value = row.value
+            if row.property_type in ("Check", "Int") or row.property in DOCFIELD_DEFAULTS:
+                value = int(value or 0)
+            if row.doctype_or_field == "DocType":
+                self[row.property] = value
+            else:
+                for df in self.fields:
+                    if df.fieldname == row.field_name:
+                        df[row.property] = value
+
+    def _apply_custom_perms(self) -> None:
+        """Custom DocPerm rows, when a doctype has any, replace its standard permissions."""
+        if self.name in ("Custom DocPerm",) or not getattr(frappe.local, "db", None) \
+                or not frappe.db.table_exists("Custom DocPerm"):
+            return
+        rows = frappe.db.sql("select * from `tabCustom DocPerm` where `parent`=%s order by `idx`, `creation`",
+                             (self.name,), as_dict=True)
+        if rows:
+            self.permissions = [frappe._dict({"role": r.role, "permlevel": int(r.permlevel or 0),
+                                              "if_owner": int(r.if_owner or 0),
+                                              **{k: int(r.get(k) or 0) for k in PERM_KEYS}}) for r in rows]
 
     def _build_maps(self) -> None:
         self._fields = {df.fieldname: df for df in self.fields if df.get("fieldname")}

@@ -1,0 +1,7 @@
+"""The admin-managed Exoceuticals Shopify store."""
+
+from frappe.model.document import Document
+
+
+class ExoceuticalsSettings(Document):
+    pass

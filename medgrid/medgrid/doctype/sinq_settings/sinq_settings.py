@@ -1,0 +1,7 @@
+"""Credentials of the MedGrid-managed SINQ Ops integration."""
+
+from frappe.model.document import Document
+
+
+class SINQSettings(Document):
+    pass
