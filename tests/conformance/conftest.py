@@ -1,0 +1,40 @@
+"""Fixtures of the HTTP conformance suite (replays /work/shared/frappe/recordings)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+for path in (HERE, os.path.join(HERE, "probe_app"), os.path.join(REPO, "runtime")):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+@pytest.fixture(scope="session")
+def conformance_site(tmp_path_factory):
+    from conformance_harness.site import ConformanceSite
+
+    old_sites_path = os.environ.get("MEDGRID_SITES_PATH")
+    site = ConformanceSite(str(tmp_path_factory.mktemp("conformance")))
+    try:
+        site.build()
+    except Exception:
+        pytest.fail("building the conformance site failed:\n" + traceback.format_exc(), pytrace=False)
+    yield site
+    if old_sites_path is None:
+        os.environ.pop("MEDGRID_SITES_PATH", None)
+    else:
+        os.environ["MEDGRID_SITES_PATH"] = old_sites_path
+
+
+@pytest.fixture(scope="session")
+def replay(conformance_site):
+    from conformance_harness.testing import ReplayRegistry
+    from known_differences import Known
+
+    return ReplayRegistry(conformance_site, Known())

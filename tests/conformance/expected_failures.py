@@ -1,0 +1,449 @@
+"""Exchanges that currently fail because of the runtime (not the harness).
+
+Each entry: (recordings file, exchange key) -> (what differs, responsible runtime file). The tests
+of these exchanges are marked ``xfail(strict=True)``: when the runtime is fixed the test XPASSes,
+fails the run, and the entry must be removed from here. Regenerate with tools/triage.py --write.
+"""
+
+EXPECTED_FAILURES: dict = {
+    ('app-patterns.json', '1_portal_pages/guest_get_nonexistent_page'): (
+        '[www-404-cache] the 404 page answers X-From-Cache: True',
+        'runtime/frappe/website',
+    ),
+    ('app-patterns.json', '1_portal_pages/token_get_login'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/admin_create_so_north'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/admin_create_so_south'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/admin_submit_so_north'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/admin_submit_so_south'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_create_so_north'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_create_so_south'): (
+        "[party-permission] creating/updating a Sales Order for a customer the user may not read must fail with 403 while ERPNext fetches party details (_exc_source 'erpnext (app)', _error_message 'No permission for Customer X')",
+        'runtime/erpnext/selling/doctype/sales_order/sales_order.py',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_get_customer_south'): (
+        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
+        'runtime/frappe/permissions.py',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_get_north'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_get_old_united_states_order'): (
+        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
+        'runtime/frappe/permissions.py',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_get_south'): (
+        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
+        'runtime/frappe/permissions.py',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_get_south_after_removal'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_list_after_removal'): (
+        '[name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number',
+        '(cascade)',
+    ),
+    ('app-patterns.json', '2_territory_user_permission/sales_put_so_north_customer_to_south'): (
+        "[party-permission] creating/updating a Sales Order for a customer the user may not read must fail with 403 while ERPNext fetches party details (_exc_source 'erpnext (app)', _error_message 'No permission for Customer X')",
+        'runtime/erpnext/selling/doctype/sales_order/sales_order.py',
+    ),
+    ('app-patterns.json', '3_custom_fields/client_get_so'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/create_so_with_custom_fields'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/get_so'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/get_so_after_db_set'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_draft_invalid_select'): (
+        '[select-message] invalid Select: message lacks the leading space and the blank option (\' X cannot be "Lost". It should be one of "", "Submitted", "Shipped"\')',
+        'runtime/frappe/model/base_document.py',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_draft_tracking'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_item_variant'): (
+        '[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [item-fields] Item lacks naming_series/valuation_method/customer_code and the child tables attributes, customer_items, taxes, uoms, supplier_items, reorder_levels, barcodes',
+        'runtime/erpnext/stock/doctype/item/item.json, runtime/frappe/model/base_document.py',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_submitted_same_tracking_value'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_submitted_sync_date_no_allow_on_submit'): (
+        "[after-submit-message] UpdateAfterSubmitError message lacks Frappe's leading space (' Not allowed to change …')",
+        'runtime/frappe/model/document.py',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_submitted_tracking_after_allow_on_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_submitted_tracking_no_allow_on_submit'): (
+        "[after-submit-message] UpdateAfterSubmitError message lacks Frappe's leading space (' Not allowed to change …')",
+        'runtime/frappe/model/document.py',
+    ),
+    ('app-patterns.json', '3_custom_fields/put_submitted_vendor_status_allow_on_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields/set_value_on_submitted'): (
+        "[after-submit-message] UpdateAfterSubmitError message lacks Frappe's leading space (' Not allowed to change …')",
+        'runtime/frappe/model/document.py',
+    ),
+    ('app-patterns.json', '3_custom_fields/submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields_unset/create_so_without_custom_fields'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields_unset/filter_blank_select_is_set'): (
+        "[select-blank-default] a Select whose options start with a blank line defaults to '' on new documents (runtime leaves NULL)",
+        'runtime/frappe/model/document.py',
+    ),
+    ('app-patterns.json', '3_custom_fields_unset/get_so_without_custom_fields'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '3_custom_fields_unset/list_so_without_custom_fields'): (
+        "[select-blank-default] a Select whose options start with a blank line defaults to '' on new documents (runtime leaves NULL)",
+        'runtime/frappe/model/document.py',
+    ),
+    ('app-patterns.json', '6_naming_series/create_so_default_series'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [naming-settings] Document Naming Settings (frappe.client.get, run_doc_method update_series) does not exist; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/core/doctype (Document Naming Settings), runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '6_naming_series/create_so_explicit_old_series'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '6_naming_series/create_so_unlisted_series'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '6_naming_series/get_document_naming_settings'): (
+        '[naming-settings] Document Naming Settings (frappe.client.get, run_doc_method update_series) does not exist',
+        'runtime/frappe/core/doctype (Document Naming Settings)',
+    ),
+    ('app-patterns.json', '6_naming_series/update_series'): (
+        '[naming-settings] Document Naming Settings (frappe.client.get, run_doc_method update_series) does not exist',
+        'runtime/frappe/core/doctype (Document Naming Settings)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/after_commit_create_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/after_commit_fail_create_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/after_commit_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/immediate_create_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/immediate_delay_create_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/immediate_delay_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/immediate_fail_create_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [name-drift] an earlier exchange created a document the recording did not (see the causes of sales_create_so_south and 6_naming_series), so this document got the next number; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        '(cascade), runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '7_jobs_after_commit/immediate_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('app-patterns.json', '8_selling_defaults/get_selling_settings'): (
+        "[single-doc-dict] a Single read through /api/resource has no creation and idx is the string '0' (tabSingles stores text)",
+        'runtime/frappe/model/base_document.py',
+    ),
+    ('auth.json', 'auth/after_csrf_logout_old_sid'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('auth.json', 'auth/login_administrator'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('auth.json', 'auth/login_for_csrf_tests'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('auth.json', 'auth/login_form_success'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('auth.json', 'auth/login_get_query_string'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('auth.json', 'auth/login_json_success'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('auth.json', 'auth/login_sales_user'): (
+        "[login-home-page] login answers home_page '/app' instead of '/app/home' (and GET /login redirects to /app)",
+        'runtime/frappe/auth.py',
+    ),
+    ('auth.json', 'auth/no_auth_on_auth_required_method'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('auth.json', 'auth/sid_invalid_cookie'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('auth.json', 'auth/token_scheme_only'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('formdict.json', 'formdict/resource_create_flat_form_body'): (
+        '[customer-fields] Customer: naming_series not filled with the first option (CUST-.YYYY.-), portal_users missing, companies table out of order',
+        'runtime/erpnext/selling/doctype/customer',
+    ),
+    ('formdict.json', 'formdict/resource_list_post_is_create'): (
+        "[item-code-message] Item without item_code: message must be 'Item Code is required' (no _exc_source)",
+        'runtime/erpnext/stock/doctype/item/item.py',
+    ),
+    ('meta.json', 'lifecycle/cancel'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [is-new-none] Document.is_new() returns False for a loaded document; Frappe returns the __islocal value, None; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict), runtime/frappe/model/document.py',
+    ),
+    ('meta.json', 'lifecycle/delete'): (
+        '[is-new-none] Document.is_new() returns False for a loaded document; Frappe returns the __islocal value, None',
+        'runtime/frappe/model/document.py',
+    ),
+    ('meta.json', 'lifecycle/insert'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('meta.json', 'lifecycle/save'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [is-new-none] Document.is_new() returns False for a loaded document; Frappe returns the __islocal value, None; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict), runtime/frappe/model/document.py',
+    ),
+    ('meta.json', 'lifecycle/submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [is-new-none] Document.is_new() returns False for a loaded document; Frappe returns the __islocal value, None; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict), runtime/frappe/model/document.py',
+    ),
+    ('meta.json', 'lifecycle/update_after_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [is-new-none] Document.is_new() returns False for a loaded document; Frappe returns the __islocal value, None; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict), runtime/frappe/model/document.py',
+    ),
+    ('methods.json', 'devmode0/non_guest_no_auth'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'devmode0/not_whitelisted_function'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'devmode0/typed_ok'): (
+        "[typed-args] annotated whitelisted arguments are not coerced (typed(qty: int) receives '5' as str)",
+        'runtime/frappe/__init__.py (frappe.call)',
+    ),
+    ('methods.json', 'devmode0_notraceback/non_guest_no_auth'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'devmode0_notraceback/not_whitelisted_function'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'devmode0_notraceback/typed_ok'): (
+        "[typed-args] annotated whitelisted arguments are not coerced (typed(qty: int) receives '5' as str)",
+        'runtime/frappe/__init__.py (frappe.call)',
+    ),
+    ('methods.json', 'devmode1/non_guest_no_auth'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'devmode1/not_whitelisted_function'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'devmode1/typed_ok'): (
+        "[typed-args] annotated whitelisted arguments are not coerced (typed(qty: int) receives '5' as str)",
+        'runtime/frappe/__init__.py (frappe.call)',
+    ),
+    ('methods.json', 'werkzeug_devserver_devmode1/non_guest_no_auth'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'werkzeug_devserver_devmode1/not_whitelisted_function'): (
+        "[not-whitelisted-message] is_whitelisted: the <summary> lacks ' Login to access' ('You are not permitted to access this resource. Login to access')",
+        'runtime/frappe/__init__.py',
+    ),
+    ('methods.json', 'werkzeug_devserver_devmode1/typed_ok'): (
+        "[typed-args] annotated whitelisted arguments are not coerced (typed(qty: int) receives '5' as str)",
+        'runtime/frappe/__init__.py (frappe.call)',
+    ),
+    ('resource.json', 'resource/customer_get'): (
+        '[customer-fields] Customer: naming_series not filled with the first option (CUST-.YYYY.-), portal_users missing, companies table out of order',
+        'runtime/erpnext/selling/doctype/customer',
+    ),
+    ('resource.json', 'resource/doctype_nonexistent_get'): (
+        '[unknown-doctype-get] GET of a document of an unknown DocType: Frappe fails importing the controller module (500 ImportError "No module named \'frappe.core.doctype.no_such_doctype\'")',
+        'runtime/frappe/model/base_document.py (get_controller)',
+    ),
+    ('resource.json', 'resource/doctype_nonexistent_list'): (
+        "[unknown-doctype-list] list of an unknown DocType: 404 must carry _server_messages 'DocType No Such Doctype not found'",
+        'runtime/frappe/api/v1.py',
+    ),
+    ('resource.json', 'resource/guest_so_get'): (
+        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
+        'runtime/frappe/permissions.py',
+    ),
+    ('resource.json', 'resource/norole_so_get'): (
+        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
+        'runtime/frappe/permissions.py',
+    ),
+    ('resource.json', 'resource/sales_user_customer_get'): (
+        '[customer-fields] Customer: naming_series not filled with the first option (CUST-.YYYY.-), portal_users missing, companies table out of order',
+        'runtime/erpnext/selling/doctype/customer',
+    ),
+    ('resource.json', 'resource/sales_user_item_create'): (
+        "[create-perm-body] 403 on create (no create permission): Frappe's body is exc_type + _server_messages + _error_message, without exception/exc",
+        'runtime/frappe/permissions.py',
+    ),
+    ('resource.json', 'resource/sales_user_so_create'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/sales_user_so_create_for_delete'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/sales_user_so_get'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/sales_user_so_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/sales_user_stock_entry_get'): (
+        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
+        'runtime/frappe/permissions.py',
+    ),
+    ('resource.json', 'resource/sales_user_user_list'): (
+        '[user-list-perm] a Sales User can list User (Frappe shows every user but Administrator/Guest); runtime answers 403',
+        'runtime/frappe/core/doctype/user',
+    ),
+    ('resource.json', 'resource/so_cancel'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_explicit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_for_delete'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_form_data_field'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_nonexistent_item'): (
+        "[link-not-found] unknown customer/item on a new Sales Order: ERPNext fetches party/item details first and fails with 404 DoesNotExistError '<DocType> <name> not found'; the runtime gives 417 LinkValidationError",
+        'runtime/erpnext/selling/doctype/sales_order/sales_order.py',
+    ),
+    ('resource.json', 'resource/so_create_second'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_unknown_field'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_with_docstatus_1'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_create_wrong_customer'): (
+        "[link-not-found] unknown customer/item on a new Sales Order: ERPNext fetches party/item details first and fails with 404 DoesNotExistError '<DocType> <name> not found'; the runtime gives 417 LinkValidationError",
+        'runtime/erpnext/selling/doctype/sales_order/sales_order.py',
+    ),
+    ('resource.json', 'resource/so_delete_nonexistent'): (
+        '[delete-404-message] DELETE of a missing document must answer 404 with no _server_messages',
+        'runtime/frappe/model/delete_doc.py',
+    ),
+    ('resource.json', 'resource/so_get'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_get_cancelled'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_get_inserted_as_submitted'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_get_submitted'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_put_submitted_edit_field'): (
+        "[after-submit-message] UpdateAfterSubmitError message lacks Frappe's leading space (' Not allowed to change …')",
+        'runtime/frappe/model/document.py',
+    ),
+    ('resource.json', 'resource/so_put_submitted_edit_po_no'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_submit'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_submit_second'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [so-item-fields] Sales Order Item lacks cost_center (and image is null on update); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+    ('resource.json', 'resource/so_update_draft'): (
+        "[child-row-dict] child rows in a document dict: parent/parentfield/parenttype must come after the fields; rows carry __unsaved (inserted docs) but not __islocal; [payment-schedule] Sales Order payment_schedule is empty (ERPNext creates one row for 100% on the delivery/due date); [so-fields] Sales Order lacks fields the recording shows (last_scanned_warehouse; null custom Select not defaulted); [table-key-order] order of the child-table keys in a document dict differs from Frappe's (inserted docs list pricing_rules, taxes, sales_team, packed_items, payment_schedule, items; loaded docs items first)",
+        'runtime/erpnext/controllers/accounts_controller.py, runtime/erpnext/selling/doctype/sales_order/sales_order.json, runtime/frappe/model/base_document.py, runtime/frappe/model/base_document.py (as_dict)',
+    ),
+}
