@@ -214,7 +214,9 @@ def init_request(request: Request) -> None:
     if not _site_exists(site):
         raise NotFound(f"{site} does not exist")
 
+    frappe.local.request = request
     frappe.init(site, sites_path=_sites_root(), force=True)
+    # init() starts from a clean slate, request included
     frappe.local.request = request
     request.after_response = CallbackManager()
     frappe.local.is_ajax = frappe.get_request_header("X-Requested-With") == "XMLHttpRequest"
@@ -332,9 +334,11 @@ def _handle_exception(e: Exception) -> Response:
     response = None
     http_status_code = getattr(e, "http_status_code", None) or 500
     accept = frappe.get_request_header("Accept") or ""
+    request = getattr(frappe.local, "request", None)
+    path = request.path if request is not None else ""
     respond_as_json = bool(
         (accept and (getattr(frappe.local, "is_ajax", False) or "application/json" in accept))
-        or (frappe.local.request.path.startswith("/api/") and not accept.startswith("text"))
+        or (path.startswith("/api/") and not accept.startswith("text"))
     )
 
     session = getattr(frappe.local, "session", None)

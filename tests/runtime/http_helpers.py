@@ -8,6 +8,7 @@ says exactly which cookies it sends.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import json
@@ -79,6 +80,16 @@ class HttpSite:
                 result = generate_keys(email)
                 self.keys[key] = (result["api_key"], result["api_secret"])
 
+    def drop(self) -> None:
+        """Remove the site's database on MariaDB / PostgreSQL (SQLite files go with the tmp dir)."""
+        with contextlib.suppress(Exception):
+            import frappe
+            from frappe.installer import drop_site_database
+
+            conf = frappe.get_site_config(self.sites_path, os.path.join(self.sites_path, SITE))
+            if conf.get("db_type") in ("mariadb", "postgres"):
+                drop_site_database(conf)
+
     @contextlib.contextmanager
     def context(self, user: str = "Administrator", commit: bool = True):
         """frappe initialised and connected on the test site (committed on success)."""
@@ -130,6 +141,8 @@ class HttpSite:
         """Send one request; returns a :class:`Reply`."""
         from frappe.app import application
 
+        # other suites point MEDGRID_SITES_PATH elsewhere; the app resolves sites through it
+        os.environ["MEDGRID_SITES_PATH"] = self.sites_path
         all_headers = {}
         if host:
             all_headers["Host"] = host
@@ -224,4 +237,5 @@ def get_http_site(sites_path: str) -> HttpSite:
         site = HttpSite(sites_path)
         site.build()
         _STATE["site"] = site
+        atexit.register(site.drop)
     return site
