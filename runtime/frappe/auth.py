@@ -695,6 +695,23 @@ def get_default_path() -> str | None:
     return "/apps"
 
 
+# ERPNext v15 declares this apps-screen entry in its hooks (desk users only); the runtime's ERPNext
+# subset may not, and the login answer ("home_page": "/app/home") depends on it
+_KNOWN_APP_SCREENS = {"erpnext": {"name": "erpnext", "title": "ERPNext", "route": "/app/home"}}
+
+
+def _is_desk_user() -> bool:
+    user = frappe.session.user
+    if user == "Administrator":
+        return True
+    if user in (None, "", "Guest"):
+        return False
+    try:
+        return frappe.db.get_value("User", user, "user_type") == "System User"
+    except Exception:
+        return False
+
+
 def _get_apps() -> list:
     apps = []
     for app in frappe.get_installed_apps():
@@ -704,6 +721,11 @@ def _get_apps() -> list:
             details = frappe.get_hooks("add_to_apps_screen", app_name=app) or []
         except Exception:
             details = []
+        if not details and app in _KNOWN_APP_SCREENS:
+            if _is_desk_user():
+                known = _KNOWN_APP_SCREENS[app]
+                apps.append({"name": app, "route": known["route"], "title": known["title"]})
+            continue
         for detail in details:
             checker = detail.get("has_permission")
             try:

@@ -280,3 +280,31 @@ def test_v2_method_shapes(http):
 def test_host_header_without_port(http):
     assert http.get("/api/method/ping", host=SITE).status == 200
     assert HOST.startswith(SITE)
+
+
+def test_default_site_for_the_dev_server(tmp_path, monkeypatch):
+    import frappe.app
+
+    monkeypatch.delenv("MEDGRID_DEFAULT_SITE", raising=False)
+    assert frappe.app.get_default_site(str(tmp_path)) is None
+    (tmp_path / "currentsite.txt").write_text("from-file.localhost\n")
+    assert frappe.app.get_default_site(str(tmp_path)) == "from-file.localhost"
+    (tmp_path / "common_site_config.json").write_text('{"default_site": "from-config.localhost"}')
+    assert frappe.app.get_default_site(str(tmp_path)) == "from-config.localhost"
+    monkeypatch.setenv("MEDGRID_DEFAULT_SITE", "from-env.localhost")
+    assert frappe.app.get_default_site(str(tmp_path)) == "from-env.localhost"
+
+
+def test_default_site_env_answers_unknown_hosts(http, monkeypatch):
+    monkeypatch.setenv("MEDGRID_DEFAULT_SITE", SITE)
+    assert http.get("/api/method/ping", host="127.0.0.1:8000").json() == {"message": "pong"}
+
+
+def test_serve_command_is_registered():
+    from click.testing import CliRunner
+
+    from medgrid_runtime.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--port" in result.output and "--noreload" in result.output and "--site" in result.output
