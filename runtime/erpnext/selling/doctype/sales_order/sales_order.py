@@ -106,6 +106,11 @@ class SalesOrder(Document):
 	def set_customer_details(self):
 		"""Customer name/group/territory, currency, price list, addresses and contact."""
 		customer = frappe.get_doc("Customer", self.customer)
+		if not self.flags.ignore_permissions:
+			# ERPNext reads party details only for a customer the user may read (or select)
+			only_select = getattr(frappe, "only_has_select_perm", None)
+			ptype = "select" if only_select and only_select("Customer") else "read"
+			frappe.has_permission("Customer", ptype, self.customer, throw=True)
 		validate_party_frozen_disabled("Customer", self.customer)
 		self.customer_name = customer.customer_name
 		for field in ("customer_group", "territory", "tax_id", "represents_company"):
