@@ -12,3 +12,13 @@ after_migrate = "medgrid.setup.install.after_migrate"
 # Internal Sales Reps: orders of their territories or created by them
 permission_query_conditions = {"Sales Order": "medgrid.permissions.sales_order_query"}
 has_permission = {"Sales Order": "medgrid.permissions.sales_order_permission"}
+
+# The fulfilment connectors the router knows, by vendor key (a new vendor = one module + one line)
+medgrid_connectors = {
+    "perfectrx": "medgrid.connectors.perfectrx.PerfectRxConnector",
+    "shipstation": "medgrid.connectors.shipstation.ShipStationConnector",
+    "sinq": "medgrid.connectors.sinq.SinqConnector",
+    "centre_research": "medgrid.connectors.centre_research.CentreResearchConnector",
+    "exoceuticals": "medgrid.connectors.exoceuticals.ExoceuticalsConnector",
+    "shopify": "medgrid.connectors.shopify.ShopifyConnector",
+}

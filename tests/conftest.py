@@ -51,9 +51,9 @@ def drop_test_site(conf: dict) -> None:
 
 @pytest.fixture(scope="session")
 def test_site(sites_path):
-    """Name of the session's site (frappe, erpnext and the runtime test app installed)."""
+    """Name of the session's site (frappe, erpnext, medgrid and the runtime test app installed)."""
     site = "test.localhost"
-    conf = create_test_site(sites_path, site, apps=("erpnext", "runtime_test_app"))
+    conf = create_test_site(sites_path, site, apps=("erpnext", "medgrid", "runtime_test_app"))
     yield site
     drop_test_site(conf)
 

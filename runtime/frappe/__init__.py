@@ -302,6 +302,7 @@ def whitelist(allow_guest: bool = False, xss_safe: bool = False, methods: list |
 
     def innerfn(fn):
         fn = getattr(fn, "__func__", fn)
+        fn = _with_argument_types(fn)
         whitelisted.append(fn)
         allowed_http_methods_for_whitelisted_func[fn] = methods
         if allow_guest:
@@ -313,12 +314,67 @@ def whitelist(allow_guest: bool = False, xss_safe: bool = False, methods: list |
     return innerfn
 
 
+_COERCIBLE = {int: "int", float: "float", bool: "bool", str: "str"}
+
+
+def _with_argument_types(fn):
+    """Coerce request strings to the annotated int/float/bool of a whitelisted function.
+
+    Frappe v15 validates annotated arguments (pydantic, lax mode); a value that cannot be
+    converted raises FrappeTypeError (417).
+    """
+    try:
+        hints = {k: v for k, v in inspect.get_annotations(fn, eval_str=True).items() if k != "return"}
+    except Exception:
+        return fn
+    typed = {name: hint for name, hint in hints.items() if hint in _COERCIBLE}
+    if not typed:
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for name, hint in typed.items():
+            if name in kwargs and kwargs[name] is not None:
+                kwargs[name] = _coerce_argument(name, hint, kwargs[name])
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _coerce_argument(name, hint, value):
+    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    try:
+        if hint is bool:
+            if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
+                return False
+            if isinstance(value, int) and value in (0, 1):
+                return bool(value)
+            raise ValueError
+        if hint is int:
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str):
+                return int(value.strip())
+            raise ValueError
+        if hint is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+            return float(value)
+        if hint is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        pass
+    raise FrappeTypeError(f"Argument '{name}' should be of type '{_COERCIBLE[hint]}' but got "
+                          f"'{type(value).__name__}' instead.")
+
+
 def is_whitelisted(method) -> None:
     """Raise PermissionError unless ``method`` may be called by the session user."""
     method = getattr(method, "__func__", method)
     is_guest = session["user"] == "Guest"
     if method not in whitelisted or (is_guest and method not in guest_methods):
-        summary = _("You are not permitted to access this resource.")
+        summary = _("You are not permitted to access this resource.") + " " + _("Login to access")
         detail = _("Function {0} is not whitelisted.").format(
             bold(f"{method.__module__}.{method.__name__}")) if hasattr(method, "__name__") else ""
         msg = f"<details><summary>{summary}</summary>{detail}</details>"
@@ -827,6 +883,22 @@ def sha256_hash(value: str) -> str:
 
 def is_setup_complete() -> bool:
     return True
+
+
+def respond_as_web_page(*args, **kwargs):
+    from frappe.website.serve import respond_as_web_page as _respond
+
+    return _respond(*args, **kwargs)
+
+
+def redirect(url: str):
+    """Raise a redirect to ``url`` (302), as Frappe's helper does."""
+    local.flags.redirect_location = url
+    raise Redirect(http_status_code=302)
+
+
+def throw_permission_error():
+    throw(_("Not permitted"), PermissionError)
 
 
 def ping():
