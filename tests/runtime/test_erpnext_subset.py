@@ -465,3 +465,24 @@ def test_party_details_need_read_permission_on_customer(masters):
         assert frappe.flags.error_message == f"No permission for Customer {south.name}"
     finally:
         frappe.set_user("Administrator")
+
+
+def test_item_uom_table_and_sales_uom_conversion(masters):
+    frappe = _frappe()
+    code = "BOXED-" + secrets.token_hex(3)
+    item = frappe.get_doc({"doctype": "Item", "item_code": code, "item_group": "Products", "stock_uom": "Nos",
+                           "is_stock_item": 0, "uoms": [{"uom": "Box", "conversion_factor": 12}]}).insert()
+    assert sorted((u.uom, u.conversion_factor) for u in item.uoms) == [("Box", 12.0), ("Nos", 1.0)]
+    assert item.customer_code == ""
+    frappe.get_doc({"doctype": "Item Price", "item_code": code, "price_list": "Standard Selling",
+                    "price_list_rate": 2}).insert()
+    so = _order(masters, items=[{"item_code": code, "qty": 3, "uom": "Box"}]).insert()
+    row = so.items[0]
+    # a price kept in the stock UOM is scaled to the ordered UOM
+    assert (row.conversion_factor, row.stock_qty, row.price_list_rate, row.amount) == (12.0, 36.0, 24.0, 72.0)
+
+
+def test_one_bin_per_item_and_warehouse(masters):
+    frappe = _frappe()
+    with pytest.raises((frappe.UniqueValidationError, frappe.DuplicateEntryError)):
+        frappe.get_doc({"doctype": "Bin", "item_code": masters.item["syringe"], "warehouse": masters.stores}).insert()

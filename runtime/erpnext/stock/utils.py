@@ -20,10 +20,12 @@ def get_or_make_bin(item_code, warehouse):
 		"stock_uom": frappe.db.get_value("Item", item_code, "stock_uom"),
 	})
 	bin_doc.flags.ignore_permissions = True
+	# a savepoint keeps the transaction usable (PostgreSQL) if a concurrent request wins the race
+	frappe.db.savepoint("make_bin")
 	try:
 		bin_doc.insert(ignore_permissions=True)
 	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-		# another request created it first; the unique key keeps one row per pair
+		frappe.db.rollback(save_point="make_bin")
 		return frappe.db.get_value("Bin", {"item_code": item_code, "warehouse": warehouse}, "name")
 	return bin_doc.name
 

@@ -167,8 +167,10 @@ class SalesOrder(Document):
 			row.grant_commission = cint(item.grant_commission)
 			row.stock_uom = item.stock_uom
 			row.uom = row.uom or item.sales_uom or item.stock_uom
-			if row.uom == row.stock_uom or not flt(row.conversion_factor):
+			if row.uom == row.stock_uom:
 				row.conversion_factor = 1.0
+			elif not flt(row.conversion_factor):
+				row.conversion_factor = _uom_factor(item, row.uom)
 			row.stock_qty = flt(row.qty) * flt(row.conversion_factor)
 			if not flt(row.weight_per_unit):
 				row.weight_per_unit = flt(item.weight_per_unit)
@@ -558,6 +560,14 @@ class SalesOrder(Document):
 				pairs.add((row.item_code, row.warehouse))
 		for item_code, warehouse in sorted(pairs):
 			update_reserved_qty(item_code, warehouse)
+
+
+def _uom_factor(item, uom):
+	"""Conversion factor of `uom` from the item's UOM table (1.0 when it is not listed, as ERPNext)."""
+	for row in item.get("uoms") or []:
+		if row.uom == uom and flt(row.conversion_factor):
+			return flt(row.conversion_factor)
+	return 1.0
 
 
 def _item_default_warehouse(item, company):

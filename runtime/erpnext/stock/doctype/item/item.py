@@ -32,11 +32,30 @@ class Item(Document):
 			frappe.throw(_("Opening Stock can only be set for a stock item"))
 		if flt(self.opening_stock) and not flt(self.valuation_rate) and self.is_new():
 			frappe.throw(_("Valuation Rate is mandatory if Opening Stock entered"))
+		self.set_stock_uom_conversion()
+		self.customer_code = ",".join(row.ref_code for row in self.get("customer_items") or [] if row.ref_code)
 		companies = [row.company for row in self.get("item_defaults") or []]
 		if len(companies) != len(set(companies)):
 			frappe.throw(_("Cannot set multiple Item Defaults for a company."))
 		if not self.is_new():
 			self.validate_stock_flag_change()
+
+	def set_stock_uom_conversion(self):
+		"""The UOM table always holds the stock UOM at factor 1, and each UOM once."""
+		seen = set()
+		for row in self.get("uoms") or []:
+			if row.uom in seen:
+				frappe.throw(_("Unit of Measure {0} has been entered more than once in Conversion Factor Table").format(row.uom))
+			seen.add(row.uom)
+			if row.uom == self.stock_uom:
+				row.conversion_factor = 1.0
+		if self.stock_uom and self.stock_uom not in seen:
+			row = self.append("uoms", {"uom": self.stock_uom, "conversion_factor": 1.0})
+			if not row.name:
+				# rows added during validate are named here (Frappe names them on insert as well)
+				from frappe.model.naming import set_new_name
+
+				set_new_name(row)
 
 	def validate_stock_flag_change(self):
 		"""An item with stock movements cannot stop being a stock item."""
@@ -124,3 +143,14 @@ def _format_date(value):
 		return formatdate(value)
 	except Exception:
 		return str(value)
+
+
+def get_conversion_factor(item_code, uom):
+	"""Factor from `uom` to the item's stock UOM (1.0 when the item lists none)."""
+	stock_uom = frappe.db.get_value("Item", item_code, "stock_uom")
+	if not uom or uom == stock_uom:
+		return {"conversion_factor": 1.0}
+	factor = frappe.db.get_value(
+		"UOM Conversion Detail", {"parent": item_code, "parenttype": "Item", "uom": uom}, "conversion_factor"
+	)
+	return {"conversion_factor": flt(factor) or 1.0}

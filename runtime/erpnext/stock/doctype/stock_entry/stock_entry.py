@@ -57,8 +57,11 @@ class StockEntry(Document):
 			row.item_group = item.item_group
 			row.stock_uom = item.stock_uom
 			row.uom = row.uom or item.stock_uom
-			if row.uom == row.stock_uom or not flt(row.conversion_factor):
+			if row.uom == row.stock_uom:
 				row.conversion_factor = 1.0
+			elif not flt(row.conversion_factor):
+				factors = {u.uom: flt(u.conversion_factor) for u in item.get("uoms") or []}
+				row.conversion_factor = factors.get(row.uom) or 1.0
 			row.transfer_qty = flt(row.qty) * flt(row.conversion_factor)
 
 	def validate_warehouses(self):

@@ -1,0 +1,7 @@
+"""Item Barcode: child table row (minimal in this subset)."""
+
+from frappe.model.document import Document
+
+
+class ItemBarcode(Document):
+	pass
