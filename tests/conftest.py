@@ -18,6 +18,8 @@ TEST_DB = os.environ.get("MEDGRID_TEST_DB", "sqlite")
 
 # a tiny Frappe app with doctypes and hooks that exercise every runtime feature
 sys.path.insert(0, os.path.join(ROOT, "tests", "apps", "runtime_test_app"))
+# fake vendor connectors that replace the real ones on the router tests' own site
+sys.path.insert(0, os.path.join(ROOT, "tests", "apps", "medgrid_fake_vendors"))
 
 
 def pytest_report_header(config):

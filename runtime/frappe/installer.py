@@ -196,12 +196,26 @@ def sync_app_doctypes(app: str) -> None:
     for doctype, (doc_app, _module, _path) in get_doctype_index().items():
         if doc_app != app:
             continue
-        sync_table(frappe.get_meta(doctype, cached=False))
+        meta = frappe.get_meta(doctype, cached=False)
+        sync_table(meta)
+        _run_on_doctype_update(meta)
     # custom fields of already-installed apps may target this app's doctypes
     if frappe.db.table_exists("Custom Field"):
         for (dt,) in frappe.db.sql("select distinct `dt` from `tabCustom Field`"):
             if dt in get_doctype_index():
                 sync_table(frappe.get_meta(dt, cached=False))
+
+
+def _run_on_doctype_update(meta) -> None:
+    """Call the controller module's ``on_doctype_update()`` (extra indexes), as Frappe's sync does."""
+    import importlib
+
+    try:
+        module = importlib.import_module(meta.controller_module_path)
+    except ImportError:
+        return
+    if hasattr(module, "on_doctype_update"):
+        module.on_doctype_update()
 
 
 def install_app(name, verbose=False, set_as_patched=True, force=False):

@@ -256,6 +256,16 @@ class BaseDocument:
 
     def db_insert(self, ignore_if_duplicate=False):
         """INSERT this row; a duplicate name → DuplicateEntryError, a unique index → UniqueValidationError."""
+        if not self.name:
+            # rows appended after naming (e.g. in validate) are named and stamped here, as in Frappe
+            from frappe.model.naming import set_new_name
+
+            set_new_name(self)
+        if not self.creation:
+            from frappe.utils import now_datetime
+
+            self.creation = self.modified = now_datetime()
+            self.owner = self.modified_by = frappe.session.user
         d = self.get_valid_dict()
         columns = list(d.keys())
         values = [_db_value(d[c]) for c in columns]

@@ -23,9 +23,10 @@ def _default_value(df):
 
     default = df.get("default")
     if default is None or default == "":
-        if df.fieldtype == "Select" and df.options and df.fieldname != "naming_series":
+        if df.fieldtype == "Select" and df.options:
             # Frappe fills a Select without a default with its first option
-            options = df.options.split("\n")
+            options = [o for o in df.options.split("\n") if o.strip()] if df.fieldname == "naming_series" \
+                else df.options.split("\n")
             return options[0] if options and options[0] else None
         return None
     if isinstance(default, str):

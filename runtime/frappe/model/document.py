@@ -175,7 +175,6 @@ class Document(BaseDocument):
         self.set_user_and_timestamp()
         self.set_docstatus()
         self.check_if_latest()
-        self._validate_links()
         self.check_permission("create")
         self.run_method("before_insert")
         self.set_new_name(set_name=set_name, set_child_names=set_child_names)
@@ -183,6 +182,9 @@ class Document(BaseDocument):
         self.validate_higher_perm_levels()
         self.flags.in_insert = True
         self.run_before_save_methods()
+        # links are checked after the controller's validate: the recorded site answers ERPNext's own
+        # "Customer X not found" (404) before Frappe's "Could not find Customer" (417)
+        self._validate_links()
         self._validate()
         self.set_docstatus()
         self.flags.in_insert = False
@@ -399,7 +401,8 @@ class Document(BaseDocument):
         if not children_only:
             apply_field_defaults(self)
         for d in self.get_all_children():
-            apply_field_defaults(d)
+            if not d.name or d.get("__islocal"):
+                apply_field_defaults(d)
 
     def set_new_name(self, force=False, set_name=None, set_child_names=True):
         from frappe.model.naming import set_new_name

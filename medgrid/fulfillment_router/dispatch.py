@@ -1,0 +1,200 @@
+"""Durable dispatch: Fulfillment Dispatch rows are written with the submit, then sent by jobs.
+
+A dispatch is a database row before any job runs, so a crash loses nothing: ``sweep`` re-enqueues
+every dispatch that is due (a retry whose time came, or a send whose worker died holding its lease).
+A send first claims the row (status Sending, a lease and a random token) and commits, so two
+workers never send the same dispatch at once; connectors are idempotent, so a send repeated after
+a crash does not duplicate the order at the vendor.
+"""
+
+from __future__ import annotations
+
+import random
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, cint, now_datetime
+
+from medgrid.connectors.base import VendorError, get_connector
+
+OPEN_STATUSES = ("Queued", "Retrying", "Sending")
+SEND_JOB = "medgrid.fulfillment_router.dispatch.send_dispatch"
+
+
+def settings():
+    values = frappe.db.get_values(
+        "MedGrid System Settings", "MedGrid System Settings",
+        ["dispatch_max_attempts", "dispatch_retry_base_seconds", "dispatch_retry_max_seconds",
+         "dispatch_lease_seconds"], as_dict=True)
+    s = values[0] if values else frappe._dict()
+    return frappe._dict(max_attempts=cint(s.get("dispatch_max_attempts")) or 8,
+                        base=cint(s.get("dispatch_retry_base_seconds")) or 30,
+                        cap=cint(s.get("dispatch_retry_max_seconds")) or 3600,
+                        lease=cint(s.get("dispatch_lease_seconds")) or 300)
+
+
+def create_dispatches(order, routes) -> list[str]:
+    """Write one Fulfillment Dispatch per route inside the submit's transaction."""
+    names = []
+    for route in routes:
+        connector = get_connector(route.vendor)
+        dispatch = frappe.get_doc({
+            "doctype": "Fulfillment Dispatch",
+            "sales_order": order.name,
+            "vendor": route.vendor,
+            "vendor_label": connector.label,
+            "vendor_profile": route.vendor_profile,
+            "route_key": route.key,
+            "connection_doctype": route.connection[0],
+            "connection_name": route.connection[1],
+            "status": "Queued",
+            "lines": route.lines,
+        })
+        dispatch.insert(ignore_permissions=True)
+        names.append(dispatch.name)
+        if connector.initial_status and connector.status_field:
+            order.db_set(connector.status_field, connector.initial_status, update_modified=False)
+    return names
+
+
+def enqueue_send(name: str, after_commit: bool = True) -> None:
+    """Queue the send of one dispatch (once: the job id dedupes repeated enqueues)."""
+    frappe.enqueue(SEND_JOB, queue="short", job_id=f"medgrid-dispatch::{name}", deduplicate=True,
+                   enqueue_after_commit=after_commit, dispatch=name)
+
+
+def _claim(name: str, lease_seconds: int) -> str | None:
+    """Take the dispatch for this worker; returns the claim token, or None when not claimable now."""
+    now = now_datetime()
+    token = frappe.generate_hash(length=16)
+    frappe.db.sql(
+        """update `tabFulfillment Dispatch`
+           set `status`='Sending', `claim_token`=%(token)s, `claimed_until`=%(until)s, `attempts`=`attempts`+1,
+               `modified`=%(now)s
+           where `name`=%(name)s and (
+             (`status` in ('Queued', 'Retrying') and (`next_retry_at` is null or `next_retry_at` <= %(now)s))
+             or (`status`='Sending' and `claimed_until` < %(now)s))""",
+        {"token": token, "until": add_to_date(now, seconds=lease_seconds), "now": now, "name": name})
+    claimed = frappe.db.get_value("Fulfillment Dispatch", name, "claim_token") == token
+    frappe.db.commit()
+    return token if claimed else None
+
+
+def send_dispatch(dispatch: str) -> str | None:
+    """Background job: claim, send through the vendor's connector, record the outcome."""
+    policy = settings()
+    if not _claim(dispatch, policy.lease):
+        return None
+    doc = frappe.get_doc("Fulfillment Dispatch", dispatch)
+    order = frappe.get_doc("Sales Order", doc.sales_order)
+    connector = get_connector(doc.vendor)
+    try:
+        if order.docstatus != 1:
+            raise VendorError(_("Sales Order {0} is not submitted").format(order.name), retryable=False)
+        result = connector.send(doc, order)
+    except VendorError as e:
+        frappe.db.rollback()
+        return _record_failure(doc, str(e), e.retryable, e.retry_after, policy)
+    except Exception as e:  # a bug or an unexpected answer: keep the dispatch retryable and log it
+        frappe.db.rollback()
+        frappe.log_error(title=f"MedGrid dispatch {dispatch} failed", reference_doctype="Fulfillment Dispatch",
+                         reference_name=dispatch)
+        return _record_failure(doc, f"{type(e).__name__}: {e}", True, None, policy)
+    _record_success(doc, order, result)
+    return "Sent"
+
+
+def _record_success(doc, order, result) -> None:
+    values = {"status": "Sent", "sent_at": now_datetime(), "last_error": None, "claim_token": None,
+              "claimed_until": None, "next_retry_at": None,
+              "vendor_order_id": result.vendor_order_id or doc.vendor_order_id,
+              "vendor_reference": result.vendor_reference or doc.vendor_reference}
+    connector = get_connector(doc.vendor)
+    status = (result.order_fields or {}).get(connector.status_field)
+    if status:
+        values["vendor_status"] = status
+    frappe.db.set_value("Fulfillment Dispatch", doc.name, values)
+    if result.order_fields:
+        frappe.db.set_value("Sales Order", order.name, result.order_fields, update_modified=False)
+    frappe.db.commit()
+
+
+def _record_failure(doc, message: str, retryable: bool, retry_after, policy) -> str:
+    attempts = cint(frappe.db.get_value("Fulfillment Dispatch", doc.name, "attempts"))
+    if retryable and attempts < policy.max_attempts:
+        delay = retry_after or backoff_seconds(attempts, policy.base, policy.cap)
+        values = {"status": "Retrying", "next_retry_at": add_to_date(now_datetime(), seconds=delay)}
+        outcome = "Retrying"
+    else:
+        values = {"status": "Failed", "next_retry_at": None}
+        outcome = "Failed"
+        _mark_vendor_failed(doc)
+    values.update({"last_error": message[:10000], "claim_token": None, "claimed_until": None})
+    frappe.db.set_value("Fulfillment Dispatch", doc.name, values)
+    frappe.db.commit()
+    return outcome
+
+
+def _mark_vendor_failed(doc) -> None:
+    connector = get_connector(doc.vendor)
+    field = connector.status_field
+    if not field:
+        return
+    df = frappe.get_meta("Sales Order").get_field(field)
+    if df and "Failed" in (df.options or "").split("\n"):
+        frappe.db.set_value("Sales Order", doc.sales_order, field, "Failed", update_modified=False)
+
+
+def backoff_seconds(attempts: int, base: int, cap: int) -> float:
+    """Exponential backoff with full jitter: a random wait up to base·2^(attempts-1), capped."""
+    ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
+    return max(1.0, random.uniform(ceiling / 2, ceiling))
+
+
+def sweep() -> int:
+    """Scheduler job: re-enqueue due retries and sends abandoned by a dead worker."""
+    now = now_datetime()
+    due = frappe.db.sql(
+        """select `name` from `tabFulfillment Dispatch`
+           where (`status` in ('Queued', 'Retrying') and (`next_retry_at` is null or `next_retry_at` <= %(now)s))
+              or (`status`='Sending' and `claimed_until` < %(now)s)
+           order by `modified` limit 500""", {"now": now}, pluck=True)
+    for name in due:
+        enqueue_send(name, after_commit=False)
+    return len(due)
+
+
+def retry(name: str) -> None:
+    """Put a Failed (or Cancelled-by-error) dispatch back in the queue with fresh attempts."""
+    frappe.db.set_value("Fulfillment Dispatch", name, {"status": "Queued", "attempts": 0, "next_retry_at": None,
+                                                       "claim_token": None, "claimed_until": None})
+    enqueue_send(name)
+
+
+def cancel_for_order(order) -> None:
+    """On Sales Order cancel: open dispatches stop; sent ones are cancelled at vendors that allow it."""
+    rows = frappe.get_all("Fulfillment Dispatch", filters={"sales_order": order.name},
+                          fields=["name", "status", "vendor"])
+    for row in rows:
+        if row.status in ("Queued", "Retrying", "Failed", "Sending"):
+            frappe.db.set_value("Fulfillment Dispatch", row.name, {"status": "Cancelled", "next_retry_at": None})
+        elif row.status == "Sent":
+            frappe.enqueue("medgrid.fulfillment_router.dispatch.cancel_at_vendor", queue="short",
+                           enqueue_after_commit=True, dispatch=row.name)
+
+
+def cancel_at_vendor(dispatch: str) -> None:
+    """Background job: ask the vendor to cancel a sent dispatch, then mark it Cancelled."""
+    doc = frappe.get_doc("Fulfillment Dispatch", dispatch)
+    order = frappe.get_doc("Sales Order", doc.sales_order)
+    connector = get_connector(doc.vendor)
+    try:
+        cancelled = connector.cancel(doc, order)
+    except VendorError as e:
+        frappe.db.set_value("Fulfillment Dispatch", dispatch, "last_error", f"Cancel failed: {e}")
+        return
+    values = {"status": "Cancelled"}
+    if not cancelled:
+        values["last_error"] = _("{0} offers no cancel through its API; cancel it with the vendor").format(
+            connector.label)
+    frappe.db.set_value("Fulfillment Dispatch", dispatch, values)

@@ -1,0 +1,31 @@
+"""Sales Order doc_events: validate lines, route on submit, stop dispatches on cancel."""
+
+from __future__ import annotations
+
+import frappe
+
+from medgrid.fulfillment_router import dispatch, routing
+
+
+def validate_sales_order(doc, method=None):
+    """Lines must be sellable, stocked in a usable warehouse and routable to a vendor."""
+    routing.validate_order(doc)
+
+
+def route_on_submit(doc, method=None):
+    """Write the order's Fulfillment Dispatches in the submit transaction; send after commit.
+
+    The submit never waits on a vendor: sends are jobs enqueued once the transaction commits.
+    """
+    if frappe.flags.medgrid_skip_dispatch:
+        return
+    routes = routing.plan_routes(doc)
+    for row in doc.items:
+        if row.get("fulfillment_vendor"):
+            row.db_set("fulfillment_vendor", row.fulfillment_vendor, update_modified=False)
+    for name in dispatch.create_dispatches(doc, routes):
+        dispatch.enqueue_send(name)
+
+
+def cancel_dispatches(doc, method=None):
+    dispatch.cancel_for_order(doc)

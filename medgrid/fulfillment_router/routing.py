@@ -1,0 +1,138 @@
+"""Which vendor fulfils each Sales Order line, and the checks an order must pass to be routed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from medgrid.connectors.base import Connector, get_connectors
+from medgrid.exceptions import InvalidOrderError, OrderNotRoutableError
+
+ITEM_ROUTING_FIELDS = ["name", "item_name", "disabled", "is_sales_item", "medgrid_approved", "fulfillment_vendor",
+                       "vendor_profile", "requires_prescription"]
+PATIENT_FIELDS = ("patient_first_name", "patient_last_name", "patient_dob")
+PRESCRIBER_FIELDS = ("prescriber_npi", "prescriber_first_name", "prescriber_last_name")
+
+
+@dataclass
+class Route:
+    """All lines of one order that go to one vendor through one connection."""
+
+    vendor: str
+    vendor_profile: str | None
+    connection: tuple = (None, None)
+    lines: list = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        # a vendor-owned connection gets its own dispatch; the managed one is shared by all vendors
+        return f"{self.vendor}:{self.vendor_profile}" if self.connection[0] and self.vendor_profile and \
+            _is_vendor_owned(self.connection) else self.vendor
+
+
+def _is_vendor_owned(connection) -> bool:
+    doctype, name = connection
+    if doctype == "ShipStation Connection":
+        return not frappe.db.get_value(doctype, name, "is_platform")
+    return doctype == "Shopify Connection"
+
+
+def vendor_for_item(item, connectors: dict[str, Connector]) -> str | None:
+    """The item's explicit vendor, its vendor profile's connector, or the first mapping field set."""
+    if item.get("fulfillment_vendor"):
+        return item.fulfillment_vendor
+    if item.get("vendor_profile"):
+        key = frappe.db.get_value("Vendor Profile", item.vendor_profile, "vendor_key")
+        if key:
+            return key
+    if item.get("requires_prescription") and "perfectrx" in connectors:
+        return "perfectrx"
+    for key, connector in connectors.items():
+        mapping = connector.item_mapping_field
+        if mapping and item.get(mapping):
+            return key
+    return None
+
+
+def load_items(item_codes) -> dict:
+    """Routing fields of every item of the order, in one query."""
+    codes = sorted({c for c in item_codes if c})
+    if not codes:
+        return {}
+    fields = ITEM_ROUTING_FIELDS + sorted({c.item_mapping_field for c in get_connectors().values()
+                                           if c.item_mapping_field})
+    rows = frappe.get_all("Item", filters={"name": ["in", codes]}, fields=fields)
+    return {r.name: r for r in rows}
+
+
+def validate_order(order) -> None:
+    """Line checks MedGrid adds to ERPNext's own (400 for bad input, 417 for business rules)."""
+    if frappe.flags.medgrid_skip_validation:
+        return
+    connectors = get_connectors()
+    items = load_items(d.item_code for d in order.items)
+    warehouses = _load_warehouses(d.warehouse for d in order.items)
+    needs_rx = False
+    for row in order.items:
+        prefix = _("Row #{0}:").format(row.idx)
+        item = items.get(row.item_code)
+        if not item:
+            raise InvalidOrderError(_("{0} Item {1} does not exist").format(prefix, row.item_code))
+        if item.disabled or not item.is_sales_item or not item.medgrid_approved:
+            raise InvalidOrderError(_("{0} Item {1} is not available for sale").format(prefix, row.item_code))
+        if flt(row.qty) <= 0:
+            raise InvalidOrderError(_("{0} Quantity for Item {1} must be greater than zero").format(prefix, row.item_code))
+        if row.warehouse:
+            wh = warehouses.get(row.warehouse)
+            if not wh:
+                raise InvalidOrderError(_("{0} Warehouse {1} does not exist").format(prefix, row.warehouse))
+            if wh.is_group or wh.disabled:
+                raise InvalidOrderError(_("{0} Warehouse {1} cannot take orders (group or disabled)").format(
+                    prefix, row.warehouse))
+        vendor = vendor_for_item(item, connectors)
+        if not vendor or vendor not in connectors:
+            raise OrderNotRoutableError(_("{0} Item {1} has no fulfillment vendor; map it to a vendor first").format(
+                prefix, row.item_code))
+        row.fulfillment_vendor = vendor
+        needs_rx = needs_rx or bool(item.requires_prescription)
+    if needs_rx:
+        missing = [f for f in PATIENT_FIELDS + PRESCRIBER_FIELDS if not order.get(f)]
+        if missing:
+            labels = ", ".join(order.meta.get_label(f) for f in missing)
+            raise OrderNotRoutableError(_("Prescription items need patient and prescriber details: {0}").format(labels))
+
+
+def _load_warehouses(names) -> dict:
+    names = sorted({n for n in names if n})
+    if not names:
+        return {}
+    rows = frappe.get_all("Warehouse", filters={"name": ["in", names]}, fields=["name", "is_group", "disabled"])
+    return {r.name: r for r in rows}
+
+
+def plan_routes(order) -> list[Route]:
+    """Group the order's lines by vendor and connection (one Route → one Fulfillment Dispatch)."""
+    connectors = get_connectors()
+    items = load_items(d.item_code for d in order.items)
+    routes: dict[str, Route] = {}
+    for row in order.items:
+        item = items.get(row.item_code)
+        vendor = row.get("fulfillment_vendor") or (vendor_for_item(item, connectors) if item else None)
+        if not vendor or vendor not in connectors:
+            raise OrderNotRoutableError(_("Row #{0}: Item {1} has no fulfillment vendor").format(row.idx, row.item_code))
+        connector = connectors[vendor]
+        profile = item.get("vendor_profile") if item else None
+        connection = connector.resolve_connection(profile)
+        route = Route(vendor=vendor, vendor_profile=profile, connection=connection)
+        route = routes.setdefault(route.key, route)
+        route.lines.append({
+            "sales_order_item": row.name, "item_code": row.item_code, "item_name": row.item_name,
+            "qty": row.qty, "rate": row.rate, "warehouse": row.warehouse,
+            "vendor_sku": (item.get(connector.item_mapping_field) if item and connector.item_mapping_field else None)
+            or row.item_code,
+            "requires_prescription": item.requires_prescription if item else 0,
+        })
+    return list(routes.values())

@@ -1,0 +1,105 @@
+"""The guide's demo catalog: Skydell warehouses, an item per vendor, stock, prices, a partner customer.
+
+Used by the one-command demo, the test suites and the benchmarks (``make_demo_data()`` is idempotent).
+Run on a site with ``… --site S execute medgrid.setup.demo.make_demo_data``.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import nowdate
+
+COMPANY = "Skydell"
+ABBR = "SM"
+MAIN_WAREHOUSE = f"Skydell Main - {ABBR}"
+EXO_WAREHOUSE = f"Skydell Exoceuticals - {ABBR}"
+PRICE_LIST = "Standard Selling"
+PARTNER_CUSTOMER = "Demo Clinic Partner"
+PARTNER_ADDRESS = f"{PARTNER_CUSTOMER}-Shipping"
+
+# item_code, name, description, rate, stock in main, stock in exo, vendor fields
+ITEMS = [
+    ("ITEM-001", "BPC-157 5mg", "Body Protection Compound 157, 5mg lyophilized peptide", 89.00, 142, 0,
+     {"centre_research_product_id": "cr-variant-id-001"}),
+    ("ITEM-002", "Sterile Syringe 5ml (box of 100)", "Single-use sterile syringes, 5ml, box of 100", 24.50, 300, 0,
+     {"shipstation_product_id": "SS-SYR-5ML"}),
+    ("ITEM-003", "Vitamin D3 5000 IU", "OTC vitamin D3 capsules, 60 count", 19.00, 200, 0,
+     {"sinq_sku": "SINQ-ITEM-001"}),
+    ("ITEM-004", "Testosterone Cypionate 200mg/ml", "Compounded testosterone cypionate, 10ml vial (Rx)", 120.00,
+     50, 0, {"perfectrx_drug_description": "Testosterone Cypionate 200mg/ml 10ml vial", "requires_prescription": 1}),
+    ("ITEM-005", "Exo Recovery Serum", "Exoceuticals exosome recovery serum, 30ml", 149.00, 0, 80,
+     {"exoceuticals_variant_id": "gid://shopify/ProductVariant/1001"}),
+]
+
+
+def make_demo_data() -> dict:
+    """Create (or complete) the demo masters and stock; returns the names tests and scripts need."""
+    frappe.flags.in_demo_setup = True
+    make_company()
+    make_warehouses()
+    make_items()
+    make_stock()
+    make_partner_customer()
+    frappe.db.commit()
+    return {"company": COMPANY, "warehouses": [MAIN_WAREHOUSE, EXO_WAREHOUSE], "customer": PARTNER_CUSTOMER,
+            "shipping_address": PARTNER_ADDRESS, "items": [i[0] for i in ITEMS]}
+
+
+def _insert(doctype: str, name: str, values: dict):
+    if frappe.db.exists(doctype, name):
+        return frappe.get_doc(doctype, name)
+    return frappe.get_doc({"doctype": doctype, **values}).insert(ignore_permissions=True)
+
+
+def make_company() -> None:
+    _insert("Company", COMPANY, {"company_name": COMPANY, "abbr": ABBR, "default_currency": "USD",
+                                 "country": "United States"})
+    if not frappe.db.get_default("company"):
+        frappe.db.set_default("company", COMPANY)
+    _insert("Territory", "United States", {"territory_name": "United States", "parent_territory": "All Territories"})
+
+
+def make_warehouses() -> None:
+    parent = f"All Warehouses - {ABBR}"
+    _insert("Warehouse", parent, {"warehouse_name": "All Warehouses", "company": COMPANY, "is_group": 1})
+    for name in ("Skydell Main", "Skydell Exoceuticals"):
+        _insert("Warehouse", f"{name} - {ABBR}", {"warehouse_name": name, "company": COMPANY, "is_group": 0,
+                                                 "parent_warehouse": parent})
+
+
+def make_items() -> None:
+    for code, name, description, rate, _main, _exo, vendor_fields in ITEMS:
+        _insert("Item", code, {"item_code": code, "item_name": name, "description": description,
+                               "item_group": "Products", "stock_uom": "Nos", "is_stock_item": 1,
+                               "is_sales_item": 1, "medgrid_approved": 1, **vendor_fields})
+        if not frappe.db.exists("Item Price", {"item_code": code, "price_list": PRICE_LIST}):
+            frappe.get_doc({"doctype": "Item Price", "item_code": code, "price_list": PRICE_LIST,
+                            "price_list_rate": rate}).insert(ignore_permissions=True)
+
+
+def make_stock() -> None:
+    rows = []
+    for code, _name, _d, _rate, main, exo, _v in ITEMS:
+        for warehouse, qty in ((MAIN_WAREHOUSE, main), (EXO_WAREHOUSE, exo)):
+            current = frappe.db.get_value("Bin", {"item_code": code, "warehouse": warehouse}, "actual_qty") or 0
+            if qty and current < qty:
+                rows.append({"item_code": code, "qty": qty - current, "t_warehouse": warehouse, "basic_rate": 10})
+    if rows:
+        entry = frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Receipt",
+                                "purpose": "Material Receipt", "company": COMPANY, "posting_date": nowdate(),
+                                "items": rows})
+        entry.insert(ignore_permissions=True)
+        entry.submit()
+
+
+def make_partner_customer() -> None:
+    _insert("Customer", PARTNER_CUSTOMER, {"customer_name": PARTNER_CUSTOMER, "customer_type": "Company",
+                                           "customer_group": "Commercial", "territory": "United States",
+                                           "default_price_list": PRICE_LIST})
+    if not frappe.db.exists("Address", PARTNER_ADDRESS):
+        frappe.get_doc({"doctype": "Address", "address_title": PARTNER_CUSTOMER, "address_type": "Shipping",
+                        "address_line1": "123 Main St", "city": "Austin", "state": "TX", "pincode": "78701",
+                        "country": "United States", "email_id": "jane@clinic.example", "phone": "5125550100",
+                        "is_shipping_address": 1, "is_primary_address": 1,
+                        "links": [{"link_doctype": "Customer", "link_name": PARTNER_CUSTOMER}]}
+                       ).insert(ignore_permissions=True)
