@@ -769,13 +769,6 @@ def enqueue_doc(*args, **kwargs):
     return _enqueue_doc(*args, **kwargs)
 
 
-def cache():
-    """The site's cache: Redis when ``redis_cache`` is configured, else in-process memory."""
-    from frappe.utils.redis_wrapper import get_cache
-
-    return get_cache()
-
-
 def get_traceback(with_context: bool = False) -> str:
     exc_type, exc_value, exc_tb = sys.exc_info()
     if not any([exc_type, exc_value, exc_tb]):
@@ -909,3 +902,7 @@ whitelist(allow_guest=True)(ping)
 
 # submodules that Frappe exposes as attributes of ``frappe``
 from frappe import utils  # noqa: E402,F401
+
+# ``frappe.cache`` works both as an object and called (``frappe.cache().get_value``), as in v15:
+# Redis when ``redis_cache`` is configured, else in-process memory.
+from frappe.utils.redis_wrapper import cache_proxy as cache  # noqa: E402
