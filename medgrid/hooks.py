@@ -22,3 +22,10 @@ medgrid_connectors = {
     "exoceuticals": "medgrid.connectors.exoceuticals.ExoceuticalsConnector",
     "shopify": "medgrid.connectors.shopify.ShopifyConnector",
 }
+
+scheduler_events = {
+    "cron": {
+        # Centre Research has no status webhook: poll open orders until a final status
+        "*/5 * * * *": ["medgrid.connectors.centre_research.poll_open_orders"],
+    },
+}

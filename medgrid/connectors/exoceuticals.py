@@ -1,0 +1,104 @@
+"""Exoceuticals: the admin-managed Shopify store (Admin GraphQL API, version pinned to ``2026-04``).
+
+The store, its token, API version and cost budget are the ``Exoceuticals Settings`` single. Each dispatch
+becomes one ``orderCreate`` whose line items are the Items' ``exoceuticals_variant_id`` (ProductVariant
+GIDs), tagged with the Sales Order name (and carrying it in ``note`` and a ``medgrid_sales_order`` custom
+attribute) so webhooks match back and a re-send finds the order instead of creating a second one. The
+order's GID and name go to ``exoceuticals_order_id`` / ``exoceuticals_order_name``.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import now_datetime
+
+from medgrid.connectors.base import Connector, SendResult, VendorError
+from medgrid.connectors.order_data import get_shipping_address
+from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
+
+VENDOR = "exoceuticals"
+LABEL = "Exoceuticals"
+SETTINGS_DOCTYPE = "Exoceuticals Settings"
+API_VERSION = DEFAULT_API_VERSION  # the guide pins Exoceuticals to Admin API 2026-04
+
+FIELD_ORDER_ID = "exoceuticals_order_id"
+FIELD_ORDER_NAME = "exoceuticals_order_name"
+FIELD_STATUS = "exoceuticals_status"
+FIELD_TRACKING_NUMBER = "exoceuticals_tracking_number"
+FIELD_CARRIER = "exoceuticals_carrier"
+FIELD_TRACKING_URL = "exoceuticals_tracking_url"
+FIELD_SYNC_DATE = "exoceuticals_sync_date"
+
+STATUS_PENDING = "Pending"
+STATUS_OPEN = "Open"
+STATUS_CANCELLED = "Cancelled"
+CANCEL_NOTE = "Cancelled in MedGrid (Sales Order {name})"
+
+
+def _settings():
+    return frappe.get_single(SETTINGS_DOCTYPE)
+
+
+def get_client(settings=None, reference=(None, None)) -> ShopifyGraphQL:
+    """The Exoceuticals store's GraphQL client (also used by the catalog and inventory syncs)."""
+    settings = settings or _settings()
+    if not settings.shop_domain:
+        raise VendorError("Exoceuticals Settings have no shop_domain", retryable=False)
+    return ShopifyGraphQL(VENDOR, settings.shop_domain, settings.get_password("access_token", raise_exception=False),
+                          settings.api_version or API_VERSION,
+                          cost_units_per_second=settings.cost_units_per_second, reference=reference)
+
+
+def line_items(dispatch) -> list[dict]:
+    """``[{variantId, quantity}]``; a line without a variant GID is a mapping error, not a retry."""
+    items, unmapped = [], []
+    for line in dispatch.lines:
+        gid = variant_gid(line.vendor_sku)
+        if gid:
+            items.append(line_item(gid, line.qty))
+        else:
+            unmapped.append(line.item_code)
+    if unmapped:
+        raise VendorError(f"No Exoceuticals variant (exoceuticals_variant_id) on item(s): {', '.join(unmapped)}",
+                          retryable=False)
+    return items
+
+
+class ExoceuticalsConnector(Connector):
+    """Creates the Exoceuticals Shopify order for a dispatch."""
+
+    key = VENDOR
+    label = LABEL
+    item_mapping_field = "exoceuticals_variant_id"
+    status_field = FIELD_STATUS
+    tracking_fields = (FIELD_TRACKING_NUMBER, FIELD_CARRIER, FIELD_TRACKING_URL)
+    initial_status = STATUS_PENDING
+
+    def is_configured(self) -> bool:
+        settings = _settings()
+        return bool(settings.enabled and settings.shop_domain
+                    and settings.get_password("access_token", raise_exception=False))
+
+    def resolve_connection(self, vendor_profile: str | None):
+        return SETTINGS_DOCTYPE, SETTINGS_DOCTYPE
+
+    def send(self, dispatch, order) -> SendResult:
+        """Find the order tagged with the Sales Order name, else ``orderCreate`` it."""
+        items = line_items(dispatch)
+        address = get_shipping_address(order)
+        client = get_client(reference=("Sales Order", order.name))
+        node, already_placed = client.place_order(order, address, items)
+        return SendResult(
+            vendor_order_id=node["id"],
+            vendor_reference=node.get("name"),
+            order_fields={FIELD_ORDER_ID: node["id"], FIELD_ORDER_NAME: node.get("name"),
+                          FIELD_STATUS: STATUS_OPEN, FIELD_SYNC_DATE: now_datetime()},
+            already_placed=already_placed,
+        )
+
+    def cancel(self, dispatch, order) -> bool:
+        order_gid = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        if not order_gid:
+            return False
+        get_client(reference=("Sales Order", order.name)).cancel_order(order_gid, CANCEL_NOTE.format(name=order.name))
+        return True
