@@ -12,6 +12,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
+from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
@@ -32,7 +33,18 @@ FIELD_SYNC_DATE = "exoceuticals_sync_date"
 STATUS_PENDING = "Pending"
 STATUS_OPEN = "Open"
 STATUS_CANCELLED = "Cancelled"
+STATUS_FULFILLED = "Fulfilled"
 CANCEL_NOTE = "Cancelled in MedGrid (Sales Order {name})"
+FULFILLED = "FULFILLED"
+
+ORDER_STATUS_QUERY = """
+query MedGridOrderStatus($id: ID!) {
+  order(id: $id) {
+    id name cancelledAt displayFulfillmentStatus
+    fulfillments(first: 10) { trackingInfo(first: 1) { number company url } }
+  }
+}
+""".strip()
 
 
 def _settings():
@@ -102,3 +114,33 @@ class ExoceuticalsConnector(Connector):
             return False
         get_client(reference=("Sales Order", order.name)).cancel_order(order_gid, CANCEL_NOTE.format(name=order.name))
         return True
+
+    def fetch_status(self, dispatch, order) -> dict | None:
+        """The Shopify order's state as Sales Order fields (a fallback for lost webhooks)."""
+        order_gid = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        if not order_gid:
+            return None
+        data = get_client(reference=("Sales Order", order.name)).execute(ORDER_STATUS_QUERY, {"id": order_gid})
+        node = data.get("order")
+        if not node:
+            return None
+        return status_fields(node)
+
+
+def status_fields(node: dict) -> dict:
+    """Sales Order fields from a GraphQL Order node (status, and tracking of the latest fulfillment)."""
+    if node.get("cancelledAt"):
+        status = STATUS_CANCELLED
+    elif node.get("displayFulfillmentStatus") == FULFILLED:
+        status = STATUS_FULFILLED
+    else:
+        status = STATUS_OPEN
+    fields = {FIELD_STATUS: status, FIELD_SYNC_DATE: now_datetime()}
+    tracking = [info for fulfillment in node.get("fulfillments") or []
+                for info in fulfillment.get("trackingInfo") or []]
+    if tracking and tracking[-1].get("number"):
+        latest = tracking[-1]
+        fields.update({FIELD_TRACKING_NUMBER: latest["number"], FIELD_CARRIER: latest.get("company"),
+                       FIELD_TRACKING_URL: latest.get("url") or carriers.tracking_url(latest.get("company"),
+                                                                                      latest["number"])})
+    return fields

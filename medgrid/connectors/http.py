@@ -480,6 +480,7 @@ class VendorClient:
     reference: tuple = (None, None)
 
     def url(self, path: str) -> str:
+        """``path`` joined to the base URL (an absolute URL is used as given)."""
         if path.startswith(("http://", "https://")):
             return path
         return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
@@ -575,12 +576,13 @@ class VendorClient:
                           retry_after=hinted if retryable else None)
 
     def _note_rate_headers(self, response, policy: RetryPolicy) -> None:
-        # ShipStation says how much of the window is left; stop everyone before a 429 costs a call
+        # ShipStation says how much of the window is left: when it is spent (or a 429 says so), every
+        # worker on this key pair holds off until the reset instead of spending calls on more 429s
         if not (self.rate_limit and policy.reset_header):
             return
-        remaining = response.headers.get("X-Rate-Limit-Remaining")
+        remaining = str(response.headers.get("X-Rate-Limit-Remaining", "")).strip()
         reset = parse_retry_after(response.headers.get(policy.reset_header))
-        if remaining is not None and reset and str(remaining).strip() == "0" and response.status_code != 429:
+        if reset and (remaining == "0" or response.status_code == 429):
             self.rate_limit.pause(reset)
 
     def _error_message(self, method, url, response) -> str:

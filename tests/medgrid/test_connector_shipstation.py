@@ -195,6 +195,20 @@ def test_remaining_zero_holds_every_worker_until_the_reset(csite, mocked, clock)
     assert clock.sleeps == [pytest.approx(25, abs=0.1)]
 
 
+def test_a_429_holds_every_worker_on_that_key_pair(csite, mocked, clock):
+    mocked.get(TAGS, status=429, headers={"X-Rate-Limit-Reset": "600"})
+    with pytest.raises(VendorError) as first:
+        shipstation.check_credentials(API, "busy-key", "busy-secret")
+    assert first.value.retry_after == 600 and len(mocked.calls) == 1  # too long to sleep: back to the router
+
+    with pytest.raises(VendorError) as second:  # another worker, same key pair: no request at all
+        shipstation.check_credentials(API, "busy-key", "busy-secret")
+    assert second.value.retryable and second.value.retry_after == pytest.approx(600, abs=0.1)
+    assert len(mocked.calls) == 1
+    mocked.replace(mocked.GET, TAGS, json=[])
+    assert shipstation.check_credentials(API, "calm-key", "calm-secret") is True  # other accounts unaffected
+
+
 @pytest.mark.parametrize("status, expected", [(200, True), (401, False), (403, False)])
 def test_check_credentials(csite, mocked, status, expected):
     mocked.get(TAGS, status=status, json=[] if status == 200 else {"message": "Invalid API credentials"})

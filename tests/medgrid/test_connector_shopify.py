@@ -226,6 +226,32 @@ def test_exoceuticals_connector_contract(csite):
     assert connector.resolve_connection(None) == ("Exoceuticals Settings", "Exoceuticals Settings")
 
 
+def test_exoceuticals_fetch_status_reads_fulfilment_tracking(exo, mocked):
+    shop = FakeShop(mocked, EXO_URL).on("MedGridOrderStatus", {"data": {"order": {
+        "id": "gid://shopify/Order/5001", "name": "#1042", "cancelledAt": None, "displayFulfillmentStatus": "FULFILLED",
+        "fulfillments": [{"trackingInfo": [{"number": "1Z999AA10123456784", "company": "UPS", "url": None}]}]}},
+        "extensions": cost()})
+    dispatch = factories.dispatch(exo, "exoceuticals", vendor_order_id="gid://shopify/Order/5001")
+
+    fields = ExoceuticalsConnector().fetch_status(dispatch, exo)
+
+    assert shop.seen == [("MedGridOrderStatus", {"id": "gid://shopify/Order/5001"})]
+    assert fields["exoceuticals_status"] == "Fulfilled"
+    assert (fields["exoceuticals_tracking_number"], fields["exoceuticals_carrier"]) == ("1Z999AA10123456784", "UPS")
+    assert fields["exoceuticals_tracking_url"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+
+
+def test_exoceuticals_cancel_sends_order_cancel_without_refund(exo, mocked):
+    shop = FakeShop(mocked, EXO_URL).on("MedGridOrderCancel", {"data": {"orderCancel": {
+        "job": {"id": "gid://shopify/Job/1", "done": False}, "orderCancelUserErrors": []}}, "extensions": cost()})
+    dispatch = factories.dispatch(exo, "exoceuticals", vendor_order_id="gid://shopify/Order/5001")
+
+    assert ExoceuticalsConnector().cancel(dispatch, exo) is True
+    variables = shop.seen[0][1]
+    assert variables["orderId"] == "gid://shopify/Order/5001" and variables["restock"] is True
+    assert variables["refundMethod"] == {"originalPaymentMethodsRefund": False} and variables["reason"] == "OTHER"
+
+
 # --------------------------------------------------------------------------- vendor-owned stores
 
 @pytest.fixture()
