@@ -23,8 +23,19 @@ medgrid_connectors = {
     "shopify": "medgrid.connectors.shopify.ShopifyConnector",
 }
 
+doc_events = {
+    "Sales Order": {
+        "validate": "medgrid.fulfillment_router.events.validate_sales_order",
+        "on_submit": "medgrid.fulfillment_router.events.route_on_submit",
+        "on_cancel": "medgrid.fulfillment_router.events.cancel_dispatches",
+    },
+    "Warehouse": {"on_update": "medgrid.catalog.clear_warehouse_cache"},
+}
+
 scheduler_events = {
+    # every minute: retries that came due and sends abandoned by a dead worker
     "cron": {
+        "* * * * *": ["medgrid.fulfillment_router.dispatch.sweep"],
         # Centre Research has no status webhook: poll open orders until a final status
         "*/5 * * * *": ["medgrid.connectors.centre_research.poll_open_orders"],
     },

@@ -1,7 +1,7 @@
 """Shared fixtures: one test site per session on the engine named by ``MEDGRID_TEST_DB``.
 
 ``MEDGRID_TEST_DB`` is ``sqlite`` (default), ``mariadb`` or ``postgres``. The session site has
-frappe and erpnext installed; each test gets it initialised and connected, and whatever the test
+frappe and erpnext installed (tests/medgrid/ adds the MedGrid app on its own site); each test gets it initialised and connected, and whatever the test
 did not commit is rolled back afterwards.
 """
 
@@ -53,9 +53,12 @@ def drop_test_site(conf: dict) -> None:
 
 @pytest.fixture(scope="session")
 def test_site(sites_path):
-    """Name of the session's site (frappe, erpnext, medgrid and the runtime test app installed)."""
+    """Name of the runtime's session site (frappe, erpnext and the runtime test app installed).
+
+    tests/medgrid/ overrides this with a site that also has the MedGrid app.
+    """
     site = "test.localhost"
-    conf = create_test_site(sites_path, site, apps=("erpnext", "medgrid", "runtime_test_app"))
+    conf = create_test_site(sites_path, site, apps=("erpnext", "runtime_test_app"))
     yield site
     drop_test_site(conf)
 

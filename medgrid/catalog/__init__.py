@@ -159,15 +159,15 @@ def _row(r) -> dict:
 
 def _required(value, name: str) -> str:
     if value is None or not str(value).strip():
-        raise MissingParameterError(_("Missing required parameter: {0}").format(name))
+        frappe.throw(_("Missing required parameter: {0}").format(name), MissingParameterError)
     if not isinstance(value, str):
-        raise InvalidParameterError(_("Parameter {0} must be a string").format(name))
+        frappe.throw(_("Parameter {0} must be a string").format(name), InvalidParameterError)
     return value.strip()
 
 
 def _check_warehouse(warehouse: str) -> None:
     if not isinstance(warehouse, str):
-        raise InvalidParameterError(_("Parameter warehouse must be a string"))
+        frappe.throw(_("Parameter warehouse must be a string"), InvalidParameterError)
     if not frappe.db.exists("Warehouse", warehouse):
         frappe.throw(_("Warehouse {0} not found").format(warehouse), frappe.DoesNotExistError)
 
@@ -176,9 +176,9 @@ def _paging(limit_start, limit_page_length) -> tuple[int, int]:
     try:
         start, length = int(limit_start or 0), int(limit_page_length or 0)
     except (TypeError, ValueError):
-        raise InvalidParameterError(_("limit_start and limit_page_length must be whole numbers"))
+        frappe.throw(_("limit_start and limit_page_length must be whole numbers"), InvalidParameterError)
     if start < 0 or length < 0:
-        raise InvalidParameterError(_("limit_start and limit_page_length cannot be negative"))
+        frappe.throw(_("limit_start and limit_page_length cannot be negative"), InvalidParameterError)
     return start, min(length, MAX_PAGE_LENGTH)
 
 
@@ -197,7 +197,7 @@ def _resolve_price_list(price_list) -> str:
     """The given price list, else the calling customer's, its group's, then Selling Settings'."""
     if price_list:
         if not isinstance(price_list, str) or not frappe.db.exists("Price List", price_list):
-            raise InvalidParameterError(_("Price List {0} not found").format(price_list))
+            frappe.throw(_("Price List {0} not found").format(price_list), InvalidParameterError)
         return price_list
     customer = calling_customer()
     if customer:

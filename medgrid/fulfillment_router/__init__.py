@@ -21,7 +21,7 @@ def aggregate_shipments(sales_order=None):
     from medgrid.fulfillment_router.tracking import shipments_for
 
     if not sales_order or not isinstance(sales_order, str):
-        raise MissingParameterError(_("Missing required parameter: {0}").format("sales_order"))
+        frappe.throw(_("Missing required parameter: {0}").format("sales_order"), MissingParameterError)
     if not frappe.db.exists("Sales Order", sales_order):
         frappe.throw(_("Sales Order {0} not found").format(sales_order), frappe.DoesNotExistError)
     order = frappe.get_doc("Sales Order", sales_order)
@@ -39,24 +39,24 @@ def dispatch_vendor(sales_order=None, vendor=None):
 
     frappe.only_for([ADMIN, "System Manager"])
     if not sales_order or not vendor:
-        raise MissingParameterError(_("sales_order and vendor are required"))
+        frappe.throw(_("sales_order and vendor are required"), MissingParameterError)
     if not frappe.db.exists("Sales Order", sales_order):
         frappe.throw(_("Sales Order {0} not found").format(sales_order), frappe.DoesNotExistError)
     order = frappe.get_doc("Sales Order", sales_order)
     if order.docstatus != 1:
-        raise OrderNotRoutableError(_("Sales Order {0} is not submitted").format(sales_order))
+        frappe.throw(_("Sales Order {0} is not submitted").format(sales_order), OrderNotRoutableError)
     rows = frappe.get_all("Fulfillment Dispatch", filters={"sales_order": sales_order, "vendor": vendor},
                           fields=["name", "status"])
     if any(r.status in ("Sent", "Sending") for r in rows):
-        raise AlreadyDispatchedError(_("{0} already has Sales Order {1}; check its status instead").format(
-            vendor, sales_order))
+        frappe.throw(_("{0} already has Sales Order {1}; check its status instead").format(
+            vendor, sales_order), AlreadyDispatchedError)
     if rows:
         for r in rows:
             dispatch.retry(r.name)
         return {"sales_order": sales_order, "vendor": vendor, "dispatches": [r.name for r in rows], "status": "Queued"}
     routes = [r for r in routing.plan_routes(order) if r.vendor == vendor]
     if not routes:
-        raise OrderNotRoutableError(_("Sales Order {0} has no lines for {1}").format(sales_order, vendor))
+        frappe.throw(_("Sales Order {0} has no lines for {1}").format(sales_order, vendor), OrderNotRoutableError)
     names = dispatch.create_dispatches(order, routes)
     for name in names:
         dispatch.enqueue_send(name)
@@ -72,7 +72,7 @@ def retry_dispatches(names=None):
     if isinstance(names, str):
         names = json.loads(names) if names.strip().startswith("[") else [names]
     if not names:
-        raise MissingParameterError(_("Missing required parameter: {0}").format("names"))
+        frappe.throw(_("Missing required parameter: {0}").format("names"), MissingParameterError)
     retried = []
     for name in names:
         status = frappe.db.get_value("Fulfillment Dispatch", name, "status")

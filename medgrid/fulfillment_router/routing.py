@@ -80,29 +80,29 @@ def validate_order(order) -> None:
         prefix = _("Row #{0}:").format(row.idx)
         item = items.get(row.item_code)
         if not item:
-            raise InvalidOrderError(_("{0} Item {1} does not exist").format(prefix, row.item_code))
+            frappe.throw(_("{0} Item {1} does not exist").format(prefix, row.item_code), InvalidOrderError)
         if item.disabled or not item.is_sales_item or not item.medgrid_approved:
-            raise InvalidOrderError(_("{0} Item {1} is not available for sale").format(prefix, row.item_code))
+            frappe.throw(_("{0} Item {1} is not available for sale").format(prefix, row.item_code), InvalidOrderError)
         if flt(row.qty) <= 0:
-            raise InvalidOrderError(_("{0} Quantity for Item {1} must be greater than zero").format(prefix, row.item_code))
+            frappe.throw(_("{0} Quantity for Item {1} must be greater than zero").format(prefix, row.item_code), InvalidOrderError)
         if row.warehouse:
             wh = warehouses.get(row.warehouse)
             if not wh:
-                raise InvalidOrderError(_("{0} Warehouse {1} does not exist").format(prefix, row.warehouse))
+                frappe.throw(_("{0} Warehouse {1} does not exist").format(prefix, row.warehouse), InvalidOrderError)
             if wh.is_group or wh.disabled:
-                raise InvalidOrderError(_("{0} Warehouse {1} cannot take orders (group or disabled)").format(
-                    prefix, row.warehouse))
+                frappe.throw(_("{0} Warehouse {1} cannot take orders (group or disabled)").format(
+                    prefix, row.warehouse), InvalidOrderError)
         vendor = vendor_for_item(item, connectors)
         if not vendor or vendor not in connectors:
-            raise OrderNotRoutableError(_("{0} Item {1} has no fulfillment vendor; map it to a vendor first").format(
-                prefix, row.item_code))
+            frappe.throw(_("{0} Item {1} has no fulfillment vendor; map it to a vendor first").format(
+                prefix, row.item_code), OrderNotRoutableError)
         row.fulfillment_vendor = vendor
         needs_rx = needs_rx or bool(item.requires_prescription)
     if needs_rx:
         missing = [f for f in PATIENT_FIELDS + PRESCRIBER_FIELDS if not order.get(f)]
         if missing:
             labels = ", ".join(order.meta.get_label(f) for f in missing)
-            raise OrderNotRoutableError(_("Prescription items need patient and prescriber details: {0}").format(labels))
+            frappe.throw(_("Prescription items need patient and prescriber details: {0}").format(labels), OrderNotRoutableError)
 
 
 def _load_warehouses(names) -> dict:
@@ -122,7 +122,7 @@ def plan_routes(order) -> list[Route]:
         item = items.get(row.item_code)
         vendor = row.get("fulfillment_vendor") or (vendor_for_item(item, connectors) if item else None)
         if not vendor or vendor not in connectors:
-            raise OrderNotRoutableError(_("Row #{0}: Item {1} has no fulfillment vendor").format(row.idx, row.item_code))
+            frappe.throw(_("Row #{0}: Item {1} has no fulfillment vendor").format(row.idx, row.item_code), OrderNotRoutableError)
         connector = connectors[vendor]
         profile = item.get("vendor_profile") if item else None
         connection = connector.resolve_connection(profile)

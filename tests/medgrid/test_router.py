@@ -1,0 +1,245 @@
+"""The fulfilment router on a site whose connectors are fakes: routing, durable dispatch, tracking."""
+
+from __future__ import annotations
+
+import pytest
+
+import frappe
+from frappe.utils import add_days, add_to_date, now_datetime, nowdate
+
+from tests.conftest import create_test_site, drop_test_site
+
+ALL_ITEMS = ["ITEM-001", "ITEM-002", "ITEM-003", "ITEM-004", "ITEM-005"]
+
+
+@pytest.fixture(scope="module")
+def router_site(sites_path):
+    site = "router.localhost"
+    conf = create_test_site(sites_path, site, apps=("erpnext", "medgrid", "medgrid_fake_vendors"))
+    frappe.init(site, sites_path=sites_path, force=True)
+    frappe.connect()
+    from medgrid.setup.demo import make_demo_data
+
+    make_demo_data()
+    frappe.destroy()
+    yield site
+    drop_test_site(conf)
+
+
+@pytest.fixture()
+def rsite(router_site, sites_path):
+    from medgrid_fake_vendors import connectors
+
+    frappe.init(router_site, sites_path=sites_path, force=True)
+    frappe.connect()
+    connectors.reset()
+    frappe.flags.run_jobs_synchronously = True
+    yield connectors
+    frappe.db.rollback()
+    frappe.destroy()
+
+
+def make_order(items=ALL_ITEMS, qty=1, submit=True, **extra):
+    values = {
+        "doctype": "Sales Order", "customer": "Demo Clinic Partner", "company": "Skydell",
+        "delivery_date": add_days(nowdate(), 7), "shipping_address_name": "Demo Clinic Partner-Shipping",
+        "patient_first_name": "Jane", "patient_last_name": "Smith", "patient_dob": "1980-04-02",
+        "prescriber_npi": "1234567890", "prescriber_first_name": "Greg", "prescriber_last_name": "House",
+        "items": [{"item_code": code, "qty": qty,
+                   "warehouse": "Skydell Exoceuticals - SM" if code == "ITEM-005" else "Skydell Main - SM"}
+                  for code in items],
+    }
+    values.update(extra)
+    order = frappe.get_doc(values).insert()
+    if submit:
+        order.submit()
+    return order
+
+
+def dispatches(order):
+    return {d.vendor: d for d in frappe.get_all("Fulfillment Dispatch", filters={"sales_order": order.name},
+                                                fields=["*"])}
+
+
+def test_order_is_named_like_the_guide(rsite):
+    order = make_order(submit=False)
+    assert order.name.startswith(f"SO-{nowdate()[:4]}-") and len(order.name) == len("SO-2026-00001")
+
+
+def test_submit_writes_one_dispatch_per_vendor_and_sends_only_after_commit(rsite):
+    order = make_order()
+    rows = dispatches(order)
+    assert set(rows) == {"perfectrx", "shipstation", "sinq", "centre_research", "exoceuticals"}
+    assert all(r.status == "Queued" for r in rows.values())
+    assert rsite.SENT == []  # the submit never waits on a vendor
+    assert frappe.db.get_value("Sales Order", order.name, "shipstation_status") == "Submitted"
+    lines = frappe.get_all("Fulfillment Dispatch Line", filters={"parent": rows["sinq"].name},
+                           fields=["item_code", "qty", "vendor_sku"])
+    assert [(l.item_code, l.qty, l.vendor_sku) for l in lines] == [("ITEM-003", 1.0, "SINQ-ITEM-001")]
+    frappe.db.commit()
+    assert sorted(s[0] for s in rsite.SENT) == ["centre_research", "exoceuticals", "perfectrx", "shipstation", "sinq"]
+    rows = dispatches(order)
+    assert all(r.status == "Sent" and r.attempts == 1 for r in rows.values())
+    assert rows["sinq"].vendor_order_id == f"sinq-{order.name}"
+    values = frappe.db.get_value("Sales Order", order.name, ["sinq_status", "cr_status", "perfectrx_status",
+                                                             "shipstation_status"], as_dict=True)
+    assert values == {"sinq_status": "Synced", "cr_status": "Pending", "perfectrx_status": "Received",
+                      "shipstation_status": "Awaiting Shipment"}
+    items = frappe.get_all("Sales Order Item", filters={"parent": order.name}, fields=["item_code", "fulfillment_vendor"])
+    assert {i.item_code: i.fulfillment_vendor for i in items}["ITEM-001"] == "centre_research"
+
+
+def test_rollback_of_the_submit_sends_nothing(rsite):
+    order = make_order(items=["ITEM-003"])
+    frappe.db.rollback()
+    assert rsite.SENT == [] and not frappe.db.exists("Fulfillment Dispatch", {"sales_order": order.name})
+
+
+def test_unroutable_line_is_refused_with_417(rsite):
+    frappe.get_doc({"doctype": "Item", "item_code": "UNMAPPED", "item_name": "Unmapped", "item_group": "Products",
+                    "stock_uom": "Nos", "is_stock_item": 1, "medgrid_approved": 1}).insert()
+    from medgrid.exceptions import OrderNotRoutableError
+
+    with pytest.raises(OrderNotRoutableError, match="has no fulfillment vendor") as exc:
+        make_order(items=["UNMAPPED"], submit=False)
+    assert exc.value.http_status_code == 417
+
+
+def test_rx_line_needs_patient_and_prescriber(rsite):
+    from medgrid.exceptions import OrderNotRoutableError
+
+    with pytest.raises(OrderNotRoutableError, match="Prescriber NPI"):
+        make_order(items=["ITEM-004"], submit=False, prescriber_npi=None)
+    make_order(items=["ITEM-003"], submit=False, prescriber_npi=None, patient_first_name=None)  # OTC only: fine
+
+
+def test_unapproved_item_is_refused_with_400(rsite):
+    from medgrid.exceptions import InvalidOrderError
+
+    frappe.db.set_value("Item", "ITEM-002", "medgrid_approved", 0)
+    with pytest.raises(InvalidOrderError, match="not available for sale") as exc:
+        make_order(items=["ITEM-002"], submit=False)
+    assert exc.value.http_status_code == 400
+
+
+def test_retryable_failure_waits_then_the_sweep_resends(rsite):
+    from medgrid.fulfillment_router.dispatch import sweep
+
+    rsite.BEHAVIOUR["sinq"] = ["retry"]
+    order = make_order(items=["ITEM-003"])
+    frappe.db.commit()
+    row = dispatches(order)["sinq"]
+    assert row.status == "Retrying" and row.attempts == 1 and "down (503)" in row.last_error
+    assert row.next_retry_at > now_datetime()
+    assert sweep() >= 0 and dispatches(order)["sinq"].status == "Retrying"  # not due yet
+    frappe.db.set_value("Fulfillment Dispatch", row.name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+    frappe.db.commit()
+    sweep()
+    frappe.db.commit()
+    row = dispatches(order)["sinq"]
+    assert row.status == "Sent" and row.attempts == 2 and row.last_error is None
+    assert [s for s in rsite.SENT if s[1] == order.name] == [("sinq", order.name, [("ITEM-003", 1.0, "SINQ-ITEM-001")])]
+
+
+def test_permanent_failure_is_failed_visible_and_retryable(rsite):
+    from medgrid.fulfillment_router import retry_dispatches
+
+    rsite.BEHAVIOUR["sinq"] = ["fail"]
+    order = make_order(items=["ITEM-003"])
+    frappe.db.commit()
+    row = dispatches(order)["sinq"]
+    assert row.status == "Failed" and row.last_error == "SINQ Ops refused the order"
+    assert frappe.db.get_value("Sales Order", order.name, "sinq_status") == "Failed"
+    assert retry_dispatches([row.name]) == {"retried": [row.name]}
+    frappe.db.commit()
+    assert dispatches(order)["sinq"].status == "Sent"
+
+
+def test_unexpected_error_is_logged_and_retried(rsite):
+    rsite.BEHAVIOUR["sinq"] = ["crash"]
+    order = make_order(items=["ITEM-003"])
+    frappe.db.commit()
+    row = dispatches(order)["sinq"]
+    assert row.status == "Retrying" and row.last_error.startswith("KeyError")
+    assert frappe.db.exists("Error Log", {"reference_name": row.name})
+
+
+def test_worker_dying_mid_send_is_recovered_once(rsite):
+    from medgrid.fulfillment_router.dispatch import _claim, sweep
+
+    rsite.BEHAVIOUR["shipstation"] = ["retry"]
+    order = make_order(items=["ITEM-002"])
+    name = dispatches(order)["shipstation"].name
+    frappe.db.commit()
+    # the claim a dead worker left behind: Sending, with its lease still running
+    frappe.db.set_value("Fulfillment Dispatch", name, {"status": "Sending", "claimed_until": add_to_date(now_datetime(), seconds=60)})
+    frappe.db.commit()
+    assert _claim(name, 300) is None  # nobody else may send while the lease runs
+    frappe.db.set_value("Fulfillment Dispatch", name, "claimed_until", add_to_date(now_datetime(), seconds=-1))
+    frappe.db.commit()
+    sweep()
+    frappe.db.commit()
+    assert dispatches(order)["shipstation"].status == "Sent"
+    assert len([s for s in rsite.SENT if s[1] == order.name]) == 1
+
+
+def test_claim_is_exclusive(rsite):
+    from medgrid.fulfillment_router.dispatch import _claim
+
+    rsite.BEHAVIOUR["sinq"] = ["retry"]
+    order = make_order(items=["ITEM-003"])
+    frappe.db.commit()
+    name = dispatches(order)["sinq"].name
+    frappe.db.set_value("Fulfillment Dispatch", name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+    assert _claim(name, 300)
+    assert _claim(name, 300) is None
+
+
+def test_cancel_stops_open_dispatches_and_cancels_sent_ones(rsite):
+    rsite.BEHAVIOUR["sinq"] = ["retry"]
+    order = make_order(items=["ITEM-003", "ITEM-001"])
+    frappe.db.commit()
+    order = frappe.get_doc("Sales Order", order.name)
+    order.cancel()
+    frappe.db.commit()
+    rows = dispatches(order)
+    assert rows["sinq"].status == "Cancelled"
+    assert rows["centre_research"].status == "Cancelled"
+    assert ("centre_research", order.name) in rsite.CANCELLED
+
+
+def test_aggregate_shipments(rsite):
+    from medgrid.fulfillment_router import aggregate_shipments
+    from medgrid.fulfillment_router.tracking import record_vendor_update
+
+    order = make_order(items=["ITEM-001", "ITEM-002"])
+    frappe.db.commit()
+    record_vendor_update(order.name, "centre_research", {"cr_status": "Shipped", "cr_tracking_number": "1Z999",
+                                                          "cr_carrier": "UPS",
+                                                          "cr_tracking_url": "https://www.ups.com/track?tracknum=1Z999"})
+    result = aggregate_shipments(order.name)
+    assert result["sales_order"] == order.name
+    by_vendor = {s["vendor"]: s for s in result["shipments"]}
+    assert by_vendor["centre_research"] == {"vendor": "centre_research", "vendor_label": "Centre Research Peptides",
+                                            "status": "Shipped", "tracking_number": "1Z999", "carrier": "UPS",
+                                            "tracking_url": "https://www.ups.com/track?tracknum=1Z999"}
+    assert by_vendor["shipstation"]["status"] == "Awaiting Shipment"
+    assert frappe.db.get_value("Fulfillment Dispatch", {"sales_order": order.name, "vendor": "centre_research"},
+                               "tracking_number") == "1Z999"
+    with pytest.raises(frappe.DoesNotExistError):
+        aggregate_shipments("SO-2026-99999")
+
+
+def test_dispatch_vendor_conflicts_and_draft(rsite):
+    from medgrid.exceptions import AlreadyDispatchedError, OrderNotRoutableError
+    from medgrid.fulfillment_router import dispatch_vendor
+
+    order = make_order(items=["ITEM-003"])
+    frappe.db.commit()
+    with pytest.raises(AlreadyDispatchedError) as exc:
+        dispatch_vendor(order.name, "sinq")
+    assert exc.value.http_status_code == 409
+    draft = make_order(items=["ITEM-003"], submit=False)
+    with pytest.raises(OrderNotRoutableError) as exc:
+        dispatch_vendor(draft.name, "sinq")
+    assert exc.value.http_status_code == 417
