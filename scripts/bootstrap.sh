@@ -7,7 +7,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.medgrid-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ runtime/pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e runtime -e ".[test]"
+  echo "Installing MedGrid and its dependencies into .venv (log: .venv/install.log) …"
+  {
+    .venv/bin/pip install --upgrade pip
+    .venv/bin/pip install -e runtime -e ".[test]"
+  } > .venv/install.log 2>&1 || { tail -30 .venv/install.log; exit 1; }
   touch "$stamp"
 fi
