@@ -45,6 +45,7 @@ BODY_RETRY_AFTER_FIELD = "retryAfter"
 REQUESTS_PER_WINDOW = 100
 WINDOW_SECONDS = 60
 DUPLICATE_STATUS = 400
+STATUS_EXISTING = 200
 
 FIELD_ORDER_ID = "cr_order_id"
 FIELD_STATUS = "cr_status"
@@ -206,7 +207,11 @@ class CentreResearchConnector(Connector):
         if not order_id:
             raise VendorError("Centre Research answered success without an orderId", retryable=True,
                               status_code=response.status_code)
-        duplicate = any(data.get(flag) or body.get(flag) for flag in DUPLICATE_FLAGS)
+        # A new order answers 201; the existing order of a repeated partnerOrderId comes back as 200 (or
+        # flagged, or with the id MedGrid already holds)
+        known_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        duplicate = (response.status_code == STATUS_EXISTING or str(order_id) == str(known_id or "")
+                     or any(data.get(flag) or body.get(flag) for flag in DUPLICATE_FLAGS))
         return SendResult(vendor_order_id=str(order_id), vendor_reference=data.get("orderNumber"),
                           order_fields={FIELD_ORDER_ID: str(order_id), **status_fields(data)},
                           already_placed=duplicate)
