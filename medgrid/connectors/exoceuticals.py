@@ -58,7 +58,8 @@ def get_client(settings=None, reference=(None, None)) -> ShopifyGraphQL:
         raise VendorError("Exoceuticals Settings have no shop_domain", retryable=False)
     return ShopifyGraphQL(VENDOR, settings.shop_domain, settings.get_password("access_token", raise_exception=False),
                           settings.api_version or API_VERSION,
-                          cost_units_per_second=settings.cost_units_per_second, reference=reference)
+                          cost_units_per_second=settings.cost_units_per_second, reference=reference,
+                          api_base_url=settings.get("api_base_url"))
 
 
 def line_items(dispatch) -> list[dict]:

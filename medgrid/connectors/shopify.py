@@ -57,7 +57,8 @@ def refresh_access_token(connection) -> str:
     if not (client_id and client_secret and refresh_token):
         raise VendorError(f"Cannot refresh the Shopify token of {connection.shop_domain}: app key, secret or "
                           f"refresh token missing", retryable=False)
-    client = VendorClient(VENDOR, base_url=shop_base_url(connection.shop_domain), policy=TOKEN_POLICY,
+    base_url = (connection.get("api_base_url") or "").rstrip("/") or shop_base_url(connection.shop_domain)
+    client = VendorClient(VENDOR, base_url=base_url, policy=TOKEN_POLICY,
                           secrets=(client_secret, refresh_token), reference=(CONNECTION_DOCTYPE, connection.name))
     response = client.request("POST", TOKEN_PATH, data={"client_id": client_id, "client_secret": client_secret,
                                                         "grant_type": "refresh_token", "refresh_token": refresh_token})
@@ -89,7 +90,7 @@ def access_token(connection) -> str | None:
 def get_client(connection, reference=(None, None)) -> ShopifyGraphQL:
     """GraphQL client for a connected vendor store."""
     return ShopifyGraphQL(VENDOR, connection.shop_domain, access_token(connection), _api_version(connection),
-                          reference=reference)
+                          reference=reference, api_base_url=connection.get("api_base_url"))
 
 
 class ShopifyConnector(Connector):

@@ -122,7 +122,8 @@ class ShopifyGraphQL:
     """One shop's Admin GraphQL endpoint, throttled by its cost bucket."""
 
     def __init__(self, vendor: str, shop_domain: str, access_token: str, api_version: str | None = None, *,
-                 cost_units_per_second: float | None = None, reference=(None, None)):
+                 cost_units_per_second: float | None = None, reference=(None, None),
+                 api_base_url: str | None = None):
         if not access_token:
             raise VendorError(f"{vendor}: the Shopify store {shop_domain} has no access token", retryable=False)
         self.vendor = vendor
@@ -130,7 +131,8 @@ class ShopifyGraphQL:
         self.api_version = api_version or DEFAULT_API_VERSION
         self.restore_rate = flt(cost_units_per_second) or DEFAULT_COST_UNITS_PER_SECOND
         self.secrets = (access_token,)
-        self.client = VendorClient(vendor, base_url=shop_base_url(shop_domain),
+        # ``api_base_url`` (a sandbox or proxy) replaces https://{shop}; the shop stays the bucket's key
+        self.client = VendorClient(vendor, base_url=(api_base_url or "").rstrip("/") or shop_base_url(shop_domain),
                                    headers={ACCESS_TOKEN_HEADER: access_token, "Content-Type": "application/json"},
                                    policy=QUERY_POLICY, secrets=self.secrets, reference=reference)
 

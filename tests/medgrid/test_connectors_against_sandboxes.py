@@ -102,7 +102,8 @@ def test_centre_research(csite, start):
 
 def test_exoceuticals(csite, start):
     sandbox = start(ShopifySandbox)
-    factories.exoceuticals_settings(shop_domain=sandbox.base_url, access_token="shpat_sandbox_exoceuticals_token")
+    factories.exoceuticals_settings(shop_domain="exoceuticals.myshopify.com", api_base_url=sandbox.base_url,
+                                    access_token="shpat_sandbox_exoceuticals_token")
     variant = _first_variant(sandbox)
     factories.items()
     import frappe
@@ -146,3 +147,26 @@ def test_shipstation_reconciliation_reads_the_sandbox(csite, start):
                                                   api_secret="sandbox-shipstation-secret")
     assert shipstation.list_shipments(connection, add_days(now_datetime(), -1)) == []
     assert shipstation.fetch_resource(connection, f"{sandbox.base_url}/shipments?page=1")["shipments"] == []
+
+
+def test_vendor_shopify_store(csite, start):
+    sandbox = start(ShopifySandbox, shops={"acme-store.myshopify.com": {
+        "name": "Acme", "catalog_size": 3, "access_tokens": {"shpat_sandbox_acme": "sandbox-medgrid-shopify-key"}}},
+        default_shop="acme-store.myshopify.com")
+    profile = factories.vendor_profile("Acme Sandbox Store", "shopify")
+    store = factories.shopify_connection("acme-store.myshopify.com", vendor_profile_name=profile.name,
+                                         access_token="shpat_sandbox_acme", api_base_url=sandbox.base_url)
+    from medgrid.connectors.shopify import get_client
+
+    query = ("query MedGridVariants($cursor: String) { productVariants(first: 5, after: $cursor) { "
+             "pageInfo { hasNextPage endCursor } nodes { id sku } } }")
+    variant = next(iter(get_client(store).paginate(query, {}, ("productVariants",))))
+    import frappe
+    frappe.db.set_value("Item", "CT-SHOP-CREAM", "exoceuticals_variant_id", variant["id"])
+    order = factories.sales_order([("CT-SHOP-CREAM", 1)])
+
+    first, second = send_twice("shopify", order, connection=("Shopify Connection", store.name),
+                               vendor_profile=profile.name)
+
+    assert first.vendor_order_id.startswith("gid://shopify/Order/") and first.order_fields == {}
+    assert second.already_placed and second.vendor_order_id == first.vendor_order_id
