@@ -159,6 +159,8 @@ class BaseDocument:
             value.parent = self.name
             value.parenttype = self.doctype
             value.parentfield = key
+            if not value.name:
+                value.__dict__["__islocal"] = 1
             return value
         value = dict(value)
         value["doctype"] = child_doctype
@@ -173,6 +175,8 @@ class BaseDocument:
         for df in row.meta.fields:
             if df.fieldname not in row.__dict__:
                 row.__dict__[df.fieldname] = None
+        if not row.name:
+            row.__dict__["__islocal"] = 1
         return row
 
     def get_all_children(self, parenttype=None) -> list:
@@ -185,7 +189,8 @@ class BaseDocument:
         return self.meta.get_valid_columns()
 
     def is_new(self) -> bool:
-        return bool(self.get("__islocal"))
+        # Frappe returns the flag itself: 1/True while new, False after db_insert, None on a loaded doc
+        return self.get("__islocal")
 
     @property
     def docstatus(self):
@@ -199,45 +204,72 @@ class BaseDocument:
 
     def get_valid_dict(self, sanitize=True, convert_dates_to_str=False, ignore_nulls=False,
                        ignore_virtual=False) -> frappe._dict:
-        """The row's column values, coerced to their field types."""
+        """The row's field values, coerced to their field types, in the meta's column order.
+
+        Virtual fields are computed (a property of the controller, or the expression in ``options``)
+        and, as in Frappe, kept even when null with ``ignore_nulls``; ``ignore_virtual`` leaves them out
+        (what the DB writes use). A virtual field the user may not read is left out too.
+        """
         d = frappe._dict()
+        permitted = None
         for fieldname in self.meta.get_valid_columns():
             value = self.__dict__.get(fieldname)
             df = self.meta.get_field(fieldname)
+            is_virtual = bool(df and df.get("is_virtual"))
+            if is_virtual:
+                if ignore_virtual:
+                    continue
+                if permitted is None:
+                    permitted = set(self.meta.get_permitted_fieldnames(parenttype=self.__dict__.get("parenttype")))
+                if fieldname not in permitted:
+                    continue
+                value = self._get_virtual_value(df, value)
             if df:
                 value = _coerce(df.fieldtype, value, df)
             elif fieldname in ("docstatus", "idx"):
                 value = int(value or 0)
             if convert_dates_to_str and isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
                 value = str(value)
-            if ignore_nulls and value is None:
+            if ignore_nulls and value is None and not is_virtual:
                 continue
             d[fieldname] = value
         return d
 
-    def as_dict(self, no_nulls=False, no_default_fields=False, convert_dates_to_str=False, no_child_table_fields=False):
-        """The document as a plain dict, with child rows as dicts (Frappe's key order)."""
-        doc = self.get_valid_dict(convert_dates_to_str=convert_dates_to_str)
+    def _get_virtual_value(self, df, value):
+        """A virtual field's value: the controller's property of that name, else its ``options``
+        expression evaluated with ``doc`` bound to this row, else whatever was set on the row."""
+        prop = getattr(type(self), df.fieldname, None)
+        if isinstance(prop, property):
+            return getattr(self, df.fieldname)
+        if df.get("options"):
+            return frappe.safe_eval(df.options, None, {"doc": self})
+        return value
+
+    def as_dict(self, no_nulls=False, no_default_fields=False, convert_dates_to_str=False,
+                no_child_table_fields=False, no_private_properties=False):
+        """The document as a plain dict in Frappe's key order: fields, ``doctype``, child tables (rows as
+        dicts), then the truthy private flags (``__islocal``, ``__unsaved``, …)."""
+        doc = self.get_valid_dict(convert_dates_to_str=convert_dates_to_str, ignore_nulls=no_nulls)
         doc["doctype"] = self.doctype
+        # Frappe 15 walks a set of the table fieldnames here, so its order depends on the process's
+        # string hash seed; the runtime uses the doctype's field order (see runtime/README.md).
         for df in self.meta.get_table_fields():
             children = self.get(df.fieldname) or []
             doc[df.fieldname] = [d.as_dict(convert_dates_to_str=convert_dates_to_str, no_nulls=no_nulls,
                                            no_default_fields=no_default_fields,
-                                           no_child_table_fields=no_child_table_fields) for d in children]
-        for key in ("__islocal", "__unsaved", "__onload", "_user_tags", "_comments", "_assign", "_liked_by",
-                    "_seen", "__run_link_triggers", "__last_sync_on"):
-            value = self.__dict__.get(key)
-            if key.startswith("__") and value is not None:
-                doc[key] = value
-        if no_nulls:
-            for k in [k for k, v in doc.items() if v is None]:
-                del doc[k]
+                                           no_child_table_fields=no_child_table_fields,
+                                           no_private_properties=no_private_properties) for d in children]
         if no_default_fields:
-            for k in default_fields[1:]:
+            for k in default_fields:
                 doc.pop(k, None)
         if no_child_table_fields:
             for k in child_table_fields:
                 doc.pop(k, None)
+        if not no_private_properties:
+            for key in ("_user_tags", "__islocal", "__onload", "_liked_by", "__run_link_triggers", "__unsaved"):
+                value = self.__dict__.get(key)
+                if value:
+                    doc[key] = value
         return doc
 
     def as_json(self):
@@ -266,7 +298,7 @@ class BaseDocument:
 
             self.creation = self.modified = now_datetime()
             self.owner = self.modified_by = frappe.session.user
-        d = self.get_valid_dict()
+        d = self.get_valid_dict(ignore_virtual=True)
         columns = list(d.keys())
         values = [_db_value(d[c]) for c in columns]
         sql = "insert into `tab{}` ({}) values ({})".format(
@@ -296,7 +328,7 @@ class BaseDocument:
         """UPDATE this row's columns."""
         if self.get("__islocal") or not self.name:
             return self.db_insert()
-        d = self.get_valid_dict()
+        d = self.get_valid_dict(ignore_virtual=True)
         name = d.pop("name")
         columns = list(d.keys())
         values = [_db_value(d[c]) for c in columns]
@@ -382,18 +414,26 @@ class BaseDocument:
                 continue
 
     def _validate_selects(self):
+        if frappe.flags.in_import:
+            return
         for df in self.meta.get_select_fields():
-            if df.fieldname == "naming_series" or not df.options:
+            if df.fieldname == "naming_series" or not self.get(df.fieldname) or not df.options:
+                continue
+            options = df.options.split("\n")
+            if not any(options):
                 continue
             value = self.get(df.fieldname)
-            options = [o for o in df.options.split("\n")]
-            if value in (None, "") or value in options:
+            if isinstance(value, str):
+                value = value.strip()
+                self.set(df.fieldname, value)
+            if value in options:
                 continue
-            prefix = _("Row #{0}:").format(self.idx) + " " if self.get("parentfield") else ""
-            label = _(df.label or df.fieldname)
-            comma_options = '", "'.join(_(o) for o in options if o)
+            # Frappe's wording, including the space left by an empty row prefix and the blank option
+            prefix = _("Row #{0}:").format(self.idx) if self.get("parentfield") else ""
+            label = _(self.meta.get_label(df.fieldname))
+            comma_options = '", "'.join(_(o) for o in options)
             frappe.throw(_('{0} {1} cannot be "{2}". It should be one of "{3}"').format(
-                prefix, label, value, comma_options).strip(), title=_("Message"))
+                prefix, label, value, comma_options), title=_("Message"))
 
     def _validate_length(self):
         for df in self.meta.fields:

@@ -155,7 +155,7 @@ class DatabaseQuery:
         frappe.throw(_("Field not permitted in query: {0}").format(field), frappe.DataError)
 
     def _check_column(self, meta, column):
-        if column in meta.get_valid_columns() or column in optional_fields or column == "name":
+        if column in meta.get_db_columns() or column in optional_fields or column == "name":
             return
         if meta.istable and column in child_table_fields:
             return

@@ -190,7 +190,7 @@ class Document(BaseDocument):
         self.flags.in_insert = False
 
         if getattr(self.meta, "issingle", 0):
-            self.update_single(self.get_valid_dict())
+            self.update_single(self.get_valid_dict(ignore_virtual=True))
         else:
             self.db_insert(ignore_if_duplicate=ignore_if_duplicate)
         for d in self.get_all_children():
@@ -227,7 +227,7 @@ class Document(BaseDocument):
         if self.get("__islocal") or not self.get("name"):
             return self.insert()
 
-        self._set_defaults(children_only=True)
+        self._set_defaults()
         self.check_permission("write", "save")
         self.set_user_and_timestamp()
         self.set_docstatus()
@@ -244,7 +244,7 @@ class Document(BaseDocument):
         self.set_docstatus()
 
         if self.meta.issingle:
-            self.update_single(self.get_valid_dict())
+            self.update_single(self.get_valid_dict(ignore_virtual=True))
         else:
             self.db_update()
         self.update_children()
@@ -395,14 +395,23 @@ class Document(BaseDocument):
             if not d.creation:
                 d.creation = self.creation
 
-    def _set_defaults(self, children_only=False):
-        from frappe.model.create_new import set_dynamic_default_values, apply_field_defaults
+    def _set_defaults(self):
+        """Copy a new document's defaults into this one (when new) and into its new child rows,
+        wherever they hold None; they come with ``__unsaved`` as in Frappe."""
+        if frappe.flags.in_import:
+            return
+        from frappe.model.create_new import get_new_doc, update_if_missing
 
-        if not children_only:
-            apply_field_defaults(self)
-        for d in self.get_all_children():
-            if not d.name or d.get("__islocal"):
-                apply_field_defaults(d)
+        if self.is_new():
+            update_if_missing(self, get_new_doc(self.doctype, as_dict=True))
+        for df in self.meta.get_table_fields():
+            rows = self.get(df.fieldname)
+            if not isinstance(rows, list) or not rows:
+                continue
+            values = get_new_doc(df.options, parent_doc=self, parentfield=df.fieldname, as_dict=True)
+            for d in rows:
+                if d.is_new():
+                    update_if_missing(d, values)
 
     def set_new_name(self, force=False, set_name=None, set_child_names=True):
         from frappe.model.naming import set_new_name
@@ -557,28 +566,36 @@ class Document(BaseDocument):
             return
         db_doc = frappe.get_doc(self.doctype, self.name)
         self._validate_update_after_submit(db_doc)
-        for df in self.meta.get_table_fields():
-            db_rows = {d.name: d for d in db_doc.get(df.fieldname)}
-            rows = self.get(df.fieldname) or []
-            if len(rows) != len(db_rows) and not df.allow_on_submit:
-                frappe.throw(_("Not allowed to change {0} after submission").format(_(df.label)),
-                             frappe.UpdateAfterSubmitError)
-            for d in rows:
-                if d.name in db_rows:
-                    d._validate_update_after_submit(db_rows[d.name])
+        db_rows = {d.name: d for d in db_doc.get_all_children()}
+        for d in self.get_all_children():
+            if d.is_new() and self.meta.get_field(d.parentfield).allow_on_submit:
+                # a new row of an allow_on_submit table is not checked
+                continue
+            if d.name in db_rows:
+                d._validate_update_after_submit(db_rows[d.name])
 
     def _validate_update_after_submit(self, db_doc):
-        for df in self.meta.fields:
-            if df.allow_on_submit or df.fieldtype in table_fields or df.fieldtype in (
-                    "Section Break", "Column Break", "Tab Break", "HTML", "Button"):
+        db_values = db_doc.as_dict()
+        self_columns, db_columns = self.get_valid_dict(), db_doc.get_valid_dict()
+        for key in self.as_dict():
+            df = self.meta.get_field(key)
+            if not df or df.allow_on_submit:
                 continue
-            new = self.get_valid_dict().get(df.fieldname)
-            old = db_doc.get_valid_dict().get(df.fieldname)
-            if new != old and not (new in (None, "", 0) and old in (None, "", 0)):
-                label = df.label or df.fieldname
-                prefix = _("Row #{0}:").format(self.idx) + " " if self.get("parentfield") else ""
+            db_value = db_values.get(key)
+            if not (self.get(key) or db_value):
+                continue
+            if df.fieldtype in table_fields:
+                # only the number of rows is compared here; the rows are checked one by one
+                self_value, db_value = len(self.get(key) or []), len(db_value or [])
+            else:
+                self_value = self_columns[key] if key in self_columns else self.get(key)
+                db_value = db_columns[key] if key in db_columns else db_value
+                if df.fieldtype == "Check" and db_value is None:
+                    db_value = 0
+            if _comparable(self_value) != _comparable(db_value):
                 frappe.throw(_("{0} Not allowed to change {1} after submission from {2} to {3}").format(
-                    prefix, frappe.bold(_(label)), frappe.bold(old), frappe.bold(new)).strip(),
+                    f"Row #{self.idx}:" if self.get("parent") else "",
+                    frappe.bold(_(df.label or df.fieldname)), frappe.bold(db_value), frappe.bold(self_value)),
                     frappe.UpdateAfterSubmitError, title=_("Cannot Update After Submit"))
 
     def run_post_save_methods(self):
@@ -709,6 +726,15 @@ class Document(BaseDocument):
 
     def clear_cache(self):
         frappe.clear_document_cache(self.doctype, self.name)
+
+
+def _comparable(value):
+    """Values as the update-after-submit check compares them (a date and its string are the same)."""
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        return str(value)
+    return value
 
 
 def _is_masked(value) -> bool:

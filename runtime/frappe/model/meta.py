@@ -128,21 +128,35 @@ class Meta(frappe._dict):
             return
         if not frappe.db.table_exists("Custom Field"):
             return
-        rows = frappe.db.sql("select * from `tabCustom Field` where `dt`=%s order by `idx`", (self.name,),
-                             as_dict=True)
+        rows = frappe.db.sql("select * from `tabCustom Field` where `dt`=%s order by `idx`, `creation`, `name`",
+                             (self.name,), as_dict=True)
+        pending = []
         for row in rows:
             df = self._docfield({k: row.get(k) for k in row if k not in default_fields and row.get(k) is not None},
                                 len(self.fields))
             df.is_custom_field = 1
             df.pop("dt", None)
             self.fields = [f for f in self.fields if f.fieldname != df.fieldname]
-            position = len(self.fields)
-            if row.get("insert_after"):
-                for i, f in enumerate(self.fields):
-                    if f.fieldname == row.insert_after:
-                        position = i + 1
-                        break
-            self.fields.insert(position, df)
+            pending.append((row.get("insert_after"), df))
+        # place each custom field after its insert_after field; a field placed after another custom
+        # field waits for that one, whatever order the rows came in; the rest go at the end
+        while pending:
+            placed = False
+            for entry in list(pending):
+                insert_after, df = entry
+                names = [f.fieldname for f in self.fields]
+                if insert_after and insert_after in names:
+                    self.fields.insert(names.index(insert_after) + 1, df)
+                elif not insert_after or insert_after not in {d.fieldname for _a, d in pending}:
+                    self.fields.append(df)
+                else:
+                    continue
+                pending.remove(entry)
+                placed = True
+            if not placed:
+                for _after, df in pending:
+                    self.fields.append(df)
+                break
         for i, f in enumerate(self.fields):
             f.idx = i + 1
 
@@ -181,6 +195,7 @@ class Meta(frappe._dict):
         self._fields = {df.fieldname: df for df in self.fields if df.get("fieldname")}
         self._table_fields = [df for df in self.fields if df.fieldtype in table_fields]
         self._valid_columns = None
+        self._db_columns = None
 
     # ------------------------------------------------------------ lookups
 
@@ -226,14 +241,35 @@ class Meta(frappe._dict):
                 if df.fieldtype not in no_value_fields and (with_virtual_fields or not df.get("is_virtual"))]
 
     def get_valid_columns(self) -> list[str]:
-        """Columns a row of this doctype has (standard ones first)."""
+        """The fields a row of this doctype carries, in Frappe's order: the standard fields, the data
+        fields in field order (virtual ones included), then parent/parentfield/parenttype on child tables."""
         if self._valid_columns is None:
-            std = list(default_fields[1:])
+            columns = list(default_fields[1:])
+            columns += [df.fieldname for df in self.fields if df.fieldtype in data_fieldtypes]
             if self.istable:
-                std += list(child_table_fields)
-            self._valid_columns = std + [df.fieldname for df in self.fields
-                                         if df.fieldtype in data_fieldtypes and not df.get("is_virtual")]
+                columns += list(child_table_fields)
+            self._valid_columns = columns
         return self._valid_columns
+
+    def get_db_columns(self) -> list[str]:
+        """The valid columns that exist in the table (virtual fields have no column)."""
+        if self._db_columns is None:
+            virtual = {df.fieldname for df in self.fields if df.get("is_virtual")}
+            self._db_columns = [c for c in self.get_valid_columns() if c not in virtual]
+        return self._db_columns
+
+    def get_permitted_fieldnames(self, parenttype=None, *, user=None, permission_type="read",
+                                 with_virtual_fields=True) -> list[str]:
+        """Fieldnames at the permlevels ``user`` may read (through the parent's rules for a child table)."""
+        user = user or frappe.session.user
+        if user == "Administrator":
+            levels = {df.permlevel for df in self.fields}
+        else:
+            meta = get_meta(parenttype) if (self.istable and parenttype) else self
+            levels = set(meta.get_permlevel_access(permission_type, user=user))
+        return [df.fieldname for df in self.get_fieldnames_with_value(with_field_meta=True,
+                                                                       with_virtual_fields=with_virtual_fields)
+                if df.permlevel in levels]
 
     def get_search_fields(self):
         fields = [f.strip() for f in (self.get("search_fields") or "").split(",") if f.strip()]

@@ -158,6 +158,7 @@ def compare_exchange(expected: dict, live: LiveResponse, bindings: cmp.Bindings,
                                      options.get("headers_ignored", ())))
 
     json_options = {k: options.get(k, ()) for k in ("unordered", "ignore", "shape")}
+    json_options["table_keys_any_order"] = options.get("table_keys_any_order", False)
     if "body_json" in expected:
         try:
             body = live.json()
