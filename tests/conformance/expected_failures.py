@@ -10,33 +10,9 @@ EXPECTED_FAILURES: dict = {
         '[www-404-cache] the website 404 page must answer X-From-Cache: True (runtime: False)',
         'runtime/frappe/website',
     ),
-    ('app-patterns.json', '2_territory_user_permission/admin_create_so_north'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/admin_create_so_south'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/admin_submit_so_north'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/admin_submit_so_south'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/sales_create_so_north'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
     ('app-patterns.json', '2_territory_user_permission/sales_get_customer_south'): (
         "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
         'runtime/frappe/permissions.py',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/sales_get_north'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
     ),
     ('app-patterns.json', '2_territory_user_permission/sales_get_old_united_states_order'): (
         "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
@@ -46,65 +22,17 @@ EXPECTED_FAILURES: dict = {
         "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
         'runtime/frappe/permissions.py',
     ),
-    ('app-patterns.json', '2_territory_user_permission/sales_get_south_after_removal'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/client_get_so'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/create_so_with_custom_fields'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/get_so'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/get_so_after_db_set'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/put_draft_tracking'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/put_submitted_same_tracking_value'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/put_submitted_tracking_after_allow_on_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/put_submitted_vendor_status_allow_on_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields/submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
     ('app-patterns.json', '3_custom_fields_unset/create_so_without_custom_fields'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '3_custom_fields_unset/get_so_without_custom_fields'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '6_naming_series/create_so_default_series'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [naming-settings] Document Naming Settings (frappe.client.get, run_doc_method update_series) does not exist; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json, runtime/frappe/core/doctype (Document Naming Settings)',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [naming-settings] Document Naming Settings (frappe.client.get, run_doc_method update_series) does not exist',
+        '(cascade), runtime/frappe/core/doctype (Document Naming Settings)',
     ),
     ('app-patterns.json', '6_naming_series/create_so_explicit_old_series'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '6_naming_series/create_so_unlisted_series'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '6_naming_series/get_document_naming_settings'): (
         '[naming-settings] Document Naming Settings (frappe.client.get, run_doc_method update_series) does not exist',
@@ -115,36 +43,24 @@ EXPECTED_FAILURES: dict = {
         'runtime/frappe/core/doctype (Document Naming Settings)',
     ),
     ('app-patterns.json', '7_jobs_after_commit/after_commit_create_draft'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '7_jobs_after_commit/after_commit_fail_create_draft'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '7_jobs_after_commit/after_commit_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '7_jobs_after_commit/immediate_create_draft'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '7_jobs_after_commit/immediate_delay_create_draft'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '7_jobs_after_commit/immediate_delay_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '7_jobs_after_commit/immediate_fail_create_draft'): (
-        "[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number; [so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        '(cascade), runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('app-patterns.json', '7_jobs_after_commit/immediate_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
+        '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
+        '(cascade)',
     ),
     ('app-patterns.json', '8_selling_defaults/get_selling_settings'): (
         "[single-doc-dict] a Single read through /api/resource has no creation and idx is the string '0' (tabSingles stores text)",
@@ -178,26 +94,6 @@ EXPECTED_FAILURES: dict = {
         "[item-code-message] Item without item_code: message must be 'Item Code is required' (no _exc_source)",
         'runtime/erpnext/stock/doctype/item/item.py',
     ),
-    ('meta.json', 'lifecycle/cancel'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('meta.json', 'lifecycle/insert'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('meta.json', 'lifecycle/save'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('meta.json', 'lifecycle/submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('meta.json', 'lifecycle/update_after_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
     ('resource.json', 'resource/doctype_nonexistent_get'): (
         '[unknown-doctype-get] GET of a document of an unknown DocType: Frappe fails importing the controller module (500 ImportError "No module named \'frappe.core.doctype.no_such_doctype\'")',
         'runtime/frappe/model/base_document.py (get_controller)',
@@ -218,22 +114,6 @@ EXPECTED_FAILURES: dict = {
         "[create-perm-body] 403 on create (no create permission): Frappe's body is exc_type + _server_messages + _error_message, without exception/exc",
         'runtime/frappe/permissions.py',
     ),
-    ('resource.json', 'resource/sales_user_so_create'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/sales_user_so_create_for_delete'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/sales_user_so_get'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/sales_user_so_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
     ('resource.json', 'resource/sales_user_stock_entry_get'): (
         "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
         'runtime/frappe/permissions.py',
@@ -242,72 +122,8 @@ EXPECTED_FAILURES: dict = {
         '[user-list-perm] a Sales User can list User (Frappe shows every user but Administrator/Guest); runtime answers 403',
         'runtime/frappe/core/doctype/user',
     ),
-    ('resource.json', 'resource/so_cancel'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_draft'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_explicit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_for_delete'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_form_data_field'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_second'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_unknown_field'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_create_with_docstatus_1'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
     ('resource.json', 'resource/so_delete_nonexistent'): (
         '[delete-404-message] DELETE of a missing document must answer 404 with no _server_messages',
         'runtime/frappe/model/delete_doc.py',
-    ),
-    ('resource.json', 'resource/so_get'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_get_cancelled'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_get_inserted_as_submitted'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_get_submitted'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_put_submitted_edit_po_no'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_submit'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_submit_second'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
-    ),
-    ('resource.json', 'resource/so_update_draft'): (
-        "[so-item-fields] Sales Order Item lacks cost_center (Main - MGD) and image ('' fetched from the Item)",
-        'runtime/erpnext/selling/doctype/sales_order_item/sales_order_item.json',
     ),
 }

@@ -360,8 +360,24 @@ def test_zero_or_non_numeric_qty(masters):
 
 
 def test_empty_items_fails_like_erpnext(masters):
-    with pytest.raises(TypeError):
+    # no rows: the totals are never computed and the payment schedule multiplies None, as in ERPNext
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \*: 'NoneType' and 'float'"):
         _order(masters, items=[]).insert()
+
+
+def test_company_gets_default_cost_centers_used_by_order_rows(masters):
+    frappe = _frappe()
+    main = f"Main - {masters.abbr}"
+    assert frappe.db.get_value("Company", masters.company, "cost_center") == main
+    root = frappe.db.get_value("Cost Center", main, ["parent_cost_center", "is_group", "company"], as_dict=True)
+    assert root == {"parent_cost_center": f"{masters.company} - {masters.abbr}", "is_group": 0,
+                    "company": masters.company}
+    so = _order(masters).insert()
+    assert [row.cost_center for row in so.items] == [main, main]
+    # the hidden image is fetched from the item and blanked by the item details, as in ERPNext
+    assert [row.image for row in so.items] == ["", ""]
+    row = so.as_dict(no_nulls=True)["items"][0]
+    assert list(row)[-5:] == ["parent", "parentfield", "parenttype", "doctype", "__unsaved"]
 
 
 def test_missing_customer_is_a_mandatory_error(masters):

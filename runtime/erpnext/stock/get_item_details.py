@@ -45,3 +45,31 @@ def get_price_list_rate_for(args, item_code):
 		rate *= flt(args.get("conversion_factor")) or 1.0
 	return rate
 
+
+
+def get_default_cost_center(args, item=None, company=None):
+	"""The cost center of a transaction row, as ERPNext picks it.
+
+	In order: the item's default for the company (selling for a customer's transaction, buying
+	otherwise), the cost center already given in ``args``, then the company's default. A cost
+	center of another company is not used. (Item Group and Brand defaults and Projects are not part
+	of this subset.)
+	"""
+	args = frappe._dict(args or {})
+	company = company or args.get("company")
+	cost_center = None
+	if item is None and args.get("item_code"):
+		item = frappe.get_cached_doc("Item", args.item_code) if frappe.db.exists("Item", args.item_code) else None
+	if item is not None and company:
+		for row in item.get("item_defaults") or []:
+			if row.company != company:
+				continue
+			cost_center = row.selling_cost_center if args.get("customer") else row.buying_cost_center
+			break
+	if not cost_center and args.get("cost_center"):
+		cost_center = args.get("cost_center")
+	if company and cost_center and frappe.get_cached_value("Cost Center", cost_center, "company") != company:
+		return None
+	if not cost_center and company:
+		cost_center = frappe.get_cached_value("Company", company, "cost_center")
+	return cost_center

@@ -54,6 +54,8 @@ class BaseDocument:
         self._table_fieldnames = {df.fieldname for df in self.meta.get_table_fields()}
         self.update(d)
         self.dont_update_if_missing = []
+        if hasattr(self, "__setup__"):
+            self.__setup__()
 
     @property
     def meta(self):
@@ -371,8 +373,9 @@ class BaseDocument:
                 missing.append((df.fieldname, msg))
         return missing
 
-    def get_invalid_links(self, is_submittable=False):
-        """[(fieldname, value, label)] of Link fields whose target does not exist, plus cancelled links."""
+    def get_invalid_links(self, is_submittable=False, fetch=True):
+        """[(fieldname, value, label)] of Link fields whose target does not exist, plus cancelled links.
+        With ``fetch``, the ``fetch_from`` fields of valid links are filled as well."""
         invalid, cancelled = [], []
         for df in self.meta.get_link_fields() + self.meta.get_dynamic_link_fields():
             value = self.get(df.fieldname)
@@ -397,7 +400,8 @@ class BaseDocument:
                     self.set(df.fieldname, row.name)
                 if is_submittable and target_meta.is_submittable and row.get("docstatus") == 2:
                     cancelled.append((df.fieldname, value, df.label or df.fieldname))
-                self._fetch_from(df, doctype, value)
+                if fetch:
+                    self._fetch_from(df, doctype, value)
         return invalid, cancelled
 
     def _fetch_from(self, link_df, doctype, value):
@@ -406,6 +410,9 @@ class BaseDocument:
             if not fetch_from or not fetch_from.startswith(f"{link_df.fieldname}."):
                 continue
             if df.get("fetch_if_empty") and self.get(df.fieldname) not in (None, ""):
+                continue
+            if not (self.is_new() or self.docstatus != 1 or df.allow_on_submit):
+                # a submitted document keeps its fetched values (unless the field may change)
                 continue
             source = fetch_from.split(".", 1)[1]
             try:

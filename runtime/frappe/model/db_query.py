@@ -45,6 +45,11 @@ class DatabaseQuery:
         self.meta = frappe.get_meta(self.doctype)
         if not ignore_permissions:
             self.check_read_permission(parent_doctype)
+        # fields and filters may come in either order, as Frappe accepts them
+        if isinstance(fields, dict) or (fields and isinstance(fields, list) and isinstance(fields[0], (list, tuple))):
+            filters, fields = fields, filters
+        elif fields and isinstance(filters, list) and len(filters) > 1 and isinstance(filters[0], str):
+            filters, fields = fields, filters
         if isinstance(fields, str):
             fields = _parse_maybe_json(fields)
             if isinstance(fields, str):

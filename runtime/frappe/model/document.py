@@ -128,8 +128,6 @@ class Document(BaseDocument):
             for row in rows:
                 self.append(df.fieldname, row)
         self.init_valid_columns()
-        if hasattr(self, "__setup__"):
-            self.__setup__()
         return self
 
     def reload(self):
@@ -175,6 +173,7 @@ class Document(BaseDocument):
         self.set_user_and_timestamp()
         self.set_docstatus()
         self.check_if_latest()
+        self._fetch_link_values()
         self.check_permission("create")
         self.run_method("before_insert")
         self.set_new_name(set_name=set_name, set_child_names=set_child_names)
@@ -183,8 +182,9 @@ class Document(BaseDocument):
         self.flags.in_insert = True
         self.run_before_save_methods()
         # links are checked after the controller's validate: the recorded site answers ERPNext's own
-        # "Customer X not found" (404) before Frappe's "Could not find Customer" (417)
-        self._validate_links()
+        # "Customer X not found" (404) before Frappe's "Could not find Customer" (417); the fetch_from
+        # values were filled at Frappe's place above, so what the controller set stays
+        self._validate_links(fetch=False)
         self._validate()
         self.set_docstatus()
         self.flags.in_insert = False
@@ -459,12 +459,21 @@ class Document(BaseDocument):
                 else:
                     self.set(df.fieldname, frappe.db.get_value(self.doctype, self.name, df.fieldname))
 
-    def _validate_links(self):
+    def _fetch_link_values(self):
+        """Fill the ``fetch_from`` fields of the links that exist (where Frappe validates links on
+        insert, before the controller runs); invalid links are reported later by _validate_links."""
+        if self.flags.ignore_links:
+            return
+        self.get_invalid_links(is_submittable=self.meta.is_submittable)
+        for d in self.get_all_children():
+            d.get_invalid_links(is_submittable=self.meta.is_submittable)
+
+    def _validate_links(self, fetch=True):
         if self.flags.ignore_links or self._action == "cancel":
             return
-        invalid, cancelled = self.get_invalid_links(is_submittable=self.meta.is_submittable)
+        invalid, cancelled = self.get_invalid_links(is_submittable=self.meta.is_submittable, fetch=fetch)
         for d in self.get_all_children():
-            r = d.get_invalid_links(is_submittable=self.meta.is_submittable)
+            r = d.get_invalid_links(is_submittable=self.meta.is_submittable, fetch=fetch)
             invalid.extend(r[0])
             cancelled.extend(r[1])
         if invalid:

@@ -19,7 +19,7 @@ from erpnext.accounts.party import (
 )
 from erpnext.controllers.accounts_controller import validate_qty_is_not_zero
 from erpnext.stock.doctype.item.item import validate_end_of_life
-from erpnext.stock.get_item_details import get_price_list_rate_for
+from erpnext.stock.get_item_details import get_default_cost_center, get_price_list_rate_for
 from erpnext.stock.stock_balance import update_reserved_qty
 from erpnext.stock.utils import is_group_warehouse, validate_disabled_warehouse, validate_warehouse_company
 
@@ -63,6 +63,8 @@ class SalesOrder(Document):
 			self, allow_zero=cint(frappe.db.get_single_value("Selling Settings", "allow_zero_qty_in_sales_order"))
 		)
 		self.calculate_taxes_and_totals()
+		# ERPNext's validate_all_documents_schedule: after the totals, also for an order without rows
+		self.set_payment_schedule()
 		self.validate_delivery_date()
 		self.validate_uom_is_integer()
 		self.validate_for_items()
@@ -207,6 +209,10 @@ class SalesOrder(Document):
 					row.price_list_rate = flt(
 						flt(rate) * flt(self.plc_conversion_rate or 1) / flt(self.conversion_rate), CURRENCY_PRECISION
 					)
+			if not row.cost_center:
+				row.cost_center = get_default_cost_center(
+					{"customer": self.customer, "company": self.company, "cost_center": self.cost_center}, item=item
+				)
 			self.set_stock_levels(row, item)
 
 	def _default_warehouse(self):
@@ -235,9 +241,8 @@ class SalesOrder(Document):
 		"""Row amounts, header totals, discount, rounding and amounts in words (no tax rows here)."""
 		items = self.get("items") or []
 		if not items:
-			# ERPNext fails with exactly this TypeError (HTTP 500) on an empty items table;
-			# kept so clients see the same answer as on a real site.
-			raise TypeError("unsupported operand type(s) for *: 'NoneType' and 'float'")
+			# as ERPNext: nothing to total, so the totals stay as they are (None on a new order)
+			return
 		conversion_rate = flt(self.conversion_rate) or 0.0
 
 		for row in items:
@@ -256,7 +261,6 @@ class SalesOrder(Document):
 		self.set_in_words()
 		self.set_gross_profit(items)
 		self.calculate_commission(items)
-		self.set_payment_schedule()
 		self.has_unit_price_items = 0
 
 	def calculate_taxes(self, conversion_rate):
@@ -298,36 +302,40 @@ class SalesOrder(Document):
 		self.base_total_taxes_and_charges = flt(self.base_grand_total - flt(self.base_net_total), CURRENCY_PRECISION)
 
 	def set_payment_schedule(self):
-		"""One row due on the order date for the whole amount, unless the client split it."""
-		use_grand = cint(self.disable_rounded_total) or not flt(self.rounded_total)
-		total = flt(self.grand_total if use_grand else self.rounded_total)
-		base_total = flt(self.base_grand_total if use_grand else self.base_rounded_total)
+		"""One row due on the order date for the whole amount, unless the client split it.
+
+		As in ERPNext, the amounts are the rounded total (or the grand total) times each row's
+		portion; an order whose totals were never computed (no rows) therefore fails here with
+		Python's TypeError on None, which is the 500 a real site answers.
+		"""
+		grand_total = self.get("rounded_total") or self.grand_total
+		base_grand_total = self.get("base_rounded_total") or self.base_grand_total
 		rows = self.get("payment_schedule") or []
 		if not rows:
-			row = self.append("payment_schedule", {"due_date": self.transaction_date, "invoice_portion": 100.0})
+			row = self.append("payment_schedule", {
+				"due_date": self.transaction_date, "invoice_portion": 100.0,
+				"payment_amount": grand_total, "base_payment_amount": base_grand_total,
+			})
 			if not row.name:
 				# rows added during validate are named here (Frappe names them on insert as well)
 				from frappe.model.naming import set_new_name
 
 				set_new_name(row)
 			rows = self.payment_schedule
-		if len(rows) == 1 and not self.payment_terms_template:
-			rows[0].invoice_portion = 100.0
-			rows[0].payment_amount = total
-		else:
-			for row in rows:
-				if flt(row.invoice_portion):
-					row.payment_amount = flt(total * flt(row.invoice_portion) / 100.0, CURRENCY_PRECISION)
-			if abs(sum(flt(row.payment_amount) for row in rows) - total) > 0.01:
+		for row in rows:
+			if flt(row.invoice_portion):
+				row.payment_amount = flt(grand_total * flt(row.invoice_portion / 100.0), CURRENCY_PRECISION)
+				row.base_payment_amount = flt(base_grand_total * flt(row.invoice_portion / 100.0), CURRENCY_PRECISION)
+		if self.get("payment_terms_template") or len(rows) > 1:
+			if abs(sum(flt(row.payment_amount) for row in rows) - flt(grand_total)) > 0.01:
 				frappe.throw(_("Total Payment Amount in Payment Schedule must be equal to Grand / Rounded Total"))
-		rate = base_total / total if total else flt(self.conversion_rate)
 		for row in rows:
 			if not row.due_date:
 				row.due_date = self.transaction_date
 			if getdate(row.due_date) < getdate(self.transaction_date):
 				frappe.throw(_("Row {0}: Due Date in the Payment Terms table cannot be before Posting Date").format(row.idx))
 			row.payment_amount = flt(row.payment_amount, CURRENCY_PRECISION)
-			row.base_payment_amount = flt(row.payment_amount * rate, CURRENCY_PRECISION)
+			row.base_payment_amount = flt(row.base_payment_amount, CURRENCY_PRECISION)
 			row.paid_amount = flt(row.paid_amount)
 			row.base_paid_amount = flt(row.base_paid_amount)
 			row.outstanding = flt(row.payment_amount - row.paid_amount, CURRENCY_PRECISION)

@@ -28,6 +28,8 @@ class Company(Document):
 			"Warehouse", {"company": self.name}
 		):
 			self.create_default_warehouses()
+		if not frappe.db.get_value("Cost Center", {"is_group": 0, "company": self.name}):
+			self.create_default_cost_center()
 		self.set_site_defaults()
 
 	def create_default_warehouses(self):
@@ -41,6 +43,24 @@ class Company(Document):
 				"doctype": "Warehouse", "warehouse_name": _(name), "is_group": 0, "company": self.name,
 				"parent_warehouse": root.name,
 			}).insert(ignore_permissions=True)
+
+	def create_default_cost_center(self):
+		"""The company's root cost center (named after the company) and "Main" below it, which
+		becomes the company's default cost center."""
+		root = frappe.get_doc({
+			"doctype": "Cost Center", "cost_center_name": self.name, "company": self.name, "is_group": 1,
+			"parent_cost_center": None,
+		})
+		root.flags.ignore_permissions = True
+		root.flags.ignore_mandatory = True
+		root.insert()
+		main = frappe.get_doc({
+			"doctype": "Cost Center", "cost_center_name": _("Main"), "company": self.name, "is_group": 0,
+			"parent_cost_center": root.name,
+		})
+		main.flags.ignore_permissions = True
+		main.insert()
+		self.db_set("cost_center", main.name)
 
 	def set_site_defaults(self):
 		"""Stand in for ERPNext's setup wizard on a site without one.
@@ -61,12 +81,13 @@ class Company(Document):
 			frappe.db.set_single_value("Stock Settings", "default_warehouse", stores)
 
 	def on_trash(self):
-		"""Remove the company's empty warehouses together with it."""
+		"""Remove the company's empty warehouses and its cost centers together with it."""
 		for name in frappe.get_all("Warehouse", filters={"company": self.name}, pluck="name", order_by="lft desc"):
 			if frappe.db.exists("Bin", {"warehouse": name, "actual_qty": ("!=", 0)}):
 				frappe.throw(_("Cannot delete Company {0}: warehouse {1} still holds stock").format(self.name, name))
 			frappe.db.delete("Bin", {"warehouse": name})
 			frappe.db.delete("Warehouse", {"name": name})
+		frappe.db.delete("Cost Center", {"company": self.name})
 		if _default_company() == self.name:
 			try:
 				frappe.db.set_default("company", None)
