@@ -37,3 +37,31 @@ class WebhookVerificationError(frappe.AuthenticationError):
     """A webhook failed verification (401); nothing is stored."""
 
     http_status_code = 401
+
+
+class VendorCredentialsError(frappe.AuthenticationError):
+    """A vendor refused the credentials a user entered (401); nothing is stored.
+
+    A subclass, not ``frappe.AuthenticationError`` itself: Frappe clears the session cookies on that
+    exact class, and a vendor refusing a ShipStation key must not log the MedGrid user out.
+    """
+
+    http_status_code = 401
+
+
+class IntegrationNotConfiguredError(frappe.ValidationError):
+    """A platform setting the integration needs is missing (417): an admin has to fill it in."""
+
+    http_status_code = 417
+
+
+class IntegrationConflictError(frappe.ValidationError):
+    """The store or account is already connected to another vendor (409)."""
+
+    http_status_code = 409
+
+
+class VendorUnavailableError(frappe.ValidationError):
+    """The vendor could not be reached or answered with an error (502); try again later."""
+
+    http_status_code = 502

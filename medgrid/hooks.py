@@ -41,18 +41,34 @@ scheduler_events = {
     },
 }
 
-# Portal pages (medgrid/www/): /portal/integrations (vendors), /sales-order (reps, partners), and the admin
-# views under /medgrid-admin/ — their folder is medgrid_admin/ so the page modules import as Python modules
-website_route_rules = [
-    {"from_route": "/medgrid-admin/dispatches", "to_route": "medgrid_admin/dispatches"},
-    {"from_route": "/medgrid-admin/dispatches/<name>", "to_route": "medgrid_admin/dispatch"},
-    {"from_route": "/medgrid-admin/webhook-events", "to_route": "medgrid_admin/webhook_events"},
-    {"from_route": "/medgrid-admin/webhook-events/<name>", "to_route": "medgrid_admin/webhook_event"},
-]
-standard_portal_menu_items = [
-    {"title": "Integrations", "route": "/portal/integrations", "role": "External Vendor"},
-    {"title": "New Sales Order", "route": "/sales-order", "role": "Customer / Partner Platform"},
-]
-
-# Desk: the catalog browser inside the Sales Order form (guide: "Internal Sales Rep API")
-doctype_js = {"Sales Order": "public/js/sales_order.js"}
+# Vendor self-service connections and the Exoceuticals store (medgrid/integrations/): the guide's paths.
+# Added to the mapping above whichever block defines it first (blocks are appended independently)
+globals().setdefault("override_whitelisted_methods", {}).update({
+    "medgrid.integrations.connect_shipstation": "medgrid.integrations.shipstation.connect_shipstation",
+    "medgrid.integrations.shipstation_status": "medgrid.integrations.shipstation.shipstation_status",
+    "medgrid.integrations.disconnect_shipstation": "medgrid.integrations.shipstation.disconnect_shipstation",
+    "medgrid.integrations.shopify_start_install": "medgrid.integrations.vendor_shopify.shopify_start_install",
+    "medgrid.integrations.shopify_callback": "medgrid.integrations.vendor_shopify.shopify_callback",
+    "medgrid.integrations.shopify_status": "medgrid.integrations.vendor_shopify.shopify_status",
+    "medgrid.integrations.disconnect_shopify": "medgrid.integrations.vendor_shopify.disconnect_shopify",
+    "medgrid.integrations.sync_shopify_store": "medgrid.integrations.sync_jobs.sync_shopify_store",
+    "medgrid.integrations.list_integrations": "medgrid.integrations.status.list_integrations",
+    "medgrid.exoceuticals.start_install": "medgrid.integrations.exoceuticals.start_install",
+    "medgrid.exoceuticals.oauth_callback": "medgrid.integrations.exoceuticals.oauth_callback",
+    "medgrid.exoceuticals.sync_catalog": "medgrid.integrations.exoceuticals.sync_catalog",
+    "medgrid.exoceuticals.sync_inventory": "medgrid.integrations.exoceuticals.sync_inventory",
+})
+# Shopify → MedGrid catalog and inventory of every store, once a day on the long queue
+scheduler_events.setdefault("daily_long", []).append("medgrid.integrations.sync_jobs.daily")
+scheduler_events.setdefault("daily", []).append("medgrid.integrations.shopify_oauth.purge_expired_states")
+# A vendor user reads only its own connections and Vendor Profiles
+globals().setdefault("permission_query_conditions", {}).update({
+    "ShipStation Connection": "medgrid.integrations.permissions.shipstation_connection_query",
+    "Shopify Connection": "medgrid.integrations.permissions.shopify_connection_query",
+    "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_query",
+})
+globals().setdefault("has_permission", {}).update({
+    "ShipStation Connection": "medgrid.integrations.permissions.connection_permission",
+    "Shopify Connection": "medgrid.integrations.permissions.connection_permission",
+    "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_permission",
+})

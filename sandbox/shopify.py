@@ -424,6 +424,16 @@ def _q_products(obj, info, query=None, sortKey="ID", reverse=False, **page):
     return connection(items, **page)
 
 
+def _q_products_count(obj, info, query=None, limit=10000):
+    """``productsCount``: EXACT up to ``limit``, else ``limit`` AT_LEAST (as Shopify caps counts)."""
+    _need(info, "read_products")
+    shop = _shop(info)
+    count = len(search_filter(list(shop["products"].values()), query, _product_fields(shop), (lambda p: p["title"],)))
+    if limit is not None and count > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
+
+
 def _q_variants(obj, info, query=None, sortKey="ID", reverse=False, **page):
     _need(info, "read_products")
     shop = _shop(info)
@@ -594,6 +604,7 @@ def _install_resolvers() -> None:
     set_resolver(q, "location", lambda o, i, id=None: _shop(i)["locations"].get(id) if id
                  else next(iter(_shop(i)["locations"].values())))
     set_resolver(q, "products", _q_products)
+    set_resolver(q, "productsCount", _q_products_count)
     set_resolver(q, "productVariants", _q_variants)
     set_resolver(q, "inventoryItems", _q_inventory_items)
     set_resolver(q, "locations", _q_locations)

@@ -16,6 +16,7 @@ from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
+from medgrid.integrations import shopify_tokens
 
 VENDOR = "exoceuticals"
 LABEL = "Exoceuticals"
@@ -56,7 +57,7 @@ def get_client(settings=None, reference=(None, None)) -> ShopifyGraphQL:
     settings = settings or _settings()
     if not settings.shop_domain:
         raise VendorError("Exoceuticals Settings have no shop_domain", retryable=False)
-    return ShopifyGraphQL(VENDOR, settings.shop_domain, settings.get_password("access_token", raise_exception=False),
+    return ShopifyGraphQL(VENDOR, settings.shop_domain, shopify_tokens.access_token(settings),
                           settings.api_version or API_VERSION,
                           cost_units_per_second=settings.cost_units_per_second, reference=reference,
                           api_base_url=settings.get("api_base_url"))

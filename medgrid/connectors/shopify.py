@@ -16,30 +16,18 @@ app's key and secret (MedGrid System Settings).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import frappe
-from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
-from medgrid.connectors.http import RetryPolicy, VendorClient, response_json
 from medgrid.connectors.order_data import get_shipping_address
-from medgrid.connectors.shopify_graphql import (
-    DEFAULT_API_VERSION,
-    ShopifyGraphQL,
-    line_item,
-    shop_base_url,
-    variant_gid,
-)
+from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
+from medgrid.integrations import shopify_tokens
 
 VENDOR = "shopify"
 LABEL = "Shopify"
 CONNECTION_DOCTYPE = "Shopify Connection"
 SYSTEM_SETTINGS = "MedGrid System Settings"
 CONNECTED = "Connected"
-TOKEN_PATH = "/admin/oauth/access_token"
-TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
-TOKEN_POLICY = RetryPolicy(max_retries=2)
 CANCEL_NOTE = "Cancelled in MedGrid (Sales Order {name})"
 
 
@@ -49,42 +37,17 @@ def _api_version(connection) -> str:
 
 
 def refresh_access_token(connection) -> str:
-    """Exchange the connection's refresh token for a new access token and store both (rotated)."""
-    settings = frappe.get_single(SYSTEM_SETTINGS)
-    client_id = settings.medgrid_shopify_api_key
-    client_secret = settings.get_password("medgrid_shopify_api_secret", raise_exception=False)
-    refresh_token = connection.get_password("refresh_token", raise_exception=False)
-    if not (client_id and client_secret and refresh_token):
-        raise VendorError(f"Cannot refresh the Shopify token of {connection.shop_domain}: app key, secret or "
-                          f"refresh token missing", retryable=False)
-    base_url = (connection.get("api_base_url") or "").rstrip("/") or shop_base_url(connection.shop_domain)
-    client = VendorClient(VENDOR, base_url=base_url, policy=TOKEN_POLICY,
-                          secrets=(client_secret, refresh_token), reference=(CONNECTION_DOCTYPE, connection.name))
-    response = client.request("POST", TOKEN_PATH, data={"client_id": client_id, "client_secret": client_secret,
-                                                        "grant_type": "refresh_token", "refresh_token": refresh_token})
-    body = response_json(response, VENDOR) or {}
-    if not body.get("access_token"):
-        raise VendorError(f"Shopify issued no access token for {connection.shop_domain}", retryable=True)
-    now = now_datetime()
-    connection.access_token = body["access_token"]
-    if body.get("refresh_token"):
-        connection.refresh_token = body["refresh_token"]
-    if body.get("expires_in"):
-        connection.token_expires_at = add_to_date(now, seconds=cint(body["expires_in"]))
-    if body.get("refresh_token_expires_in"):
-        connection.refresh_token_expires_at = add_to_date(now, seconds=cint(body["refresh_token_expires_in"]))
-    # Shopify keeps the old refresh token valid until the new one is first used, so a rollback of this
-    # save cannot lock the store out
-    connection.save(ignore_permissions=True)
-    return body["access_token"]
+    """Exchange the connection's refresh token for a new token pair and store both (rotated).
+
+    The refresh lives with the OAuth install (:mod:`medgrid.integrations.shopify_tokens`), which also
+    serves the Exoceuticals store.
+    """
+    return shopify_tokens.refresh_access_token(connection, shopify_tokens.vendor_app())
 
 
 def access_token(connection) -> str | None:
     """The connection's access token, refreshed first when it expires within five minutes."""
-    expires_at = connection.get("token_expires_at")
-    if expires_at and get_datetime(expires_at) - now_datetime() < TOKEN_REFRESH_MARGIN:
-        return refresh_access_token(connection)
-    return connection.get_password("access_token", raise_exception=False)
+    return shopify_tokens.access_token(connection)
 
 
 def get_client(connection, reference=(None, None)) -> ShopifyGraphQL:

@@ -1,0 +1,27 @@
+"""Connections vendors make themselves (ShipStation, Shopify) and the Shopify → MedGrid syncs.
+
+The guide's paths are mapped to these modules with ``override_whitelisted_methods`` in
+``medgrid/hooks.py`` (this package imports nothing, so a connector may import a helper from here
+without a cycle):
+
+==============================================  ===================================================
+``medgrid.integrations.connect_shipstation``    :func:`.shipstation.connect_shipstation`
+``medgrid.integrations.shipstation_status``     :func:`.shipstation.shipstation_status`
+``medgrid.integrations.disconnect_shipstation`` :func:`.shipstation.disconnect_shipstation`
+``medgrid.integrations.shopify_start_install``  :func:`.vendor_shopify.shopify_start_install`
+``medgrid.integrations.shopify_callback``       :func:`.vendor_shopify.shopify_callback` (public)
+``medgrid.integrations.shopify_status``         :func:`.vendor_shopify.shopify_status`
+``medgrid.integrations.disconnect_shopify``     :func:`.vendor_shopify.disconnect_shopify`
+``medgrid.integrations.sync_shopify_store``     :func:`.sync_jobs.sync_shopify_store`
+``medgrid.integrations.list_integrations``      :func:`.status.list_integrations`
+``medgrid.exoceuticals.start_install``          :func:`.exoceuticals.start_install` (admin)
+``medgrid.exoceuticals.oauth_callback``         :func:`.exoceuticals.oauth_callback` (public)
+``medgrid.exoceuticals.sync_catalog``           :func:`.exoceuticals.sync_catalog` (admin, CLI)
+``medgrid.exoceuticals.sync_inventory``         :func:`.exoceuticals.sync_inventory` (admin, CLI)
+==============================================  ===================================================
+
+Modules: ``access`` (who acts for which vendor), ``status`` (portal cards), ``shopify_oauth`` (domain
+check, state, callback HMAC), ``shopify_tokens`` (code exchange, token refresh before use),
+``oauth_flow`` (the install's two halves), ``store_sync`` / ``catalog_sync`` / ``inventory_sync`` (the
+syncs) and ``sync_jobs`` (their daily schedule).
+"""
