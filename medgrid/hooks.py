@@ -41,6 +41,22 @@ scheduler_events = {
     },
 }
 
+# Portal pages (medgrid/www/): /portal/integrations (vendors), /sales-order (reps, partners), and the admin
+# views under /medgrid-admin/ — their folder is medgrid_admin/ so the page modules import as Python modules
+website_route_rules = [
+    {"from_route": "/medgrid-admin/dispatches", "to_route": "medgrid_admin/dispatches"},
+    {"from_route": "/medgrid-admin/dispatches/<name>", "to_route": "medgrid_admin/dispatch"},
+    {"from_route": "/medgrid-admin/webhook-events", "to_route": "medgrid_admin/webhook_events"},
+    {"from_route": "/medgrid-admin/webhook-events/<name>", "to_route": "medgrid_admin/webhook_event"},
+]
+standard_portal_menu_items = [
+    {"title": "Integrations", "route": "/portal/integrations", "role": "External Vendor"},
+    {"title": "New Sales Order", "route": "/sales-order", "role": "Customer / Partner Platform"},
+]
+
+# Desk: the catalog browser inside the Sales Order form (guide: "Internal Sales Rep API")
+doctype_js = {"Sales Order": "public/js/sales_order.js"}
+
 # Vendor self-service connections and the Exoceuticals store (medgrid/integrations/): the guide's paths.
 # Added to the mapping above whichever block defines it first (blocks are appended independently)
 globals().setdefault("override_whitelisted_methods", {}).update({
