@@ -88,3 +88,32 @@ def test_vendor_shopify_connect_refuses_a_bad_shop_domain_with_a_clear_message(s
 
     # the browser's own check stops it before any request (pattern on the field)
     assert form.get_by_label("Shop domain").evaluate("el => !el.validity.valid")
+
+
+def test_vendor_connects_a_shopify_store_through_the_oauth_round_trip_and_disconnects_it(stack, page, shot):
+    # an admin points the store at the Shopify sandbox (a vendor may not choose API hosts)
+    shop = "demo-vendor-store.myshopify.com"
+    admin = stack.api("admin")
+    created = admin.post(stack.url + "/api/resource/Shopify Connection", json={
+        "shop_domain": shop, "vendor_profile": "Demo Vendor", "status": "Pending",
+        "api_base_url": f"{stack.sandbox('shopify')}/shops/{shop}"})
+    assert created.ok, created.text
+
+    login(page, stack, "vendor", "/portal/integrations")
+    form = page.locator("#mg-connect-shopify")
+    form.get_by_label("Shop domain").fill(shop)
+    form.get_by_role("button", name="Connect store").click()
+
+    # start_install → the sandbox's authorize page approves at once → MedGrid's callback → back here
+    page.wait_for_url(lambda url: "/portal/integrations?" in url and "status=" in url, timeout=30_000)
+    expect(page.locator("#mg-messages [role=status]")).to_be_visible()
+    card = page.locator("#mg-card-shopify")
+    expect(card.locator("[data-role=card-status]")).to_have_text("Connected")
+    expect(card.get_by_role("table")).to_contain_text(shop)
+    assert "shpat_" not in page.content()
+    shot(page, "shopify-connected")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="Disconnect").click()
+    expect(page.locator("#mg-messages [role=status]")).to_contain_text("Shopify store disconnected")
+    expect(page.locator("#mg-card-shopify [data-role=card-status]")).to_have_text("Disconnected")
