@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 
@@ -74,12 +75,17 @@ def count(n: int):
     return {"data": {"productsCount": {"count": n}}, "extensions": cost(requested=1)}
 
 
-def catalog(prefix: str):
-    """Three products over two pages: a two-variant serum, a single-variant cream, a draft balm."""
-    first = page([product(11, "Exo Serum", [variant(101, f"{prefix}-SERUM-30", "49.00", "30ml"),
-                                            variant(102, f"{prefix}-SERUM-60", "89.00", "60ml")]),
-                  product(12, "Exo Cream", [variant(103, f"{prefix}-CREAM", "25.50")])], next_cursor="c1")
-    second = page([product(13, "Exo Balm", [variant(104, f"{prefix}-BALM", "12.00")], status="DRAFT")])
+def catalog(prefix: str, base: int = 100):
+    """Three products over two pages: a two-variant serum, a single-variant cream, a draft balm.
+
+    Variant ids are ``base + 1`` … ``base + 4``: a test whose items are committed (over HTTP) passes
+    its own ``base`` so later tests do not find its items by GID.
+    """
+    first = page([product(base + 11, "Exo Serum", [variant(base + 1, f"{prefix}-SERUM-30", "49.00", "30ml"),
+                                                   variant(base + 2, f"{prefix}-SERUM-60", "89.00", "60ml")]),
+                  product(base + 12, "Exo Cream", [variant(base + 3, f"{prefix}-CREAM", "25.50")])],
+                 next_cursor="c1")
+    second = page([product(base + 13, "Exo Balm", [variant(base + 4, f"{prefix}-BALM", "12.00")], status="DRAFT")])
     return first, second
 
 
@@ -122,7 +128,7 @@ def test_catalog_sync_pages_through_products_into_items_and_prices(exo, mocked, 
     serum = items[f"{exo}-SERUM-30"]
     assert (serum.item_name, serum.item_group, serum.exoceuticals_variant_id, serum.shopify_product_id,
             serum.fulfillment_vendor, serum.disabled, serum.is_stock_item, serum.medgrid_approved) == \
-        ("Exo Serum - 30ml", "Products", "gid://shopify/ProductVariant/101", "gid://shopify/Product/11",
+        ("Exo Serum - 30ml", "Products", "gid://shopify/ProductVariant/101", "gid://shopify/Product/111",
          "exoceuticals", 0, 1, 1)
     assert items[f"{exo}-CREAM"].item_name == "Exo Cream"
     assert items[f"{exo}-BALM"].disabled == 1  # a draft product is not sold
@@ -147,7 +153,7 @@ def test_a_second_run_changes_nothing_and_a_changed_price_is_one_update(exo, moc
     assert price(f"{exo}-SERUM-30") == [49.0]
 
     mocked.reset()
-    changed = page([product(11, "Exo Serum", [variant(101, f"{exo}-SERUM-30", "55.00", "30ml"),
+    changed = page([product(111, "Exo Serum", [variant(101, f"{exo}-SERUM-30", "55.00", "30ml"),
                                               variant(102, f"{exo}-SERUM-60", "89.00", "60ml")])])
     FakeShop(mocked).on("MedGridProductsCount", count(1)).on("MedGridCatalog", changed)
     third = exoceuticals.sync_catalog()
@@ -366,3 +372,67 @@ def test_inventory_needs_a_warehouse(exo, mocked):
     factories.exoceuticals_settings(warehouse=None)
     with pytest.raises(IntegrationNotConfiguredError):
         inventory_sync.sync_inventory(exoceuticals_store())
+
+
+# ------------------------------------------------------------------------------- paths and jobs
+
+def test_the_guides_sync_paths_answer_over_http_for_admins_only(exo, mocked):
+    from tests.medgrid.integration_helpers import api_token, http, make_user
+
+    admin = make_user(roles=("MedGrid Marketplace Admin",))
+    vendor_user, _profile = make_vendor("exoceuticals")
+    first, second = catalog(exo, base=int(uuid.uuid4().int % 10**9) * 10)  # committed: ids of its own
+    FakeShop(mocked).on("MedGridProductsCount", count(3)).on("MedGridCatalog", first, second)
+    path = "/api/method/medgrid.exoceuticals.sync_catalog"
+
+    reply = http("POST", path, headers=api_token(admin))
+
+    assert reply.status == 200, reply.body
+    assert (reply.message["created"], reply.message["complete"]) == (4, True)
+    assert http("POST", path, headers=api_token(vendor_user)).status == 403
+    assert http("GET", path, headers=api_token(admin)).status == 403  # it writes: POST only
+    assert http("POST", "/api/method/medgrid.exoceuticals.sync_inventory",
+                headers=api_token(vendor_user)).status == 403
+
+
+def test_the_daily_job_queues_one_deduplicated_sync_per_store(exo, monkeypatch):
+    from medgrid.integrations import sync_jobs
+
+    shop = f"{unique('daily-')}.myshopify.com"
+    factories.shopify_connection(shop, vendor_profile_name=make_vendor("shopify")[1])
+    queued = []
+    monkeypatch.setattr(frappe, "enqueue", lambda method, **kwargs: queued.append((method, kwargs)))
+
+    sync_jobs.daily()
+
+    stores = {(kwargs["key"], kwargs["shop_domain"]) for _method, kwargs in queued}
+    assert {("exoceuticals", SHOP), ("shopify", shop)} <= stores
+    for method, kwargs in queued:
+        assert method == sync_jobs.JOB and kwargs["queue"] == "long" and kwargs["deduplicate"] is True
+        assert kwargs["job_id"] == sync_jobs.job_id(kwargs["key"], kwargs["shop_domain"])
+
+
+def test_a_store_job_runs_the_catalog_then_the_inventory(exo, mocked):
+    from medgrid.integrations import sync_jobs
+
+    first, second = catalog(exo)
+    FakeShop(mocked).on("MedGridProductsCount", count(3)).on("MedGridCatalog", first, second).on(
+        "MedGridInventory", levels((101, [2], True), (102, [0], True), (103, [0], True), (104, [0], True)))
+
+    result = sync_jobs.sync_store("exoceuticals", SHOP)
+
+    assert result["catalog"]["created"] == 4 and result["inventory"]["created"] == 1
+    assert bin_qty(f"{exo}-SERUM-30") == 2
+
+
+def test_expired_install_states_are_purged(site):
+    from frappe.utils import add_to_date, now_datetime
+
+    from medgrid.integrations.shopify_oauth import purge_expired_states
+
+    for days, state in ((-2, unique("old-")), (0, unique("new-"))):
+        frappe.get_doc({"doctype": "Shopify OAuth State", "state": state, "purpose": "vendor",
+                        "expires_at": add_to_date(now_datetime(), days=days)}).insert(ignore_permissions=True)
+    purge_expired_states()
+    left = frappe.get_all("Shopify OAuth State", filters={"state": ("like", "%-%")}, pluck="state")
+    assert any(s.startswith("new-") for s in left) and not any(s.startswith("old-") for s in left)
