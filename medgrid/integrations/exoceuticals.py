@@ -24,7 +24,7 @@ from medgrid.integrations import catalog_sync, inventory_sync
 from medgrid.integrations.access import is_admin, require_admin
 from medgrid.integrations.constants import EXOCEUTICALS, EXOCEUTICALS_SETTINGS, PURPOSE_EXOCEUTICALS
 from medgrid.integrations.oauth_flow import begin_install, complete_install, require_app
-from medgrid.integrations.shopify_oauth import InstallState, OAuthRejected, normalize_shop_domain
+from medgrid.integrations.shopify_oauth import InstallState, OAuthRejected, missing_scopes, normalize_shop_domain
 from medgrid.integrations.shopify_tokens import exchange_code, exoceuticals_app, token_values
 from medgrid.integrations.store_sync import exoceuticals_store
 
@@ -48,7 +48,7 @@ def oauth_callback():
     complete_install(EXOCEUTICALS, PURPOSE_EXOCEUTICALS, exoceuticals_app(), _store_token)
 
 
-def _store_token(state: InstallState, shop: str, code: str) -> str:
+def _store_token(state: InstallState, shop: str, code: str) -> tuple[bool, str]:
     settings = frappe.get_single(EXOCEUTICALS_SETTINGS)
     if normalize_shop_domain(settings.shop_domain) != shop:
         raise OAuthRejected(_("Shopify answered for another store than Exoceuticals Settings names"),
@@ -60,7 +60,11 @@ def _store_token(state: InstallState, shop: str, code: str) -> str:
     settings.update({**token_values(answer), "connected_on": now_datetime()})
     settings.flags.ignore_permissions = True
     settings.save()
-    return _("The Exoceuticals store {0} is connected").format(shop)
+    missing = missing_scopes(answer.get("scope"))
+    if missing:
+        return False, _("The Exoceuticals store {0} is connected without {1}: connect again and approve every "
+                        "permission").format(shop, ", ".join(missing))
+    return True, _("The Exoceuticals store {0} is connected").format(shop)
 
 
 @frappe.whitelist(methods=["POST"])

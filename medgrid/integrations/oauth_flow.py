@@ -61,12 +61,13 @@ def redirect_to_portal(integration: str, status: str, message: str, shop: str | 
 
 
 def complete_install(integration: str, purpose: str, app: ShopifyApp,
-                     store: Callable[[InstallState, str, str], str]) -> None:
+                     store: Callable[[InstallState, str, str], tuple[bool, str]]) -> None:
     """Run a callback: checks, state, ``store(state, shop, code)`` (exchange + save), redirect.
 
     The HMAC, timestamp and shop are checked before the state is looked at (an unsigned request
     cannot spend anyone's state). ``store`` exchanges the code before it writes anything and returns
-    the message shown on success; it may raise :class:`OAuthRejected` (e.g. the store belongs to
+    ``(complete, message)`` — not complete when Shopify granted fewer scopes than asked (the token is
+    kept, the store is in error); it may raise :class:`OAuthRejected` (e.g. the store belongs to
     another vendor) or :class:`VendorError` (Shopify refused the code).
     """
     request = frappe.request
@@ -84,7 +85,7 @@ def complete_install(integration: str, purpose: str, app: ShopifyApp,
             raise OAuthRejected(_("Shopify's answer carries no authorization code"), "code missing")
         state = consume_state(params.get("state"), purpose, shop, frappe.session.user)
         frappe.db.commit()  # the state is spent, whatever happens next
-        message = store(state, shop, code)
+        complete, message = store(state, shop, code)
     except OAuthRejected as rejected:
         # nothing but the spent state (and log rows) was written: keep them
         # the state (and code, hmac: masked by name) never reach the log
@@ -100,4 +101,4 @@ def complete_install(integration: str, purpose: str, app: ShopifyApp,
                            _("Shopify did not issue an access token: start the connection again"), shop)
         return
     frappe.db.commit()
-    redirect_to_portal(integration, "connected", message, shop)
+    redirect_to_portal(integration, "connected" if complete else "error", message, shop)

@@ -11,6 +11,13 @@
   client secret, of the other query parameters sorted by key and joined as ``k=v`` with ``&``. Shopify's
   libraries disagree on escaping (decoded values vs. the raw query string), so both forms are computed
   and compared in constant time; each needs the secret, so accepting either weakens nothing.
+
+Why no Shopify package (vendor-facts §2d): ``ShopifyAPI`` (12.7.0) keeps the app secret and the active
+shop in class attributes shared by the whole process (unsafe with several sites or threads), checks
+timestamps only against 24 h and cannot refresh expiring tokens; ``shopifyapp`` (1.0.2, Shopify's
+own) refreshes tokens and verifies webhooks but has no authorization-code callback, and sends through
+its own ``httpx`` client — bypassing MedGrid's (timeouts, redacted integration log, shared limits,
+the tests' clock). What MedGrid needs is one HMAC and one form POST, written here on that client.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def shopify_callback():
     complete_install(SHOPIFY, PURPOSE_VENDOR, vendor_app(), _store_connection)
 
 
-def _store_connection(state: InstallState, shop: str, code: str) -> str:
+def _store_connection(state: InstallState, shop: str, code: str) -> tuple[bool, str]:
     """Exchange the code and store the token on the shop's Shopify Connection (created if new)."""
     existing = _owner(shop)
     if existing and existing.vendor_profile and existing.vendor_profile != state.vendor_profile:
@@ -82,8 +82,9 @@ def _store_connection(state: InstallState, shop: str, code: str) -> str:
     doc.flags.ignore_permissions = True
     doc.save()
     if missing:
-        return _("{0} is connected, but without {1}: approve all permissions").format(shop, ", ".join(missing))
-    return _("{0} is connected").format(shop)
+        return False, _("{0} is connected without {1}: connect again and approve every permission").format(
+            shop, ", ".join(missing))
+    return True, _("{0} is connected").format(shop)
 
 
 @frappe.whitelist(methods=["GET", "POST"])

@@ -320,8 +320,8 @@ def test_missing_scopes_leave_the_store_in_error(vendor, rsps):
 
     reply = http("GET", CALLBACK, query=callback_query(shop, state))
 
-    assert reply.location_query()["status"] == "connected"
-    assert "without" in reply.location_query()["message"]
+    assert reply.location_query()["status"] == "error"
+    assert "without write_products" in reply.location_query()["message"]
     status, error = frappe.db.get_value("Shopify Connection", shop, ["status", "last_error"])
     assert status == "Error" and "write_products" in error
 
