@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import frappe
 from frappe import _
+from frappe.sessions import get_csrf_token
 
 ADMIN = "MedGrid Marketplace Admin"
 SALES_REP = "Internal Sales Rep"
@@ -95,3 +96,5 @@ def base_context(context, current: str, title: str) -> None:
     context.medgrid_js = ASSETS_JS
     context.full_name = frappe.db.get_value("User", frappe.session.user, "full_name") or frappe.session.user
     context.status_colour = status_colour
+    # the pages POST with fetch: give the session its CSRF token and the page a copy (as www/app.py does)
+    context.csrf_token = get_csrf_token()

@@ -93,3 +93,45 @@ def test_admin_filters_webhook_events_and_reads_a_payload(stack, page, shot):
     rows.first.locator("a").first.click()
     expect(page.locator("#mg-payload")).to_contain_text("resource_url")
     shot(page, "event-detail")
+
+
+def test_admin_retries_an_unmatched_webhook_event(stack, page, shot):
+    import hashlib
+    import hmac
+
+    # a signed SINQ status update for an order MedGrid does not have: stored, then Unmatched
+    body = json.dumps({"id": "browser-unmatched-1", "reference": "SO-2099-99999", "status": "shipped",
+                       "tracking": {"trackingNumber": "1ZUNMATCHED", "shipBy": "UPS"}}).encode()
+    signature = hmac.new(b"sandbox-sinq-webhook-secret", body, hashlib.sha256).hexdigest()
+    import requests
+
+    answer = requests.post(stack.url + "/api/method/medgrid.sinq.webhook", data=body, timeout=30, headers={
+        "Content-Type": "application/json", "key": "sandbox-sinq-webhook-key",
+        "X-Webhook-Signature": f"sha256={signature}"})
+    assert answer.ok, answer.text
+
+    login(page, stack, "admin", "/medgrid-admin/webhook-events?vendor=sinq")
+    row = page.locator("#mg-webhook-events tbody tr").first
+    deadline = time.time() + 30
+    while row.get_attribute("data-status") != "Unmatched" and time.time() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    expect(row).to_have_attribute("data-status", "Unmatched")
+    expect(row.locator(".mg-pill")).to_have_class("mg-pill orange")
+    shot(page, "unmatched")
+
+    row.get_by_role("button", name="Retry").click()
+    expect(page.locator("#mg-messages [role=status]")).to_contain_text("Queued again")
+    # applied again: still no such order, so it settles as Unmatched once more, with one more attempt
+    expect(page.locator("#mg-webhook-events tbody tr").first).to_have_attribute("data-status", "Unmatched",
+                                                                                 timeout=30_000)
+    admin = stack.api("admin")
+    deadline = time.time() + 30
+    while True:
+        events = admin.get(stack.url + "/api/resource/MedGrid Webhook Event", params={
+            "filters": json.dumps([["vendor", "=", "sinq"], ["sales_order", "is", "not set"]]),
+            "fields": json.dumps(["name", "status", "attempts"])}).json()["data"]
+        if (events and events[0]["attempts"] >= 2) or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert events and events[0]["status"] == "Unmatched" and events[0]["attempts"] >= 2, events

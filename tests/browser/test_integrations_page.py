@@ -24,6 +24,13 @@ def test_vendor_connects_shipstation_bad_keys_are_refused_and_good_keys_connect(
     expect(card.locator("[data-role=card-status]")).to_have_text("Not connected")
     shot(page, "before")
 
+    # the page gave the session a CSRF token: POSTs need the header the page's client sends
+    post = """async (withToken) => (await fetch("/api/method/medgrid.integrations.list_integrations", {
+        method: "POST", body: "{}", headers: Object.assign({"Content-Type": "application/json"},
+            withToken ? {"X-Frappe-CSRF-Token": window.frappe.csrf_token} : {})})).status"""
+    assert page.evaluate(post, False) == 400
+    assert page.evaluate(post, True) == 200
+
     # bad keys: ShipStation's 401 becomes a clear message, and nothing is stored
     card.get_by_label("API Key").fill(GOOD_KEY)
     card.get_by_label("API Secret").fill("wrong-secret")

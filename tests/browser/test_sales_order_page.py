@@ -12,6 +12,8 @@ from tests.browser.conftest import login
 def test_sales_rep_browses_the_catalog_places_and_submits_an_order_and_tracking_updates(stack, page, shot):
     login(page, stack, "rep", "/sales-order")
     expect(page.get_by_role("heading", name="New Sales Order")).to_be_visible()
+    expect(page.get_by_role("button", name="Start a new order")).to_be_hidden()
+    expect(page.get_by_role("button", name="Submit order")).to_be_disabled()
 
     # order details: only the customers the rep may read
     customer = page.get_by_label("Customer")
@@ -51,6 +53,7 @@ def test_sales_rep_browses_the_catalog_places_and_submits_an_order_and_tracking_
     name = re.search(r"SO-\d{4}-\d{5}", status.inner_text()).group(0)
     shot(page, "draft")
 
+    expect(page.get_by_role("button", name="Start a new order")).to_be_visible()
     page.get_by_role("button", name="Submit order").click()
     expect(status).to_contain_text(f"{name} submitted")
     expect(page).to_have_url(re.compile(rf"/sales-order\?order={name}$"))
