@@ -741,9 +741,9 @@ def has_permission(doctype=None, ptype="read", doc=None, user=None, verbose=Fals
 
     if not doctype and doc:
         doctype = doc.doctype
-    # the reasons of a refusal are shown (msgprint) only when the caller asks to throw
-    out = _has_permission(doctype, ptype, doc=doc, user=user, print_logs=throw,
-                          parent_doctype=parent_doctype)
+    # as in Frappe, the reasons of a refusal of the session user are shown (msgprint) whether or
+    # not the caller throws
+    out = _has_permission(doctype, ptype, doc=doc, user=user, print_logs=True, parent_doctype=parent_doctype)
     if throw and not out:
         document_label = f"{_(doctype)} {doc if isinstance(doc, str) else doc.name}" if doc else _(doctype)
         flags.error_message = _("No permission for {0}").format(document_label)

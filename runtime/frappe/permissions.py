@@ -93,7 +93,7 @@ def has_permission(doctype, ptype="read", doc=None, user=None, print_logs=True, 
     frappe.flags.has_permission_check_logs = []
     result = _has_permission(doctype, ptype, doc, user, parent_doctype)
     user = user or frappe.session.user
-    if not result and print_logs and user == frappe.session.user and raise_exception:
+    if not result and print_logs and user == frappe.session.user:
         logs = frappe.flags.get("has_permission_check_logs") or []
         if logs:
             frappe.msgprint("<br>".join(logs))
@@ -386,3 +386,37 @@ def update_permission_property(doctype, role, permlevel, ptype, value=None, vali
         name = frappe.db.get_value("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": permlevel})
     frappe.db.set_value("Custom DocPerm", name, ptype, value)
     frappe.clear_cache(doctype=doctype)
+
+
+# ---------------------------------------------------------------- existence of records vs rights
+
+def check_doctype_permission(doctype: str, ptype: str = "read") -> None:
+    """Raise PermissionError (no traceback, only this check's messages) unless the user has
+    ``ptype`` on ``doctype`` itself. Used where an answer must not reveal more than the rights."""
+    saved = frappe.local.message_log
+    frappe.local.message_log = []
+    try:
+        frappe.has_permission(doctype, ptype, throw=True)
+    except frappe.PermissionError:
+        frappe.flags.disable_traceback = True
+        raise
+    frappe.local.message_log = saved
+
+
+def handle_does_not_exist_error(fn):
+    """Decorate an exception handler: a DoesNotExistError about a doctype the user may not read is
+    answered as that PermissionError instead, so a missing record does not leak its existence."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(e, *args, **kwargs):
+        if isinstance(e, frappe.DoesNotExistError) and (doctype := getattr(e, "doctype", None)):
+            try:
+                check_doctype_permission(doctype)
+            except frappe.PermissionError as permission_error:
+                return fn(permission_error, *args, **kwargs)
+            except Exception:
+                pass
+        return fn(e, *args, **kwargs)
+
+    return wrapper

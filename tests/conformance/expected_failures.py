@@ -10,18 +10,6 @@ EXPECTED_FAILURES: dict = {
         '[www-404-cache] the website 404 page must answer X-From-Cache: True (runtime: False)',
         'runtime/frappe/website',
     ),
-    ('app-patterns.json', '2_territory_user_permission/sales_get_customer_south'): (
-        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
-        'runtime/frappe/permissions.py',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/sales_get_old_united_states_order'): (
-        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
-        'runtime/frappe/permissions.py',
-    ),
-    ('app-patterns.json', '2_territory_user_permission/sales_get_south'): (
-        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
-        'runtime/frappe/permissions.py',
-    ),
     ('app-patterns.json', '3_custom_fields_unset/create_so_without_custom_fields'): (
         '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
         '(cascade)',
@@ -66,30 +54,6 @@ EXPECTED_FAILURES: dict = {
         "[single-doc-dict] a Single read through /api/resource has no creation and idx is the string '0' (tabSingles stores text)",
         'runtime/frappe/model/base_document.py',
     ),
-    ('auth.json', 'auth/login_administrator'): (
-        "[login-extra-message] a successful login answers with an extra _server_messages (an internal error while building the login response, e.g. 'Field not permitted in query: default_app' / 'Field force_user_to_reset_password does not exist on System Settings')",
-        'runtime/frappe/auth.py',
-    ),
-    ('auth.json', 'auth/login_for_csrf_tests'): (
-        "[login-extra-message] a successful login answers with an extra _server_messages (an internal error while building the login response, e.g. 'Field not permitted in query: default_app' / 'Field force_user_to_reset_password does not exist on System Settings')",
-        'runtime/frappe/auth.py',
-    ),
-    ('auth.json', 'auth/login_form_success'): (
-        "[login-extra-message] a successful login answers with an extra _server_messages (an internal error while building the login response, e.g. 'Field not permitted in query: default_app' / 'Field force_user_to_reset_password does not exist on System Settings')",
-        'runtime/frappe/auth.py',
-    ),
-    ('auth.json', 'auth/login_get_query_string'): (
-        "[login-extra-message] a successful login answers with an extra _server_messages (an internal error while building the login response, e.g. 'Field not permitted in query: default_app' / 'Field force_user_to_reset_password does not exist on System Settings')",
-        'runtime/frappe/auth.py',
-    ),
-    ('auth.json', 'auth/login_json_success'): (
-        "[login-extra-message] a successful login answers with an extra _server_messages (an internal error while building the login response, e.g. 'Field not permitted in query: default_app' / 'Field force_user_to_reset_password does not exist on System Settings')",
-        'runtime/frappe/auth.py',
-    ),
-    ('auth.json', 'auth/login_sales_user'): (
-        "[login-extra-message] a successful login answers with an extra _server_messages (an internal error while building the login response, e.g. 'Field not permitted in query: default_app' / 'Field force_user_to_reset_password does not exist on System Settings')",
-        'runtime/frappe/auth.py',
-    ),
     ('formdict.json', 'formdict/resource_list_post_is_create'): (
         "[item-code-message] Item without item_code: message must be 'Item Code is required' (no _exc_source)",
         'runtime/erpnext/stock/doctype/item/item.py',
@@ -101,26 +65,6 @@ EXPECTED_FAILURES: dict = {
     ('resource.json', 'resource/doctype_nonexistent_list'): (
         "[unknown-doctype-list] list of an unknown DocType: 404 must carry _server_messages 'DocType No Such Doctype not found'",
         'runtime/frappe/api/v1.py',
-    ),
-    ('resource.json', 'resource/guest_so_get'): (
-        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
-        'runtime/frappe/permissions.py',
-    ),
-    ('resource.json', 'resource/norole_so_get'): (
-        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
-        'runtime/frappe/permissions.py',
-    ),
-    ('resource.json', 'resource/sales_user_item_create'): (
-        "[create-perm-body] 403 on create (no create permission): Frappe's body is exc_type + _server_messages + _error_message, without exception/exc",
-        'runtime/frappe/permissions.py',
-    ),
-    ('resource.json', 'resource/sales_user_stock_entry_get'): (
-        "[perm-denied-messages] document-level 403 bodies: Frappe sends _server_messages ('User <strong>x</strong> does not have doctype access via role permission for document <strong>DT</strong><br>User ... does not have access to this document' / user-permission text) and no _error_message",
-        'runtime/frappe/permissions.py',
-    ),
-    ('resource.json', 'resource/sales_user_user_list'): (
-        '[user-list-perm] a Sales User can list User (Frappe shows every user but Administrator/Guest); runtime answers 403',
-        'runtime/frappe/core/doctype/user',
     ),
     ('resource.json', 'resource/so_delete_nonexistent'): (
         '[delete-404-message] DELETE of a missing document must answer 404 with no _server_messages',

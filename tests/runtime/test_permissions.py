@@ -95,10 +95,16 @@ def test_user_permission_on_link_field_filters_lists_and_documents(site):
     assert frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", north.name))
     frappe.local.message_log = []
     assert not frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", south.name))
-    assert frappe.local.message_log == []  # reasons are only shown when asked to throw
+    # as in Frappe, the session user's refusal is explained (msgprint) even without throw
+    assert [m["message"] for m in frappe.local.message_log] == [
+        "You are not allowed to access this RT Note record because it is linked to Territory 'South' in field "
+        "Territory<br>User <strong>north@example.com</strong> does not have access to this document: "
+        f"RT Note - {south.name}"]
+    frappe.local.message_log = []
     with pytest.raises(frappe.PermissionError):
         frappe.has_permission("RT Note", "read", frappe.get_doc("RT Note", south.name), throw=True)
     assert "linked to Territory 'South' in field Territory" in frappe.local.message_log[-1]["message"]
+    assert frappe.flags.error_message == f"No permission for RT Note {south.name}"
     new = frappe.new_doc("RT Note")
     assert new.territory == "North"  # the only allowed value becomes the default
 
@@ -135,3 +141,42 @@ def test_submit_needs_submit_right(site):
     doc = frappe.get_doc({"doctype": "RT Note", "title": "x"}).insert()
     with pytest.raises(frappe.PermissionError):
         doc.submit()
+
+
+def test_create_without_the_right_is_refused_on_the_doctype(site):
+    user = make_user("perm_create@example.com", "RT Reader")
+    frappe.set_user(user)
+    frappe.local.message_log = [frappe._dict(message="earlier")]
+    frappe.flags.disable_traceback = None
+    with pytest.raises(frappe.PermissionError):
+        frappe.get_doc({"doctype": "RT Note", "title": "x"}).insert()
+    # only the role message, Frappe's doctype-level _error_message and no traceback in the answer
+    assert [m["message"] for m in frappe.local.message_log] == [
+        "User <strong>perm_create@example.com</strong> does not have doctype access via role permission for "
+        "document <strong>RT Note</strong>"]
+    assert frappe.flags.error_message == "No permission for RT Note"
+    assert frappe.flags.disable_traceback
+
+
+def test_refused_write_on_a_document(site):
+    user = make_user("perm_write@example.com", "RT Reader")
+    doc = note_as_admin()
+    frappe.set_user(user)
+    frappe.local.message_log = []
+    doc = frappe.get_doc("RT Note", doc.name)
+    doc.title = "changed"
+    with pytest.raises(frappe.PermissionError):
+        doc.save()
+    assert frappe.flags.error_message == (
+        f"You need the 'write' permission on <strong>RT Note</strong> {doc.name} to perform this action.")
+    assert frappe.local.message_log[-1]["message"].endswith("does not have access to this document")
+
+
+def test_desk_users_may_list_users_but_not_the_standard_ones(site):
+    user = make_user("perm_users@example.com", "RT Reader")
+    frappe.set_user(user)
+    names = frappe.get_list("User", pluck="name", limit_page_length=0)
+    assert user in names and "Administrator" not in names and "Guest" not in names
+    assert not frappe.has_permission("User", "read", frappe.get_doc("User", "Administrator"))
+    frappe.set_user("Administrator")
+    assert "Guest" in frappe.get_list("User", pluck="name", limit_page_length=0)

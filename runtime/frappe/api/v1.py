@@ -84,7 +84,9 @@ def read_doc(doctype: str, name: str):
         return execute_doc_method(doctype, name)
 
     doc = frappe.get_doc(doctype, name)
-    doc.check_permission("read")
+    if not doc.has_permission("read"):
+        # a bare PermissionError: the refusal's reasons are in the messages, no _error_message
+        raise frappe.PermissionError
     if hasattr(doc, "apply_fieldlevel_read_permissions"):
         doc.apply_fieldlevel_read_permissions()
     if _sbool(frappe.form_dict.get("expand_links")) is True:

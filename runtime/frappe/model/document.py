@@ -141,16 +141,27 @@ class Document(BaseDocument):
         """Raise PermissionError unless the session user has ``permtype`` on this document."""
         if self.flags.ignore_permissions:
             return
+        if permtype == "create" and self.is_new():
+            # the right to create comes first, checked on the doctype: Frappe answers a missing one
+            # with "No permission for <DocType>", the role message and no traceback
+            from frappe.permissions import check_doctype_permission
+
+            check_doctype_permission(self.doctype, "create")
         if not self.has_permission(permtype):
             self.raise_no_permission_to(permtype)
 
     def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
+        """Whether the user has ``permtype`` on this document (the reasons of a refusal are
+        msgprinted, as Frappe does)."""
         if self.flags.ignore_permissions:
             return True
-        return frappe.has_permission(self.doctype, permtype, self, user=user)
+        from frappe.permissions import has_permission
+
+        return has_permission(self.doctype, permtype, self, user=user)
 
     def raise_no_permission_to(self, perm_type):
-        frappe.flags.error_message = _("No permission for {0}").format(f"{_(self.doctype)} {self.name or ''}".strip())
+        frappe.flags.error_message = _("You need the '{0}' permission on {1} {2} to perform this action.").format(
+            _(perm_type), frappe.bold(_(self.doctype)), self.name or "")
         raise frappe.PermissionError
 
     # ------------------------------------------------------------ insert

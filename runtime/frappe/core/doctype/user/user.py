@@ -321,3 +321,18 @@ def get_all_roles():
 def get_roles(arg=None):
 	"""Roles of the user given as ``uid`` in the request (default: the session user)."""
 	return frappe.get_roles(frappe.form_dict.get("uid", frappe.session.user))
+
+
+def get_permission_query_conditions(user):
+	"""Lists of users leave out Administrator and Guest for everyone but Administrator."""
+	if user == "Administrator":
+		return ""
+	standard = ", ".join(frappe.db.escape(name, percent=False) for name in STANDARD_USERS)
+	return f"(`tabUser`.`name` not in ({standard}))"
+
+
+def has_permission(doc, user=None, ptype=None):
+	"""Only Administrator may open the standard users."""
+	if user != "Administrator" and doc.name in STANDARD_USERS:
+		return False
+	return None
