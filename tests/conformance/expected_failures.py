@@ -50,24 +50,8 @@ EXPECTED_FAILURES: dict = {
         '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
         '(cascade)',
     ),
-    ('app-patterns.json', '8_selling_defaults/get_selling_settings'): (
-        "[single-doc-dict] a Single read through /api/resource has no creation and idx is the string '0' (tabSingles stores text)",
-        'runtime/frappe/model/base_document.py',
-    ),
-    ('formdict.json', 'formdict/resource_list_post_is_create'): (
-        "[item-code-message] Item without item_code: message must be 'Item Code is required' (no _exc_source)",
-        'runtime/erpnext/stock/doctype/item/item.py',
-    ),
-    ('resource.json', 'resource/doctype_nonexistent_get'): (
-        '[unknown-doctype-get] GET of a document of an unknown DocType: Frappe fails importing the controller module (500 ImportError "No module named \'frappe.core.doctype.no_such_doctype\'")',
-        'runtime/frappe/model/base_document.py (get_controller)',
-    ),
     ('resource.json', 'resource/doctype_nonexistent_list'): (
         "[unknown-doctype-list] list of an unknown DocType: 404 must carry _server_messages 'DocType No Such Doctype not found'",
         'runtime/frappe/api/v1.py',
-    ),
-    ('resource.json', 'resource/so_delete_nonexistent'): (
-        '[delete-404-message] DELETE of a missing document must answer 404 with no _server_messages',
-        'runtime/frappe/model/delete_doc.py',
     ),
 }

@@ -248,3 +248,59 @@ def test_new_doc_and_cached_doc(site):
     first.title = "y"
     first.save()
     assert frappe.get_cached_doc("RT Note", doc.name) is not first
+
+
+def test_new_document_is_created_by_the_session_user(site):
+    doc = new_note(owner="someone@example.com", creation="2020-01-01 00:00:00").insert()
+    assert doc.owner == "Administrator"
+    assert doc.creation.year != 2020
+    assert doc.is_new() is None  # the flag is gone after insert
+    assert frappe.get_doc("RT Note", doc.name).is_new() is None
+    row = new_note(items=[{"item": "a", "qty": 1}])
+    assert row.items[0].is_new() == 1
+    row.insert()
+    assert row.items[0].is_new() is False
+    d = row.as_dict()
+    assert "__islocal" not in d and "__unsaved" not in d
+    # new rows keep the new-document flag __unsaved, and parent/parentfield/parenttype come last
+    assert d["items"][0]["__unsaved"] == 1
+    assert list(d["items"][0])[-5:] == ["parent", "parentfield", "parenttype", "doctype", "__unsaved"]
+
+
+def test_single_never_saved_starts_as_a_new_document(site):
+    frappe.db.sql("delete from `tabSingles` where `doctype`='RT Settings'")
+    settings = frappe.get_single("RT Settings")
+    assert settings.owner == "Administrator" and settings.retries == 3
+    settings.save()
+    stored = dict(frappe.db.sql("select `field`, `value` from `tabSingles` where `doctype`='RT Settings'"))
+    assert "creation" not in stored  # a Single is never new, so it gets no creation
+    again = frappe.get_single("RT Settings")
+    assert again.idx == "0"  # tabSingles keeps text, as in Frappe
+    assert "creation" not in again.as_dict(no_nulls=True)
+
+
+def test_missing_documents_and_doctypes(site):
+    frappe.local.message_log = []
+    with pytest.raises(frappe.DoesNotExistError):
+        frappe.delete_doc("RT Note", "RTN-NOPE", ignore_missing=False)
+    assert frappe.local.message_log == []  # raised bare, as in Frappe
+    with pytest.raises(ImportError, match="No module named 'frappe.core.doctype.no_such_doctype'"):
+        frappe.get_doc("No Such Doctype", "x")
+    with pytest.raises(frappe.DoesNotExistError):
+        frappe.get_list("No Such Doctype")
+    assert frappe.local.message_log[-1]["message"] == "DocType No Such Doctype not found"
+    assert frappe.db.exists("DocType", "RT Note") == "RT Note"
+    assert frappe.db.get_value("DocType", "RT Settings", "issingle") == 1
+    assert frappe.db.exists("DocType", "No Such Doctype") is None
+
+
+def test_select_defaults_and_messages(site):
+    meta = frappe.get_meta("RT Note")
+    from frappe.model.create_new import get_static_default_value
+
+    blank_first = frappe._dict(fieldtype="Select", options="\nA\nB", fieldname="x")
+    assert get_static_default_value(blank_first) == ""
+    with pytest.raises(frappe.ValidationError) as info:
+        new_note(status="Weird").insert()
+    assert str(info.value) == ' Status cannot be "Weird". It should be one of "Open", "Closed"'
+    assert meta.get_field("status").options == "Open\nClosed"

@@ -231,6 +231,16 @@ class Database:
             filters = {"name": ("in", filters)}
         if self._is_single(doctype) and (filters is None or filters == doctype):
             return self._get_single_values(doctype, fieldname, as_dict, pluck)
+        if doctype == "DocType":
+            # there is no tabDocType: the definitions are read from the apps' JSON files
+            from frappe.model.meta import get_doctype_rows
+
+            rows = get_doctype_rows(filters, fieldname, limit=limit)
+            if as_dict:
+                return rows
+            if pluck:
+                return [list(r.values())[0] for r in rows]
+            return tuple(tuple(r.values()) for r in rows)
         if isinstance(filters, (str, int)) and filters is not None:
             filters = {"name": filters}
         if filters is None and isinstance(fieldname, str) and fieldname == "name" and not as_dict:

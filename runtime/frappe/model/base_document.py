@@ -22,6 +22,10 @@ def get_controller(doctype: str):
     site_key = (tuple(frappe.get_installed_apps()), doctype)
     if site_key in _controller_cache:
         return _controller_cache[site_key]
+    from frappe.model.meta import get_doctype_index
+
+    if doctype not in get_doctype_index():
+        _import_missing_controller(doctype)
     overrides = frappe.get_hooks("override_doctype_class") or {}
     cls = None
     if overrides.get(doctype):
@@ -39,6 +43,18 @@ def get_controller(doctype: str):
     cls = cls or Document
     _controller_cache[site_key] = cls
     return cls
+
+
+def _import_missing_controller(doctype: str):
+    """A doctype without a definition: Frappe then looks for its controller in the Core module and
+    fails importing it (an ImportError, HTTP 500), which is what the caller gets here too."""
+    module_name = f"frappe.core.doctype.{frappe.scrub(doctype)}.{frappe.scrub(doctype)}"
+    try:
+        importlib.import_module(module_name)
+    except ImportError as e:
+        raise ImportError(f"Module import failed for {doctype}, the DocType you're trying to open might be "
+                          f"deleted.\nError: {e}") from e
+    raise ImportError(doctype)
 
 
 class BaseDocument:
@@ -228,8 +244,10 @@ class BaseDocument:
                 value = self._get_virtual_value(df, value)
             if df:
                 value = _coerce(df.fieldtype, value, df)
-            elif fieldname in ("docstatus", "idx"):
+            elif fieldname == "docstatus":
                 value = int(value or 0)
+            elif fieldname == "idx" and value is None:
+                value = 0
             if convert_dates_to_str and isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
                 value = str(value)
             if ignore_nulls and value is None and not is_virtual:

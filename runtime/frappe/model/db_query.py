@@ -42,7 +42,12 @@ class DatabaseQuery:
         """Rows (dicts, or lists with as_list, or one column with pluck) the caller may see."""
         if user:
             self.user = user
-        self.meta = frappe.get_meta(self.doctype)
+        try:
+            self.meta = frappe.get_meta(self.doctype)
+        except frappe.DoesNotExistError:
+            # Frappe loads the meta from the DocType record, whose absence it reports this way
+            frappe.throw(_("{0} {1} not found").format(_("DocType"), self.doctype),
+                         frappe.DoesNotExistError(doctype="DocType"))
         if not ignore_permissions:
             self.check_read_permission(parent_doctype)
         # fields and filters may come in either order, as Frappe accepts them

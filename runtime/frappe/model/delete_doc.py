@@ -18,7 +18,8 @@ def delete_doc(doctype=None, name=None, force=0, ignore_doctypes=None, for_reloa
     for name in names:
         if not frappe.db.exists(doctype, name):
             if not ignore_missing:
-                frappe.throw(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError(doctype=doctype))
+                # Frappe raises it bare here: a 404 with no message
+                raise frappe.DoesNotExistError
             continue
         doc = frappe.get_doc(doctype, name)
         if flags:

@@ -94,6 +94,14 @@ class Document(BaseDocument):
         meta = self.meta
         if meta.issingle:
             values = frappe.db.get_singles_dict(self.doctype)
+            if not values:
+                # never saved: a new document's values (owner, defaults), as Frappe starts a Single
+                from frappe.model.create_new import get_new_doc
+
+                values = get_new_doc(self.doctype, as_dict=True)
+                for key in ("__islocal", "__unsaved", "doctype"):
+                    values.pop(key, None)
+                values = frappe._dict({k: v for k, v in values.items() if v is not None})
             d = frappe._dict({df.fieldname: None for df in meta.fields})
             for df in meta.fields:
                 if df.get("default") is not None and values.get(df.fieldname) is None and df.fieldtype not in table_fields:
@@ -102,8 +110,11 @@ class Document(BaseDocument):
                     d[df.fieldname] = _cast(df.fieldtype, df.default)
             d.update(values)
             d.name = self.doctype
-            d.docstatus = 0
-            d.idx = 0
+            from frappe.utils import cint
+
+            d.docstatus = cint(values.get("docstatus"))
+            # tabSingles keeps text: idx comes back as the stored string ("0"), as in Frappe
+            d.idx = values.get("idx", 0)
         else:
             sql = f"select * from `tab{self.doctype}` where `name`=%s"
             if for_update:
@@ -394,10 +405,11 @@ class Document(BaseDocument):
         self._original_modified = self.modified
         self.modified = now
         self.modified_by = frappe.session.user
-        if not self.creation:
+        # a new document is created now by the session user (whatever the client sent), except while
+        # installing or migrating; a Single is never new, so it keeps no creation
+        if self.is_new() and not (frappe.flags.in_install or frappe.flags.in_patch or frappe.flags.in_migrate):
             self.creation = now
-        if not self.owner:
-            self.owner = frappe.session.user
+            self.owner = self.modified_by
         for d in self.get_all_children():
             d.modified = now
             d.modified_by = frappe.session.user

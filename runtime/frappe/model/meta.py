@@ -299,6 +299,47 @@ class Meta(frappe._dict):
         return f"{self.app}.{frappe.scrub(self.module)}.doctype.{frappe.scrub(self.name)}.{frappe.scrub(self.name)}"
 
 
+def get_doctype_rows(filters=None, fieldname="name", limit=None) -> list:
+    """``frappe.db.get_value("DocType", ...)`` answered from the doctype definitions: rows (dicts of
+    ``fieldname``) of the doctypes matching ``filters`` (a name, or equality / "in" conditions)."""
+    if isinstance(filters, (str, int)):
+        filters = {"name": filters}
+    if isinstance(filters, (list, tuple)):
+        filters = {f[-3]: (f[-2], f[-1]) for f in filters if isinstance(f, (list, tuple)) and len(f) >= 3}
+    filters = dict(filters or {})
+    fields = [f.strip() for f in fieldname.split(",")] if isinstance(fieldname, str) else list(fieldname)
+    out = []
+    for name in sorted(get_doctype_index()):
+        meta = get_meta(name)
+        if not all(_matches(meta.get(key) if key != "name" else name, cond) for key, cond in filters.items()):
+            continue
+        if fields == ["*"]:
+            row = frappe._dict({k: v for k, v in meta.items() if not k.startswith("_") and not isinstance(v, list)})
+        else:
+            row = frappe._dict({f: (name if f == "name" else meta.get(f)) for f in fields})
+        out.append(row)
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def _matches(value, cond) -> bool:
+    if isinstance(cond, (list, tuple)) and len(cond) == 2 and isinstance(cond[0], str):
+        op, target = cond[0].lower(), cond[1]
+        if op in ("=", "=="):
+            return value == target
+        if op == "!=":
+            return value != target
+        if op == "in":
+            return value in (target if isinstance(target, (list, tuple, set)) else [target])
+        if op == "not in":
+            return value not in (target if isinstance(target, (list, tuple, set)) else [target])
+        if op == "is":
+            return bool(value) == (target == "set")
+        return False
+    return value == cond
+
+
 def is_single(doctype: str) -> bool:
     return bool(get_meta(doctype).issingle)
 

@@ -13,9 +13,9 @@ class Item(Document):
 			from frappe.model.naming import make_autoname
 
 			self.item_code = make_autoname((self.naming_series or "STO-ITEM-.YYYY.-") + ".#####", doc=self)
+		# an empty code leaves the name empty: the framework's field:item_code naming then answers
+		# "Item Code is required", as on a real site
 		self.item_code = (self.item_code or "").strip()
-		if not self.item_code:
-			frappe.throw(_("Item Code is mandatory because Item is not automatically numbered"))
 		self.name = self.item_code
 
 	def validate(self):
