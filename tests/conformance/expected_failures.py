@@ -6,10 +6,6 @@ fails the run, and the entry must be removed from here. Regenerate with tools/tr
 """
 
 EXPECTED_FAILURES: dict = {
-    ('app-patterns.json', '1_portal_pages/guest_get_nonexistent_page'): (
-        '[www-404-cache] the website 404 page must answer X-From-Cache: True (runtime: False)',
-        'runtime/frappe/website',
-    ),
     ('app-patterns.json', '3_custom_fields_unset/create_so_without_custom_fields'): (
         '[name-drift] an earlier create used up a number the recording did not (today: 6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because Document Naming Settings is missing), so this document got the next number',
         '(cascade)',

@@ -223,6 +223,13 @@ def _app_patterns_steps() -> list:
 
     # 1: portal pages
     for e in groups["1_portal_pages"]["exchanges"]:
+        if e["id"] == "guest_get_nonexistent_page":
+            steps.append(Bridge(
+                "held-back request: guest_get_nonexistent_page is recorded with X-From-Cache: True, and "
+                "Frappe serves the 404 page from its page cache (keyed by the page \"404\", not by the URL) "
+                "only after the site rendered it once, so the recording site had answered an unknown "
+                "route before",
+                {"method": "GET", "path": "/probe-held-back-unknown-page", "headers": {"Host": HOST}}, 404))
         add("1_portal_pages", e)
 
     # 2: territory user permission
