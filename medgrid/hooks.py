@@ -41,6 +41,22 @@ scheduler_events = {
     },
 }
 
+# Inbound vendor webhooks at the guide's paths ("Webhook Reference"); there are no medgrid/perfectrx.py …
+# modules: each path is served by medgrid/webhooks/<vendor>.py (one Shopify endpoint for all shops)
+override_whitelisted_methods = {
+    "medgrid.perfectrx.webhook": "medgrid.webhooks.perfectrx.webhook",
+    "medgrid.shipstation.webhook": "medgrid.webhooks.shipstation.webhook",
+    "medgrid.sinq.webhook": "medgrid.webhooks.sinq.webhook",
+    "medgrid.exoceuticals.webhook": "medgrid.webhooks.shopify.webhook",
+}
+
+# The status-poll fallback for lost webhooks, and another try for events whose apply was lost or failed
+scheduler_events["cron"].setdefault("*/15 * * * *", []).extend([
+    "medgrid.webhooks.reconcile.poll_shipstation",
+    "medgrid.webhooks.reconcile.poll_shopify",
+])
+scheduler_events["cron"].setdefault("*/5 * * * *", []).append("medgrid.webhooks.reconcile.sweep_webhook_events")
+
 # Portal pages (medgrid/www/): /portal/integrations (vendors), /sales-order (reps, partners), and the admin
 # views under /medgrid-admin/ — their folder is medgrid_admin/ so the page modules import as Python modules
 website_route_rules = [

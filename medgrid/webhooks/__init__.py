@@ -1,0 +1,24 @@
+"""Inbound vendor webhooks (guide "Webhook Reference") and the status-poll fallback.
+
+Every vendor follows the same three layers (the frappe/payments pattern):
+
+1. a **pure verify function** that decides on the raw request bytes and the signature headers alone
+   (no database, no network) — ``verify_signature`` / ``verify_request`` in each vendor module;
+2. a **thin guest endpoint** (``webhook``) that reads the raw body first, verifies, stores one
+   ``MedGrid Webhook Event`` under its unique dedupe key, commits and enqueues — it never calls a vendor;
+3. a **background apply** (``apply``) that matches the event to a Sales Order and writes the vendor's
+   status and tracking through :func:`medgrid.fulfillment_router.tracking.record_vendor_update`.
+
+The guide's endpoint paths are mapped to these functions with ``override_whitelisted_methods`` in
+``medgrid/hooks.py``:
+
+=====================================  ==========================================
+``medgrid.perfectrx.webhook``          :func:`medgrid.webhooks.perfectrx.webhook`
+``medgrid.shipstation.webhook``        :func:`medgrid.webhooks.shipstation.webhook`
+``medgrid.sinq.webhook``               :func:`medgrid.webhooks.sinq.webhook`
+``medgrid.exoceuticals.webhook``       :func:`medgrid.webhooks.shopify.webhook` (Exoceuticals and every
+                                       connected vendor store)
+=====================================  ==========================================
+
+:mod:`medgrid.webhooks.reconcile` holds the scheduled polls that catch what a lost webhook missed.
+"""
