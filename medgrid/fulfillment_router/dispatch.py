@@ -57,9 +57,9 @@ def create_dispatches(order, routes) -> list[str]:
     return names
 
 
-def enqueue_send(name: str, after_commit: bool = True) -> None:
+def enqueue_send(name: str, after_commit: bool = True, job_id: str | None = None) -> None:
     """Queue the send of one dispatch (once: the job id dedupes repeated enqueues)."""
-    frappe.enqueue(SEND_JOB, queue="short", job_id=f"medgrid-dispatch::{name}", deduplicate=True,
+    frappe.enqueue(SEND_JOB, queue="short", job_id=job_id or f"medgrid-dispatch::{name}", deduplicate=True,
                    enqueue_after_commit=after_commit, dispatch=name)
 
 
@@ -155,12 +155,21 @@ def sweep() -> int:
     """Scheduler job: re-enqueue due retries and sends abandoned by a dead worker."""
     now = now_datetime()
     due = frappe.db.sql(
-        """select `name` from `tabFulfillment Dispatch`
+        """select `name`, `status`, `attempts` from `tabFulfillment Dispatch`
            where (`status` in ('Queued', 'Retrying') and (`next_retry_at` is null or `next_retry_at` <= %(now)s))
               or (`status`='Sending' and `claimed_until` < %(now)s)
-           order by `modified` limit 500""", {"now": now}, pluck=True)
-    for name in due:
-        enqueue_send(name, after_commit=False)
+           order by `modified` limit 500""", {"now": now}, as_dict=True)
+    for row in due:
+        if row.status == "Sending":
+            # The lease ran out: the job holding the claim died with its worker (or hangs). A worker
+            # killed outright never tells RQ, which keeps listing that job as started for many
+            # minutes, so deduplicating against its id would silently skip this recovery. The
+            # recovery gets an id of its own per claim (repeated sweeps still enqueue it once);
+            # the claim still lets only one send through.
+            enqueue_send(row.name, after_commit=False,
+                         job_id=f"medgrid-dispatch::{row.name}::recover-{cint(row.attempts)}")
+        else:
+            enqueue_send(row.name, after_commit=False)
     return len(due)
 
 
