@@ -131,10 +131,8 @@ def run_doc_method(method, docs=None, dt=None, dn=None, arg=None, args=None):
         if hasattr(doc, "check_if_latest"):
             doc.check_if_latest()
 
-    if not doc:
+    if not doc or not doc.has_permission("read"):
         throw_permission_error()
-
-    doc.check_permission("read")
 
     try:
         args = frappe.parse_json(args)

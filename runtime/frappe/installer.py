@@ -182,6 +182,10 @@ def _make_standard_records(admin_password):
         admin.append("roles", {"role": "System Manager"})
         admin.save(ignore_permissions=True)
     update_password("Administrator", admin_password)
+    # a fresh Frappe site has this Single saved once from its defaults (owner and modified set, no
+    # creation: a Single is never a new document)
+    if not frappe.db.get_singles_dict("Document Naming Settings", cast=False):
+        frappe.get_single("Document Naming Settings").save(ignore_permissions=True)
     settings = frappe.get_single("System Settings")
     settings.flags.ignore_mandatory = True
     settings.save(ignore_permissions=True)

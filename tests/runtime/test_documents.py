@@ -304,3 +304,42 @@ def test_select_defaults_and_messages(site):
         new_note(status="Weird").insert()
     assert str(info.value) == ' Status cannot be "Weird". It should be one of "Open", "Closed"'
     assert meta.get_field("status").options == "Open\nClosed"
+
+
+def test_document_naming_settings_update_series_writes_property_setters(site):
+    year = datetime.date.today().year
+    settings = frappe.get_single("Document Naming Settings")
+    assert settings.default_amend_naming == "Amend Counter"
+    assert settings.owner == "Administrator" and settings.idx == "0"  # saved once at install
+    assert "RT Note" in settings.get_transactions_and_prefixes()["transactions"]
+    settings.transaction_type = "RT Note"
+    settings.naming_series_options = "RTZ-.YYYY.-\nRTN-.YYYY.-"
+    frappe.local.message_log = []
+    settings.update_series()
+    assert frappe.local.message_log[-1] == {"message": "Series Updated for RT Note", "title": "Message",
+                                            "indicator": "green", "alert": 1}
+    setters = dict(frappe.db.sql("select `name`, `value` from `tabProperty Setter` where `doc_type`='RT Note'"))
+    assert setters["RT Note-naming_series-options"] == "RTZ-.YYYY.-\nRTN-.YYYY.-"
+    assert setters["RT Note-naming_series-default"] == "RTZ-.YYYY.-"
+    assert frappe.get_meta("RT Note").get_field("naming_series").default == "RTZ-.YYYY.-"
+    doc = new_note().insert()
+    assert doc.naming_series == "RTZ-.YYYY.-" and doc.name == f"RTZ-{year}-00001"
+    settings.prefix = f"RTZ-.YYYY.-"
+    assert settings.get_current() == 1
+    settings.current_value = 41
+    settings.update_series_start()
+    assert new_note().insert().name == f"RTZ-{year}-00042"
+    settings.try_naming_series = "RTZ-.YYYY.-"
+    assert settings.preview_series().split("\n") == [f"RTZ-{year}-{n:05d}" for n in (43, 44, 45)]
+    # a user who must always pick: the options start blank and there is no default
+    settings.user_must_always_select = 1
+    settings.update_series()
+    assert frappe.get_meta("RT Note").get_field("naming_series").options == "\nRTZ-.YYYY.-\nRTN-.YYYY.-"
+    with pytest.raises(frappe.ValidationError, match="already used in"):
+        other = frappe.get_single("Document Naming Settings")
+        other.transaction_type = "Sales Order"
+        other.naming_series_options = "RTZ-.YYYY.-"
+        other.update_series()
+    frappe.db.delete("Property Setter", {"doc_type": "RT Note"})
+    frappe.clear_cache(doctype="RT Note")
+

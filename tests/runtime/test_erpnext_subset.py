@@ -502,3 +502,18 @@ def test_one_bin_per_item_and_warehouse(masters):
     frappe = _frappe()
     with pytest.raises((frappe.UniqueValidationError, frappe.DuplicateEntryError)):
         frappe.get_doc({"doctype": "Bin", "item_code": masters.item["syringe"], "warehouse": masters.stores}).insert()
+
+
+def test_amendments_named_by_counter_or_by_default_naming(masters):
+    frappe = _frappe()
+    original = _order(masters).insert()
+    original.submit()
+    original.cancel()
+    amended = _order(masters, amended_from=original.name).insert()
+    assert amended.name == f"{original.name}-1"
+    amended.submit()
+    amended.cancel()
+    assert _order(masters, amended_from=amended.name).insert().name == f"{original.name}-2"
+    frappe.db.set_single_value("Document Naming Settings", "default_amend_naming", "Default Naming")
+    fresh = _order(masters, amended_from=amended.name).insert()
+    assert not fresh.name.startswith(original.name)

@@ -392,9 +392,18 @@ class BaseDocument:
         return missing
 
     def get_invalid_links(self, is_submittable=False, fetch=True):
-        """[(fieldname, value, label)] of Link fields whose target does not exist, plus cancelled links.
-        With ``fetch``, the ``fetch_from`` fields of valid links are filled as well."""
+        """[(fieldname, value, message)] of Link fields whose target does not exist, plus links to
+        cancelled documents (``amended_from`` excepted); the message is Frappe's ("Label: value",
+        "Row #n: Label: value" in a child row). With ``fetch``, the ``fetch_from`` fields of valid
+        links are filled as well."""
         invalid, cancelled = [], []
+
+        def message(df, value):
+            label = _(df.label or df.fieldname)
+            if self.get("parentfield"):
+                return f"{_('Row')} #{self.idx}: {label}: {value}"
+            return f"{label}: {value}"
+
         for df in self.meta.get_link_fields() + self.meta.get_dynamic_link_fields():
             value = self.get(df.fieldname)
             if not value:
@@ -411,13 +420,14 @@ class BaseDocument:
             fields = ["name"] + (["docstatus"] if target_meta.is_submittable else [])
             row = frappe.db.get_value(doctype, {"name": value}, fields, as_dict=True, order_by=None)
             if not row:
-                invalid.append((df.fieldname, value, df.label or df.fieldname))
+                invalid.append((df.fieldname, value, message(df, value)))
             else:
                 if row.name != value and isinstance(value, str):
                     # keep the stored case of the target's name, as MariaDB's collation would
                     self.set(df.fieldname, row.name)
-                if is_submittable and target_meta.is_submittable and row.get("docstatus") == 2:
-                    cancelled.append((df.fieldname, value, df.label or df.fieldname))
+                if df.fieldname != "amended_from" and (is_submittable or self.meta.is_submittable) \
+                        and target_meta.is_submittable and row.get("docstatus") == 2:
+                    cancelled.append((df.fieldname, value, message(df, value)))
                 if fetch:
                     self._fetch_from(df, doctype, value)
         return invalid, cancelled

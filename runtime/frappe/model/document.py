@@ -102,9 +102,9 @@ class Document(BaseDocument):
                 for key in ("__islocal", "__unsaved", "doctype"):
                     values.pop(key, None)
                 values = frappe._dict({k: v for k, v in values.items() if v is not None})
-            d = frappe._dict({df.fieldname: None for df in meta.fields})
+            d = frappe._dict({f: None for f in meta.get_valid_columns()})
             for df in meta.fields:
-                if df.get("default") is not None and values.get(df.fieldname) is None and df.fieldtype not in table_fields:
+                if df.get("default") is not None and values.get(df.fieldname) is None and df.fieldname in d:
                     from frappe.database.database import _cast
 
                     d[df.fieldname] = _cast(df.fieldtype, df.default)
@@ -500,10 +500,10 @@ class Document(BaseDocument):
             invalid.extend(r[0])
             cancelled.extend(r[1])
         if invalid:
-            msg = ", ".join(f"{_(label)}: {value}" for _f, value, label in invalid)
+            msg = ", ".join(each[2] for each in invalid)
             frappe.throw(_("Could not find {0}").format(msg), frappe.LinkValidationError)
         if cancelled:
-            msg = ", ".join(f"{_(label)}: {value}" for _f, value, label in cancelled)
+            msg = ", ".join(each[2] for each in cancelled)
             frappe.throw(_("Cannot link cancelled document: {0}").format(msg), frappe.CancelledLinkError)
 
     def run_before_save_methods(self):

@@ -271,6 +271,11 @@ class Meta(frappe._dict):
                                                                        with_virtual_fields=with_virtual_fields)
                 if df.permlevel in levels]
 
+    def get_naming_series_options(self) -> list[str]:
+        """The lines of the naming_series field's options ([] without such a field)."""
+        df = self.get_field("naming_series")
+        return (df.options or "").split("\n") if df else []
+
     def get_search_fields(self):
         fields = [f.strip() for f in (self.get("search_fields") or "").split(",") if f.strip()]
         return ["name"] + fields

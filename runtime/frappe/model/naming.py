@@ -30,8 +30,7 @@ def set_new_name(doc) -> None:
     elif autoname == "autoincrement":
         doc.name = _next_autoincrement(doc.doctype)
         return
-    elif getattr(doc, "amended_from", None):
-        _set_amended_name(doc)
+    elif getattr(doc, "amended_from", None) and _set_amended_name(doc):
         return
     elif doc.meta.issingle:
         doc.name = doc.doctype
@@ -106,6 +105,9 @@ class NamingSeries:
 
     def __init__(self, series: str):
         self.series = series
+        # a series without a number part gets the default one
+        if "#" not in self.series:
+            self.series += ".#####"
 
     def validate(self):
         if "." not in self.series:
@@ -130,11 +132,34 @@ class NamingSeries:
             return "#" * digits
 
         parse_naming_series(self.series.split("."), number_generator=fake_counter)
+        if prefix is None:
+            frappe.throw(_("Invalid Naming Series: {}").format(self.series))
         return prefix
 
     def get_current_value(self) -> int:
         prefix = self.get_prefix()
-        return cint(frappe.db.get_value("Series", prefix, "current", order_by="name"))
+        rows = frappe.db.sql("select `current` from `tabSeries` where `name`=%s", (prefix,))
+        return cint(rows[0][0]) if rows else 0
+
+    def update_counter(self, new_count: int) -> None:
+        """Set the counter of this series' prefix (creating the row if needed)."""
+        prefix = self.get_prefix()
+        if frappe.db.sql("select `name` from `tabSeries` where `name`=%s", (prefix,)):
+            frappe.db.sql("update `tabSeries` set `current`=%s where `name`=%s", (cint(new_count), prefix))
+        else:
+            frappe.db.sql("insert into `tabSeries` (`name`, `current`) values (%s, %s)", (prefix, cint(new_count)))
+
+    def get_preview(self, doc=None) -> list[str]:
+        """The next three names of this series, computed without touching the counter."""
+        self.validate()
+        current = self.get_current_value()
+        previews = []
+        for offset in range(1, 4):
+            def counter(_prefix, digits, value=current + offset):
+                return ("%0" + str(digits) + "d") % value
+
+            previews.append(parse_naming_series(self.series.split("."), doc=doc, number_generator=counter))
+        return previews
 
 
 def parse_naming_series(parts, doctype=None, doc=None, number_generator=None) -> str:
@@ -230,13 +255,25 @@ def _next_autoincrement(doctype: str):
     return int(getseries(key, 1))
 
 
-def _set_amended_name(doc) -> None:
+def _set_amended_name(doc):
+    """``<original>-1``, ``-2``…, unless Document Naming Settings says amendments are named like new
+    documents ("Default Naming", for all doctypes or for this one). Returns the name, or None."""
+    rule = None
+    try:
+        rule = frappe.db.get_value("Amended Document Naming Settings", {"document_type": doc.doctype}, "action")
+        if not rule:
+            rule = frappe.db.get_single_value("Document Naming Settings", "default_amend_naming")
+    except Exception:
+        rule = None
+    if rule == "Default Naming":
+        return None
     am_id = 1
     am_prefix = doc.amended_from
     if frappe.db.get_value(doc.doctype, doc.amended_from, "amended_from"):
         am_id = cint(doc.amended_from.split("-")[-1]) + 1
         am_prefix = "-".join(doc.amended_from.split("-")[:-1])
     doc.name = f"{am_prefix}-{am_id}"
+    return doc.name
 
 
 def validate_name(doctype: str, name, case: str | None = None):
