@@ -104,3 +104,6 @@ globals().setdefault("has_permission", {}).update({
     "Shopify Connection": "medgrid.integrations.permissions.connection_permission",
     "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_permission",
 })
+# MedGrid → vendor Shopify stores: tag the store's order when its Sales Order is closed, held or cancelled
+# (ERPNext writes those statuses with db_set, which runs on_change)
+doc_events.setdefault("Sales Order", {})["on_change"] = "medgrid.integrations.order_status.tag_store_orders"

@@ -83,6 +83,15 @@ mutation MedGridOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $restock
 }
 """.strip()
 
+TAGS_ADD_MUTATION = """
+mutation MedGridTagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    node { id }
+    userErrors { field message }
+  }
+}
+""".strip()
+
 VARIANT_BY_SKU_QUERY = """
 query MedGridVariantBySku($query: String!) {
   productVariants(first: 1, query: $query) { nodes { id sku } }
@@ -284,6 +293,10 @@ class ShopifyGraphQL:
                                                    "notifyCustomer": False, "staffNote": staff_note,
                                                    "refundMethod": {"originalPaymentMethodsRefund": False}},
                            "orderCancel")
+
+    def add_tags(self, gid: str, tags: list[str]) -> dict:
+        """Add ``tags`` to an order (or product); Shopify keeps tags it already has, so a repeat is harmless."""
+        return self.mutate(TAGS_ADD_MUTATION, {"id": gid, "tags": list(tags)}, "tagsAdd")
 
 
 def build_order_input(order, address: dict, line_items: list[dict]) -> dict:

@@ -15,9 +15,11 @@ def validate_sales_order(doc, method=None):
 def route_on_submit(doc, method=None):
     """Write the order's Fulfillment Dispatches in the submit transaction; send after commit.
 
-    The submit never waits on a vendor: sends are jobs enqueued once the transaction commits.
+    The submit never waits on a vendor: sends are jobs enqueued once the transaction commits. An
+    order the vendor already has (imported from its Shopify store) sets ``doc.flags.medgrid_skip_dispatch``
+    so it is not sent back to that store; ``frappe.flags`` does the same for a whole request (tests).
     """
-    if frappe.flags.medgrid_skip_dispatch:
+    if frappe.flags.medgrid_skip_dispatch or doc.flags.medgrid_skip_dispatch:
         return
     routes = routing.plan_routes(doc)
     for row in doc.items:

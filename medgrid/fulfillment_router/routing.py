@@ -69,8 +69,12 @@ def load_items(item_codes) -> dict:
 
 
 def validate_order(order) -> None:
-    """Line checks MedGrid adds to ERPNext's own (400 for bad input, 417 for business rules)."""
-    if frappe.flags.medgrid_skip_validation:
+    """Line checks MedGrid adds to ERPNext's own (400 for bad input, 417 for business rules).
+
+    An order imported from a vendor's Shopify store sets ``order.flags.medgrid_skip_validation``: the
+    store already sold it, so marketplace rules (approved, sellable items) do not apply to it.
+    """
+    if frappe.flags.medgrid_skip_validation or order.flags.medgrid_skip_validation:
         return
     connectors = get_connectors()
     items = load_items(d.item_code for d in order.items)

@@ -20,8 +20,11 @@ without a cycle):
 ``medgrid.exoceuticals.sync_inventory``         :func:`.exoceuticals.sync_inventory` (admin, CLI)
 ==============================================  ===================================================
 
+``medgrid.integrations.vendor_shopify.import_orders`` (not in the guide) is served at its own path.
+
 Modules: ``access`` (who acts for which vendor), ``status`` (portal cards), ``shopify_oauth`` (domain
 check, state, callback HMAC), ``shopify_tokens`` (code exchange, token refresh before use),
 ``oauth_flow`` (the install's two halves), ``store_sync`` / ``catalog_sync`` / ``inventory_sync`` (the
-syncs) and ``sync_jobs`` (their daily schedule).
+syncs), ``order_import`` (a vendor store's orders → Sales Orders), ``order_status`` (MedGrid's status
+tagged on the store's order) and ``sync_jobs`` (their daily schedule).
 """

@@ -3,8 +3,9 @@
 The daily scheduler event enqueues one job per store (Exoceuticals when enabled, every connected
 vendor store) on the ``long`` queue, with a per-store ``job_id`` so a store is never synced by two
 jobs at once (two concurrent inventory runs would both post the same difference). Each job runs the
-catalog, then the inventory when the store has a warehouse; a failing store is logged and does not
-affect the others.
+catalog, then the inventory when the store has a warehouse, then — for a vendor's store with a
+warehouse — the import of the store's new orders (:mod:`.order_import`, after the catalog so a product
+added today already has its Item); a failing store is logged and does not affect the others.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from medgrid.integrations import catalog_sync, inventory_sync
+from medgrid.integrations import catalog_sync, inventory_sync, order_import
 from medgrid.integrations.access import vendor_profile_for_session
 from medgrid.integrations.constants import CONNECTED, EXOCEUTICALS, EXOCEUTICALS_SETTINGS, SHOPIFY, SHOPIFY_CONNECTION
 from medgrid.integrations.shopify_oauth import require_shop_domain
@@ -44,11 +45,13 @@ def daily():
 
 
 def sync_store(key: str, shop_domain: str) -> dict:
-    """The job: catalog, then inventory (when a warehouse is set). Returns both summaries."""
+    """The job: catalog, then inventory and a vendor store's orders (when a warehouse is set)."""
     store = exoceuticals_store() if key == EXOCEUTICALS else vendor_store(shop_domain)
     result = {"catalog": catalog_sync.sync_catalog(store)}
     if store.warehouse:
         result["inventory"] = inventory_sync.sync_inventory(store)
+        if key == SHOPIFY:
+            result["orders"] = order_import.import_store_orders(shop_domain)
     return result
 
 

@@ -8,6 +8,9 @@ come from MedGrid System Settings; without them the start answers 417.
 
 A ``Shopify Connection`` an admin created beforehand for the shop (e.g. to set a sandbox
 ``api_base_url``) is reused; a shop already connected to another vendor is refused (409).
+
+``POST medgrid.integrations.vendor_shopify.import_orders`` ``{"shop_domain"}`` queues the import of the
+store's new orders as Sales Orders (:mod:`.order_import`; it also runs with the daily store sync).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from medgrid.integrations.constants import (
     SYSTEM_SETTINGS,
 )
 from medgrid.integrations.oauth_flow import begin_install, complete_install, require_app
+from medgrid.integrations.order_import import enqueue_import
 from medgrid.integrations.shopify_oauth import InstallState, OAuthRejected, missing_scopes, require_shop_domain
 from medgrid.integrations.shopify_tokens import exchange_code, token_values, vendor_app
 from medgrid.integrations.status import shopify_card
@@ -110,3 +114,20 @@ def disconnect_shopify(shop_domain=None, vendor_profile=None):
     doc.flags.ignore_permissions = True
     doc.save()
     return {"ok": True, "integration": SHOPIFY, "status": "disconnected", "shop_domain": shop}
+
+
+@frappe.whitelist(methods=["POST"])
+def import_orders(shop_domain=None, vendor_profile=None):
+    """Queue the import of one of the vendor's stores' new orders (an admin names the vendor_profile).
+
+    The same rules as "sync now": the store must be the vendor's own and connected (404 / 417 otherwise).
+    """
+    profile = vendor_profile_for_session(vendor_profile)
+    shop = require_shop_domain(shop_domain)
+    existing = _owner(shop)
+    if not existing or existing.vendor_profile != profile:
+        frappe.throw(_("Shopify store {0} not found").format(shop), frappe.DoesNotExistError)
+    if existing.status != CONNECTED:
+        frappe.throw(_("Connect the store {0} first").format(shop), frappe.ValidationError)
+    queued = enqueue_import(shop) is not None
+    return {"ok": True, "integration": SHOPIFY, "shop_domain": shop, "queued": queued}

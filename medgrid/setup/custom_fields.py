@@ -103,7 +103,26 @@ def sales_order_fields() -> list[dict]:
         ("exoceuticals_tracking_url", "Small Text", "Exoceuticals Tracking URL"),
         ("exoceuticals_sync_date", "Datetime", "Exoceuticals Sync Date"),
     ], "cr_sync_date")
+    fields += shopify_source_fields("exoceuticals_sync_date")
     return fields
+
+
+def shopify_source_fields(after: str) -> list[dict]:
+    """Where an order imported from a vendor's Shopify store came from (set on import, never copied).
+
+    The order GID is unique: the database itself refuses a second import of one Shopify order.
+    """
+    common = {"fieldtype": "Data", "read_only": 1, "no_copy": 1}
+    return [
+        {"fieldname": "shopify_source_section", "fieldtype": "Section Break", "label": "Shopify Store Order",
+         "collapsible": 1, "insert_after": after,
+         "description": "Set when the order was imported from a vendor's own Shopify store"},
+        {**common, "fieldname": "shopify_source_shop", "label": "Shopify Store", "insert_after": "shopify_source_section"},
+        {**common, "fieldname": "shopify_source_order_id", "label": "Shopify Order GID", "unique": 1,
+         "insert_after": "shopify_source_shop"},
+        {**common, "fieldname": "shopify_source_order_name", "label": "Shopify Order Name",
+         "insert_after": "shopify_source_order_id"},
+    ]
 
 
 def sales_order_item_fields() -> list[dict]:
