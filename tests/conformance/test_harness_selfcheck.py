@@ -185,3 +185,20 @@ def test_every_request_is_fully_substituted():
             if found:
                 leftovers.append(f"{name}:{getattr(step, 'key', step.description)}: {found}")
     assert not leftovers, "\n".join(leftovers)
+
+
+def test_table_keys_after_doctype_may_come_in_any_order_only_when_relaxed():
+    expected = {"name": "X", "title": "t", "doctype": "Sales Order", "items": [], "taxes": [], "__unsaved": 1}
+    swapped = {"name": "X", "title": "t", "doctype": "Sales Order", "taxes": [], "items": [], "__unsaved": 1}
+    strict = cmp.JsonComparator(cmp.Bindings())
+    strict.compare(expected, swapped, "body.data")
+    assert strict.diffs and "key order differs" in strict.diffs[0].note
+    relaxed = cmp.JsonComparator(cmp.Bindings(), table_keys_any_order=True)
+    relaxed.compare(expected, swapped, "body.data")
+    assert not relaxed.diffs
+    # the fields before doctype keep their order
+    moved = {"title": "t", "name": "X", "doctype": "Sales Order", "items": [], "taxes": [], "__unsaved": 1}
+    relaxed = cmp.JsonComparator(cmp.Bindings(), table_keys_any_order=True)
+    relaxed.compare(expected, moved, "body.data")
+    assert relaxed.diffs
+    assert Known().options_for("resource.json", "resource/so_get")["table_keys_any_order"] is True
