@@ -289,6 +289,10 @@ def test_missing_documents_and_doctypes(site):
     with pytest.raises(frappe.DoesNotExistError):
         frappe.get_list("No Such Doctype")
     assert frappe.local.message_log[-1]["message"] == "DocType No Such Doctype not found"
+    frappe.local.message_log = []
+    with pytest.raises(frappe.DoesNotExistError):
+        frappe.db.get_value("No Such Doctype", "x")
+    assert frappe.local.message_log == []  # like Frappe's "table doesn't exist": no message
     assert frappe.db.exists("DocType", "RT Note") == "RT Note"
     assert frappe.db.get_value("DocType", "RT Settings", "issingle") == 1
     assert frappe.db.exists("DocType", "No Such Doctype") is None

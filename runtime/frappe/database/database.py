@@ -250,6 +250,9 @@ class Database:
             fields = [f.strip() for f in fields.split(",")] if fields != "*" else ["*"]
         if order_by == "KEEP_DEFAULT_ORDERING":
             order_by = None
+        # an unknown doctype fails here without a message (on Frappe it is the database's "table
+        # doesn't exist"); only list queries report "DocType X not found"
+        frappe.get_meta(doctype)
         try:
             rows = frappe.get_all(doctype, filters=filters, fields=fields, order_by=order_by,
                                   limit_page_length=limit or 0, as_list=not as_dict, distinct=distinct,
