@@ -139,7 +139,11 @@ def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
         return True
     if isinstance(doc, str):
         doc = frappe.get_doc(doctype, doc)
-    return bool(get_doc_permissions(doc, user=user, ptype=ptype).get(ptype))
+    allowed = bool(get_doc_permissions(doc, user=user, ptype=ptype).get(ptype))
+    if not allowed:
+        _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)) +
+                  f": {_(doc.doctype)} - {doc.name}")
+    return allowed
 
 
 def get_doc_permissions(doc, user=None, ptype=None) -> dict:
@@ -161,8 +165,6 @@ def get_doc_permissions(doc, user=None, ptype=None) -> dict:
             permissions["create"] = 0
         else:
             permissions = {}
-        _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)) +
-                  f": {_(doc.doctype)} - {doc.name}")
     return permissions
 
 

@@ -159,17 +159,28 @@ def test_create_without_the_right_is_refused_on_the_doctype(site):
 
 
 def test_refused_write_on_a_document(site):
-    user = make_user("perm_write@example.com", "RT Reader")
     doc = note_as_admin()
-    frappe.set_user(user)
-    frappe.local.message_log = []
-    doc = frappe.get_doc("RT Note", doc.name)
-    doc.title = "changed"
+    # no write right on the doctype at all: answered on the doctype, without a traceback
+    frappe.set_user(make_user("perm_write@example.com", "RT Reader"))
+    frappe.flags.disable_traceback = None
+    mine = frappe.get_doc("RT Note", doc.name)
+    mine.title = "changed"
     with pytest.raises(frappe.PermissionError):
-        doc.save()
+        mine.save()
+    assert frappe.flags.error_message == "No permission for RT Note"
+    assert frappe.flags.disable_traceback
+    # a write right that does not cover this document (if_owner, someone else's note)
+    frappe.set_user(make_user("perm_owner@example.com", "RT Owner"))
+    frappe.flags.disable_traceback = None
+    frappe.local.message_log = []
+    theirs = frappe.get_doc("RT Note", doc.name)
+    theirs.title = "changed"
+    with pytest.raises(frappe.PermissionError):
+        theirs.save()
     assert frappe.flags.error_message == (
         f"You need the 'write' permission on <strong>RT Note</strong> {doc.name} to perform this action.")
-    assert frappe.local.message_log[-1]["message"].endswith("does not have access to this document")
+    assert not frappe.flags.disable_traceback
+    assert frappe.local.message_log
 
 
 def test_desk_users_may_list_users_but_not_the_standard_ones(site):

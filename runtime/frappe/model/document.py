@@ -152,14 +152,17 @@ class Document(BaseDocument):
         """Raise PermissionError unless the session user has ``permtype`` on this document."""
         if self.flags.ignore_permissions:
             return
-        if permtype == "create" and self.is_new():
-            # the right to create comes first, checked on the doctype: Frappe answers a missing one
-            # with "No permission for <DocType>", the role message and no traceback
-            from frappe.permissions import check_doctype_permission
-
-            check_doctype_permission(self.doctype, "create")
         if not self.has_permission(permtype):
-            self.raise_no_permission_to(permtype)
+            self._handle_permission_failure(permtype)
+
+    def _handle_permission_failure(self, perm_type):
+        """A refusal on the doctype itself answers "No permission for <DocType>" (only that check's
+        messages, no traceback); a refusal of this document asks for the right on it."""
+        from frappe.permissions import check_doctype_permission
+
+        parent_doctype = self.get("parenttype") if self.meta.istable else None
+        check_doctype_permission(parent_doctype or self.doctype, perm_type)
+        self.raise_no_permission_to(perm_type)
 
     def has_permission(self, permtype="read", *, debug=False, user=None) -> bool:
         """Whether the user has ``permtype`` on this document (the reasons of a refusal are
@@ -171,8 +174,11 @@ class Document(BaseDocument):
         return has_permission(self.doctype, permtype, self, user=user)
 
     def raise_no_permission_to(self, perm_type):
+        doctype, name = self.doctype, self.name
+        if self.meta.istable and self.get("parenttype"):
+            doctype, name = self.parenttype, self.parent
         frappe.flags.error_message = _("You need the '{0}' permission on {1} {2} to perform this action.").format(
-            _(perm_type), frappe.bold(_(self.doctype)), self.name or "")
+            _(perm_type), frappe.bold(_(doctype)), name or "")
         raise frappe.PermissionError
 
     # ------------------------------------------------------------ insert
