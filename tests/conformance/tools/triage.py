@@ -141,9 +141,8 @@ CASCADE = [
     (r"\.\w+\[\d+\]\.parent: expected \"(SAL-ORD|SO|XX)-", "name-drift"),
     (r"sales_list_after_removal \|", "name-drift"),
 ]
-CASCADE_TEXT = ("an earlier create used up a number the recording did not (today: "
-                "6_naming_series/create_so_default_series got SAL-ORD-… instead of SO-2026-00001 because "
-                "Document Naming Settings is missing), so this document got the next number")
+CASCADE_TEXT = ("an earlier create used up a number the recording did not (look for the first create in the "
+                "timeline whose name differs), so this document got the next number")
 
 
 def load_results() -> dict:
