@@ -708,6 +708,8 @@ def clear_cache(user=None, doctype=None) -> None:
         local.cache.clear()
     if getattr(local, "document_cache", None) is not None:
         local.document_cache.clear()
+    # new-document templates carry defaults from the meta (Property Setters may have changed them)
+    local.new_doc_templates = {}
     local.role_permissions = {}
 
 
