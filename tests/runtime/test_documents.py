@@ -347,3 +347,12 @@ def test_document_naming_settings_update_series_writes_property_setters(site):
     frappe.db.delete("Property Setter", {"doc_type": "RT Note"})
     frappe.clear_cache(doctype="RT Note")
 
+
+
+def test_doc_before_save_and_has_value_changed(site):
+    doc = new_note(title="before").insert()
+    assert doc.get_doc_before_save() is None  # a new document has no stored copy
+    doc.title = "after"
+    doc.save()
+    assert doc.get_doc_before_save().title == "before"
+    assert doc.has_value_changed("title") and not doc.has_value_changed("status")

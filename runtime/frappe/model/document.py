@@ -514,6 +514,8 @@ class Document(BaseDocument):
 
     def run_before_save_methods(self):
         """before_validate, validate, before_save / before_submit / before_cancel / ..."""
+        # has_value_changed / get_doc_before_save compare against the stored copy, as in Frappe
+        self.load_doc_before_save()
         self.reset_values_if_no_permlevel_access = None
         if self.flags.ignore_validate:
             return
