@@ -237,11 +237,20 @@ def build_escript_payload(order, lines, practice_id: str, patient_id: str, addre
     }
 
 
-def build_otc_payload(order, lines, practice_id: str, patient_id: str, address: dict) -> dict:
+# An order with Rx and OTC lines places two PerfectRx orders; PerfectRx dedupes on externalOrderId, so
+# the OTC one needs its own id or it would come back as the eScript's order and never be filled.
+OTC_ORDER_SUFFIX = "-OTC"
+
+
+def otc_external_order_id(order_name: str, with_rx: bool) -> str:
+    return f"{order_name}{OTC_ORDER_SUFFIX}" if with_rx else order_name
+
+
+def build_otc_payload(order, lines, practice_id: str, patient_id: str, address: dict, with_rx: bool = False) -> dict:
     return {
         "practiceId": practice_id,
         "patientId": patient_id,
-        "externalOrderId": order.name,
+        "externalOrderId": otc_external_order_id(order.name, with_rx),
         "items": [{"drugDescription": line.vendor_sku or line.item_name or line.item_code,
                    "quantity": quantity(line.qty)} for line in lines],
         "shipTo": _address(address),
@@ -271,8 +280,8 @@ class PerfectRxConnector(Connector):
     def send(self, dispatch, order) -> SendResult:
         """Patient create-or-find, then one eScript for the Rx lines and one OTC transfer for the rest.
 
-        Both calls carry ``externalOrderId`` = the Sales Order name, so a re-send returns the same
-        ``referenceId`` instead of a second order. ``perfectrx_reference_id`` holds the eScript's reference
+        The calls carry ``externalOrderId`` = the Sales Order name (``<name>-OTC`` for the OTC part of an
+        order that also has Rx lines), so a re-send returns the same ``referenceId`` instead of a second order. ``perfectrx_reference_id`` holds the eScript's reference
         (the OTC one when there are no Rx lines); the dispatch's ``vendor_reference`` lists both.
         """
         settings = _settings()
@@ -302,7 +311,8 @@ class PerfectRxConnector(Connector):
             answer = api.post(ESCRIPT_PATH, build_escript_payload(order, rx_lines, practice_id, patient_id, address))
             references["rx"], status = answer.get("referenceId"), answer.get("status")
         if otc_lines:
-            answer = api.post(OTC_PATH, build_otc_payload(order, otc_lines, practice_id, patient_id, address))
+            answer = api.post(OTC_PATH, build_otc_payload(order, otc_lines, practice_id, patient_id, address,
+                                                          with_rx=bool(rx_lines)))
             references["otc"] = answer.get("referenceId")
             status = status or answer.get("status")
         if not all(references.values()):

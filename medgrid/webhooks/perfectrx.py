@@ -148,7 +148,13 @@ def webhook():
 def match_order(body: dict) -> str | None:
     """The Sales Order an event is about: ``externalOrderId`` is its name, ``referenceId`` the id
     PerfectRx returned when the order was placed."""
-    return (common.existing_order(body.get("externalOrderId"))
+    from medgrid.connectors.perfectrx import OTC_ORDER_SUFFIX
+
+    external = body.get("externalOrderId")
+    if isinstance(external, str) and external.endswith(OTC_ORDER_SUFFIX):
+        # the OTC half of an order that also had Rx lines
+        external = common.existing_order(external) or external[: -len(OTC_ORDER_SUFFIX)]
+    return (common.existing_order(external)
             or common.order_by_field(FIELD_REFERENCE_ID, body.get("referenceId")))
 
 

@@ -113,6 +113,9 @@ def test_mixed_order_sends_both_and_keeps_the_rx_reference(settings, mocked):
     assert [i["drugDescription"] for i in sent_json(calls_to(mocked, OTC)[0])["items"]] == ["Zinc 50mg capsules"]
     assert result.order_fields["perfectrx_reference_id"] == "REF-RX"
     assert result.vendor_reference == "rx:REF-RX, otc:REF-OTC"
+    # PerfectRx dedupes on externalOrderId: the OTC half needs an id of its own
+    assert sent_json(calls_to(mocked, ESCRIPT)[0])["externalOrderId"] == order.name
+    assert sent_json(calls_to(mocked, OTC)[0])["externalOrderId"] == f"{order.name}-OTC"
 
 
 def test_partner_account_header_when_configured(csite, mocked):

@@ -261,6 +261,16 @@ def test_events_are_matched_by_reference_id_too(site):
     assert order_values(order, "perfectrx_status").perfectrx_status == "Delivered"
 
 
+def test_events_of_the_otc_half_of_a_mixed_order_find_the_order(site):
+    from medgrid.webhooks.common import apply_event
+
+    order = make_order()
+    name = store_event("perfectrx", {"event": "ORDER_SHIPPED", "externalOrderId": f"{order}-OTC",
+                                     "data": {"trackingNumber": "1Z999", "carrier": "UPS"}})
+    assert apply_event(name) == "Processed"
+    assert frappe.db.get_value("MedGrid Webhook Event", name, "sales_order") == order
+
+
 def test_patient_creation_success_records_the_patient_without_a_status(site):
     from medgrid.webhooks.common import apply_event
 
