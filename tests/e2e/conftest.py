@@ -5,8 +5,9 @@ and ``/__sandbox`` control surface) and runs operator commands through ``medgrid
 lives on the engine named by ``MEDGRID_TEST_DB`` (SQLite by default) in a temporary sites folder;
 everything is started by the fixtures on free loopback ports and stopped afterwards.
 
-The tests carry the ``e2e`` marker: ``pytest tests`` (the test command) runs them; ``-m "not e2e"``
-leaves them out.
+Every test module carries the ``e2e`` marker (``pytestmark``): ``pytest tests`` (the test command)
+runs them; ``-m "not e2e"`` leaves them out. A machine without gunicorn, graphql-core or Redis skips
+them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import pytest
 
 from tests.e2e.stack import GUNICORN, RUNTIME, Stack
 
-E2E_DIR = os.path.dirname(os.path.abspath(__file__))
-
 # Dispatch retries and leases short enough to watch in a test (MedGrid System Settings)
 FAST_SETTINGS = {"dispatch_retry_base_seconds": 1, "dispatch_retry_max_seconds": 2, "dispatch_lease_seconds": 300,
                  "dispatch_max_attempts": 8}
@@ -30,12 +29,6 @@ FAST_SETTINGS = {"dispatch_retry_base_seconds": 1, "dispatch_retry_max_seconds":
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: end-to-end over real HTTP with MedGrid, workers, Redis and the "
                                        "vendor sandboxes as processes (tests/e2e)")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if str(item.fspath).startswith(E2E_DIR + os.sep):
-            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.hookimpl(hookwrapper=True)

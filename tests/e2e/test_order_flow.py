@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.e2e.stack import (ADMIN, EXO_WAREHOUSE, MAIN_WAREHOUSE, PARTNER, RX_ORDER_FIELDS, wait_until)
+
+pytestmark = pytest.mark.e2e
 
 # the vendor statuses that mean "shipped or further", per the guide's field tables
 SHIPPED_OR_LATER = {

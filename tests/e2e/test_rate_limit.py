@@ -14,6 +14,8 @@ import pytest
 from tests.e2e.conftest import FAST_SETTINGS, start_stack
 from tests.e2e.stack import MAIN_WAREHOUSE, SHIPSTATION_KEY, sandbox_fingerprint, wait_until
 
+pytestmark = pytest.mark.e2e
+
 LIMIT, WINDOW = 8, 6
 FAULT_429S, FAULT_RESET = 2, 5  # the sandbox's 429 fault answers X-Rate-Limit-Reset: 5
 ORDERS = 12

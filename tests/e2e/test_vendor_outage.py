@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.e2e.stack import CR_ORDERS, MAIN_WAREHOUSE, SINQ_ORDERS, SS_CREATE, wait_until
 
+pytestmark = pytest.mark.e2e
 
 def test_vendor_down_then_back_is_resent_by_the_sweep_exactly_once(e2e):
     stack = e2e

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.e2e.stack import wait_until
+
+pytestmark = pytest.mark.e2e
 
 SYNC_FIELDS = ("perfectrx_status", "perfectrx_tracking_number", "perfectrx_sync_date", "sinq_status",
                "sinq_tracking_number", "sinq_sync_date", "exoceuticals_status", "exoceuticals_tracking_number",

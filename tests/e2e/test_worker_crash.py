@@ -4,7 +4,11 @@ and no vendor ends up with a duplicate (one order per partnerOrderId / orderKey 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.stack import CR_ORDERS, SS_CREATE, wait_until
+
+pytestmark = pytest.mark.e2e
 
 LEASE_SECONDS = 4
 
