@@ -18,6 +18,7 @@ forked children too. All waits are bounded. Used by ``tests/e2e`` and ``benchmar
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import json
@@ -119,6 +120,17 @@ def _session() -> requests.Session:
 
 # ------------------------------------------------------------------------------------ processes
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): get SIGTERM when the process that started us dies, so a test
+    run killed outright (a CI timeout) leaves no server behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class Proc:
     """A child process in its own session, with its output in a log file."""
 
@@ -128,7 +140,8 @@ class Proc:
         self.log_path = log_path
         self._log = open(log_path, "ab")
         self.popen = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, start_new_session=True)
+                                      stdin=subprocess.DEVNULL, start_new_session=True,
+                                      preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 
     @property
     def pid(self) -> int:
@@ -285,6 +298,7 @@ class Stack:
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> "Stack":
+        atexit.register(self.stop)  # an interrupted run still stops what it started
         os.makedirs(self.sites_path, exist_ok=True)
         os.makedirs(self.logs, exist_ok=True)
         try:
@@ -304,6 +318,8 @@ class Stack:
         return self
 
     def stop(self) -> None:
+        if not self.procs and not self.workers:
+            return
         for proc in list(self.workers) + [p for n, p in reversed(list(self.procs.items())) if n != "redis"]:
             proc.stop()
         self.workers = []
