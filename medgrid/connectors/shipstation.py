@@ -53,6 +53,7 @@ MAX_RESOURCE_REDIRECTS = 3
 
 CREATE_ORDER_PATH = "/orders/createorder"
 ORDER_PATH = "/orders/{order_id}"
+ORDERS_PATH = "/orders"
 SHIPMENTS_PATH = "/shipments"
 LIST_TAGS_PATH = "/accounts/listtags"
 SHIPMENTS_PAGE_SIZE = 500
@@ -351,9 +352,23 @@ class ShipStationConnector(Connector):
         return response_json(response, VENDOR) or {}
 
     def send(self, dispatch, order) -> SendResult:
-        """Upsert the ShipStation order (idempotent through ``orderKey``)."""
+        """Upsert the ShipStation order (idempotent through ``orderKey``).
+
+        ShipStation refuses to update an order that is no longer open (shipped or cancelled). When a
+        re-send meets that refusal the order is at the vendor already — an acknowledgement was lost or
+        the warehouse was quicker than the retry — so it is recorded as placed, not as a failure.
+        """
         known_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
-        body = self._create_or_update(dispatch, order, ORDER_STATUS_AWAITING_SHIPMENT)
+        try:
+            body = self._create_or_update(dispatch, order, ORDER_STATUS_AWAITING_SHIPMENT)
+        except VendorError as e:
+            existing = self._closed_order(e, dispatch, order)
+            if not existing:
+                raise
+            return SendResult(vendor_order_id=str(existing["orderId"]),
+                              vendor_reference=existing.get("orderKey") or order_key(order.name),
+                              order_fields={FIELD_ORDER_ID: str(existing["orderId"]), FIELD_SYNC_DATE: now_datetime()},
+                              already_placed=True)
         order_id = body.get("orderId")
         if not order_id:
             raise VendorError("ShipStation accepted the order but returned no orderId", retryable=True)
@@ -367,6 +382,18 @@ class ShipStationConnector(Connector):
                           FIELD_SYNC_DATE: now_datetime()},
             already_placed=updated,
         )
+
+    def _closed_order(self, error: VendorError, dispatch, order) -> dict | None:
+        """The vendor's order behind a 400 "can no longer be updated", found by its orderKey."""
+        if error.status_code != 400 or "no longer be updated" not in str(error):
+            return None
+        connection = self._connection(dispatch)
+        client = connection_client(connection, ("Sales Order", order.name))
+        # orderNumber is a starts-with filter: the orderKey picks the one that is ours
+        body = response_json(client.request("GET", ORDERS_PATH, params={"orderNumber": order.name},
+                                            error_messages={401: INVALID_CREDENTIALS}), VENDOR) or {}
+        key = order_key(order.name)
+        return next((o for o in body.get("orders") or [] if o.get("orderKey") == key and o.get("orderId")), None)
 
     def cancel(self, dispatch, order) -> bool:
         """Mark the ShipStation order cancelled (an upsert with ``orderStatus: cancelled``)."""

@@ -141,7 +141,11 @@ def _mark_vendor_failed(doc) -> None:
     if not field:
         return
     df = frappe.get_meta("Sales Order").get_field(field)
-    if df and "Failed" in (df.options or "").split("\n"):
+    if not df or "Failed" not in (df.options or "").split("\n"):
+        return
+    # a status the vendor reported (e.g. Shipped) is the truth; only our own placeholder becomes Failed
+    current = frappe.db.get_value("Sales Order", doc.sales_order, field)
+    if current in (None, "", connector.initial_status):
         frappe.db.set_value("Sales Order", doc.sales_order, field, "Failed", update_modified=False)
 
 

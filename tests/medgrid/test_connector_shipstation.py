@@ -104,6 +104,29 @@ def test_resend_upserts_the_same_order_key_with_the_known_order_id(order, connec
     assert second.vendor_order_id == first.vendor_order_id and second.already_placed is True
 
 
+def test_resend_of_a_shipped_order_is_recorded_as_placed(order, connection, mocked):
+    """ShipStation refuses to update an order that shipped meanwhile: it is there, not a failure."""
+    dispatch = factories.dispatch(order, "shipstation", connection=("ShipStation Connection", connection.name))
+    mocked.post(CREATE, status=400, json={"Message": "Order 12345678 is shipped and can no longer be updated."})
+    mocked.get(f"{API}/orders", json={"orders": [
+        created(order_id=999, key=f"{order.name}1-shipstation", status="shipped"),  # a starts-with neighbour
+        created(order_id=12345678, key=f"{order.name}-shipstation", status="shipped")]})
+
+    result = ShipStationConnector().send(dispatch, order)
+
+    assert result.already_placed is True and result.vendor_order_id == "12345678"
+    assert "shipstation_status" not in result.order_fields  # the shipped status comes from the vendor's events
+    assert parse_qs(urlsplit(mocked.calls[1].request.url).query) == {"orderNumber": [order.name]}
+
+
+def test_other_400s_stay_failures(order, connection, mocked):
+    dispatch = factories.dispatch(order, "shipstation", connection=("ShipStation Connection", connection.name))
+    mocked.post(CREATE, status=400, json={"Message": "shipTo.country is required"})
+    with pytest.raises(VendorError, match="country is required") as exc:
+        ShipStationConnector().send(dispatch, order)
+    assert exc.value.retryable is False and len(mocked.calls) == 1
+
+
 def test_platform_connection_is_used_when_the_vendor_has_none(csite):
     platform = factories.shipstation_connection(is_platform=1, api_key="plat-key", api_secret="plat-secret")
     own_profile = factories.vendor_profile("Has Own ShipStation", "shipstation")

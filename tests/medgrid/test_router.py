@@ -243,3 +243,19 @@ def test_dispatch_vendor_conflicts_and_draft(rsite):
     with pytest.raises(OrderNotRoutableError) as exc:
         dispatch_vendor(draft.name, "sinq")
     assert exc.value.http_status_code == 417
+
+
+def test_a_failure_never_overwrites_a_status_the_vendor_reported(rsite):
+    from medgrid.fulfillment_router import dispatch as dispatch_module
+
+    rsite.BEHAVIOUR["shipstation"] = ["retry"]
+    order = make_order(items=["ITEM-002"])
+    frappe.db.commit()
+    row = dispatches(order)["shipstation"]
+    frappe.db.set_value("Sales Order", order.name, "shipstation_status", "Shipped")  # the vendor's own event
+    frappe.db.set_value("Fulfillment Dispatch", row.name, "attempts", 99)
+    frappe.db.commit()
+    policy = dispatch_module.settings()
+    dispatch_module._record_failure(frappe.get_doc("Fulfillment Dispatch", row.name), "boom", False, None, policy)
+    assert frappe.db.get_value("Sales Order", order.name, "shipstation_status") == "Shipped"
+    assert dispatches(order)["shipstation"].status == "Failed"
