@@ -389,6 +389,11 @@ def write_integration_log(**values) -> str | None:
     except Exception:
         frappe.logger("medgrid.connectors").exception("could not write an integration log row")
         return None
+    if frappe.flags.medgrid_commit_integration_logs:
+        # the caller's transaction holds nothing but these rows (a dispatch send): commit at once, so the
+        # row is safe and SQLite's single write lock is not held across the vendor call and its retries
+        frappe.db.commit()
+        return doc.name
     _pending_logs()[doc.name] = values
     if not getattr(frappe.local, "medgrid_log_hooks_registered", False):
         frappe.local.medgrid_log_hooks_registered = True

@@ -91,7 +91,12 @@ def send_dispatch(dispatch: str) -> str | None:
     try:
         if order.docstatus != 1:
             raise VendorError(_("Sales Order {0} is not submitted").format(order.name), retryable=False)
-        result = connector.send(doc, order)
+        # the claim is committed and a send writes nothing but its integration logs until it returns
+        frappe.flags.medgrid_commit_integration_logs = True
+        try:
+            result = connector.send(doc, order)
+        finally:
+            frappe.flags.medgrid_commit_integration_logs = False
     except VendorError as e:
         frappe.db.rollback()
         return _record_failure(doc, str(e), e.retryable, e.retry_after, policy)

@@ -72,7 +72,10 @@ class SQLiteDatabase(Database):
 
     def connect(self) -> None:
         path = self.get_db_path(self.conf)
-        self._conn = sqlite3.connect(path, detect_types=sqlite3.PARSE_DECLTYPES, timeout=30,
+        # Writes open "BEGIN IMMEDIATE": a deferred transaction that read first and then writes after another
+        # connection committed fails at once with "database is locked" (WAL snapshot), without waiting for
+        # the busy timeout; taking the write lock up front makes concurrent writers queue instead.
+        self._conn = sqlite3.connect(path, detect_types=sqlite3.PARSE_DECLTYPES, timeout=30, isolation_level="IMMEDIATE",
                                      check_same_thread=False)
         self._conn.execute("pragma journal_mode=wal")
         self._conn.execute("pragma busy_timeout=30000")
@@ -124,7 +127,7 @@ class SQLiteDatabase(Database):
     def savepoint(self, save_point: str) -> None:
         # SQLite savepoints outside a transaction would start one in autocommit mode; begin first
         if not self._conn.in_transaction:
-            self._conn.execute("begin")
+            self._conn.execute("begin immediate")
         self._conn.execute(f"savepoint {save_point}")
 
     def get_tables(self, cached=True) -> list[str]:
