@@ -58,6 +58,7 @@ class Database:
         self.db_name = conf.get("db_name")
         self._conn = None
         self._cursor = None
+        self._tables = None
         self.transaction_writes = 0
         self.auto_commit_on_many_writes = False
         self.value_cache = {}
@@ -111,6 +112,8 @@ class Database:
             raise
         if self._is_write(query):
             self.transaction_writes += 1
+        elif query[:6].lower() in ("create", "alter ", "drop t"):
+            self._tables = None  # the engines cache their table list; DDL changes it
         if auto_commit:
             self.commit()
         if not cursor.description:

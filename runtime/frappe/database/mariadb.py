@@ -50,12 +50,6 @@ class MariaDBDatabase(Database):
             values = (values,)
         return query, values
 
-    def sql(self, query, values=(), *args, **kwargs):
-        result = super().sql(query, values, *args, **kwargs)
-        if isinstance(query, str) and query.lstrip()[:6].lower() in ("create", "alter ", "drop t"):
-            self._tables = None
-        return result
-
     def get_tables(self, cached=True) -> list[str]:
         if self._tables is None or not cached:
             with self._conn.cursor() as cur:

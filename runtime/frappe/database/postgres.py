@@ -46,12 +46,6 @@ class PostgresDatabase(Database):
             values = (values,)
         return query, values
 
-    def sql(self, query, values=(), *args, **kwargs):
-        result = super().sql(query, values, *args, **kwargs)
-        if isinstance(query, str) and query.lstrip()[:6].lower() in ("create", "alter ", "drop t"):
-            self._tables = None
-        return result
-
     def _raise_for(self, e, query):
         # PostgreSQL aborts the whole transaction on any error; keep going like MariaDB would for
         # callers that catch the error, by rolling back to a clean state only on DDL/introspection.

@@ -110,12 +110,6 @@ class SQLiteDatabase(Database):
             return "%" if tok == "%%" else "?"
         return _PLACEHOLDER.sub(repl_pos, query), tuple(values)
 
-    def sql(self, query, values=(), *args, **kwargs):
-        result = super().sql(query, values, *args, **kwargs)
-        if isinstance(query, str) and query.lstrip()[:6].lower() in ("create", "alter ", "drop t"):
-            self._tables = None
-        return result
-
     def commit(self) -> None:
         self.before_commit.run()
         self._conn.commit()
