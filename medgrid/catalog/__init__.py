@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Max
 from frappe.utils import cint, flt
 
 from medgrid.exceptions import InvalidParameterError, MissingParameterError
@@ -18,6 +17,17 @@ DEFAULT_PAGE_LENGTH = 0  # no paging unless the caller asks (the guide's example
 MAX_PAGE_LENGTH = 1000
 WAREHOUSES_CACHE_KEY = "medgrid:list_warehouses"
 WAREHOUSES_CACHE_SECONDS = 60
+
+# Saleable items: enabled, sellable and approved by a MedGrid Marketplace Admin
+SALEABLE = "`{a}`.`disabled` = 0 and `{a}`.`is_sales_item` = 1 and `{a}`.`medgrid_approved` = 1"
+# One rate per returned row, looked up through Item Price's item_code index (a price-per-item derived
+# table was rebuilt from every price of the list on each call by SQLite: ~75 ms at 100k prices)
+PRICE_SQL = (
+    "(select max(`ip`.`price_list_rate`) from `tabItem Price` `ip` where `ip`.`item_code` = `i`.`name`"
+    " and `ip`.`price_list` = %(price_list)s and `ip`.`selling` = 1"
+    " and (`ip`.`customer` is null or `ip`.`customer` = '')"
+    " and (`ip`.`valid_from` is null or `ip`.`valid_from` <= %(today)s)"
+    " and (`ip`.`valid_upto` is null or `ip`.`valid_upto` >= %(today)s))")
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -37,25 +47,15 @@ def _cached_warehouses():
 
 
 def _query_warehouses() -> list[dict]:
-    warehouse = frappe.qb.DocType("Warehouse")
-    bin_ = frappe.qb.DocType("Bin")
-    item = frappe.qb.DocType("Item")
-    in_stock = (
-        frappe.qb.from_(bin_)
-        .join(item).on(item.name == bin_.item_code)
-        .select(bin_.warehouse)
-        .where((bin_.actual_qty - bin_.reserved_qty) > 0)
-        .where(_saleable(item))
-    )
-    query = (
-        frappe.qb.from_(warehouse)
-        .select(warehouse.name, warehouse.warehouse_name)
-        .where(warehouse.is_group == 0)
-        .where(warehouse.disabled == 0)
-        .where(warehouse.name.isin(in_stock))
-        .orderby(warehouse.name)
-    )
-    return [dict(r) for r in query.run(as_dict=True)]
+    # A correlated "any saleable stock here?" probe per warehouse: ``name in (subquery)`` made MariaDB
+    # materialise the whole Bin ⋈ Item join (0.7–1.1 s at 100k items; benchmarks/catalog.py).
+    rows = frappe.db.sql(
+        "select `w`.`name`, `w`.`warehouse_name` from `tabWarehouse` `w` "
+        "where `w`.`is_group` = 0 and `w`.`disabled` = 0 and ("
+        " select 1 from `tabBin` `b` join `tabItem` `i` on `i`.`name` = `b`.`item_code`"
+        " where `b`.`warehouse` = `w`.`name` and `b`.`actual_qty` - `b`.`reserved_qty` > 0 and "
+        + SALEABLE.format(a="i") + " limit 1) = 1 order by `w`.`name`", as_dict=True)
+    return [dict(r) for r in rows]
 
 
 def clear_warehouse_cache(doc=None, method=None):
@@ -72,23 +72,16 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
     price_list = _resolve_price_list(price_list)
     start, page_length = _paging(limit_start, limit_page_length)
 
-    item = frappe.qb.DocType("Item")
-    bin_ = frappe.qb.DocType("Bin")
-    price = _price_subquery(price_list)
-    query = (
-        frappe.qb.from_(bin_)
-        .join(item).on(item.name == bin_.item_code)
-        .left_join(price).on(price.item_code == item.name)
-        .select(item.item_code, item.item_name, item.description, item.stock_uom, price.rate,
-                (bin_.actual_qty - bin_.reserved_qty).as_("available_qty"))
-        .where(bin_.warehouse == warehouse)
-        .where((bin_.actual_qty - bin_.reserved_qty) > 0)
-        .where(_saleable(item))
-        .orderby(item.item_code)
-    )
+    values = {"warehouse": warehouse, "price_list": price_list, "today": frappe.utils.nowdate(),
+              "start": start, "length": page_length}
+    sql = ("select `i`.`item_code`, `i`.`item_name`, `i`.`description`, `i`.`stock_uom`, "
+           + PRICE_SQL + " as `rate`, `b`.`actual_qty` - `b`.`reserved_qty` as `available_qty` "
+           "from `tabBin` `b` join `tabItem` `i` on `i`.`name` = `b`.`item_code` "
+           "where `b`.`warehouse` = %(warehouse)s and `b`.`actual_qty` - `b`.`reserved_qty` > 0 and "
+           + SALEABLE.format(a="i") + " order by `i`.`item_code`")
     if page_length:
-        query = query.limit(page_length).offset(start)
-    return [_row(r) for r in query.run(as_dict=True)]
+        sql += " limit %(length)s offset %(start)s"
+    return [_row(r) for r in frappe.db.sql(sql, values, as_dict=True)]
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -101,54 +94,34 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
     price_list = _resolve_price_list(price_list)
     start, page_length = _paging(limit_start, limit_page_length)
 
-    item = frappe.qb.DocType("Item")
-    bin_ = frappe.qb.DocType("Bin")
-    wh = frappe.qb.DocType("Warehouse")
-    price = _price_subquery(price_list)
-    matches = _contains(item.item_code, text) | _contains(item.item_name, text) | _contains(item.description, text)
-    q = (
-        frappe.qb.from_(bin_)
-        .join(item).on(item.name == bin_.item_code)
-        .join(wh).on(wh.name == bin_.warehouse)
-        .left_join(price).on(price.item_code == item.name)
-        .select(item.item_code, item.item_name, price.rate,
-                (bin_.actual_qty - bin_.reserved_qty).as_("available_qty"), bin_.warehouse)
-        .where(matches)
-        .where((bin_.actual_qty - bin_.reserved_qty) > 0)
-        .where(_saleable(item))
-        .where(wh.is_group == 0)
-        .where(wh.disabled == 0)
-        .orderby(item.item_code)
-        .orderby(bin_.warehouse)
-    )
-    if warehouse:
-        q = q.where(bin_.warehouse == warehouse)
+    values = {"pattern": _like_pattern(text), "warehouse": warehouse, "price_list": price_list,
+              "today": frappe.utils.nowdate(), "start": start, "length": page_length,
+              "inner": start + page_length}
+    like = "ilike" if frappe.db.db_type == "postgres" else "like"
+    in_stock = ("`{b}`.`actual_qty` - `{b}`.`reserved_qty` > 0 and `{w}`.`is_group` = 0 and `{w}`.`disabled` = 0"
+                + (" and `{b}`.`warehouse` = %(warehouse)s" if warehouse else ""))
+    # Two levels: the inner query pages over matching saleable items that have stock (one table, so the
+    # engine walks the item_code index and stops after a page); the outer one lists their warehouses.
+    # Ordering across Item and Bin in one level made the engine sort every match (0.4–0.7 s at 100k items).
+    matching_items = (
+        f"select `m`.`name` from `tabItem` `m` where (`m`.`item_code` {like} %(pattern)s or "
+        f"`m`.`item_name` {like} %(pattern)s or `m`.`description` {like} %(pattern)s) and "
+        + SALEABLE.format(a="m") + " and (select 1 from `tabBin` `b2` join `tabWarehouse` `w2` "
+        "on `w2`.`name` = `b2`.`warehouse` where `b2`.`item_code` = `m`.`name` and "
+        + in_stock.format(b="b2", w="w2") + " limit 1) = 1")
     if page_length:
-        q = q.limit(page_length).offset(start)
-    return [_row(r) for r in q.run(as_dict=True)]
+        matching_items += " order by `m`.`item_code` limit %(inner)s"
+    sql = ("select `i`.`item_code`, `i`.`item_name`, " + PRICE_SQL + " as `rate`, "
+           "`b`.`actual_qty` - `b`.`reserved_qty` as `available_qty`, `b`.`warehouse` "
+           "from (" + matching_items + ") `hit` join `tabItem` `i` on `i`.`name` = `hit`.`name` "
+           "join `tabBin` `b` on `b`.`item_code` = `i`.`name` join `tabWarehouse` `w` on `w`.`name` = `b`.`warehouse` "
+           "where " + in_stock.format(b="b", w="w") + " order by `i`.`item_code`, `b`.`warehouse`")
+    if page_length:
+        sql += " limit %(length)s offset %(start)s"
+    return [_row(r) for r in frappe.db.sql(sql, values, as_dict=True)]
 
 
 # ------------------------------------------------------------------ helpers
-
-def _saleable(item):
-    return (item.disabled == 0) & (item.is_sales_item == 1) & (item.medgrid_approved == 1)
-
-
-def _price_subquery(price_list: str):
-    """One rate per item on ``price_list`` (the highest when several rows apply), as a derived table."""
-    item_price = frappe.qb.DocType("Item Price")
-    today = frappe.utils.nowdate()
-    return (
-        frappe.qb.from_(item_price)
-        .select(item_price.item_code, Max(item_price.price_list_rate).as_("rate"))
-        .where(item_price.price_list == price_list)
-        .where(item_price.selling == 1)
-        .where((item_price.customer.isnull()) | (item_price.customer == ""))
-        .where((item_price.valid_from.isnull()) | (item_price.valid_from <= today))
-        .where((item_price.valid_upto.isnull()) | (item_price.valid_upto >= today))
-        .groupby(item_price.item_code)
-    ).as_("price")
-
 
 def _row(r) -> dict:
     out = dict(r)
@@ -182,15 +155,14 @@ def _paging(limit_start, limit_page_length) -> tuple[int, int]:
     return start, min(length, MAX_PAGE_LENGTH)
 
 
-def _contains(column, text: str):
-    """Case-insensitive substring match, as MariaDB's collation gives it."""
+def _like_pattern(text: str) -> str:
+    """``%text%`` for a case-insensitive substring match, wildcards in the text escaped.
+
+    SQLite's LIKE has no default escape character, so there wildcards typed by the user stay wildcards.
+    """
     if frappe.db.db_type == "sqlite":
-        # SQLite's LIKE has no default escape character; wildcards in the text stay wildcards there
-        return column.like(f"%{text}%")
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if frappe.db.db_type == "postgres":
-        return column.ilike(f"%{escaped}%")
-    return column.like(f"%{escaped}%")
+        return f"%{text}%"
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _resolve_price_list(price_list) -> str:

@@ -119,3 +119,9 @@ def test_search_items_errors(api, params, status):
 def test_catalog_is_closed_to_users_without_a_role(api):
     assert api.method(M + "search_items", "norole", query="bpc").status_code == 403
     assert api.method(M + "items_in_warehouse", "norole", warehouse="Skydell Main - SM").status_code == 403
+
+
+def test_search_items_pages_over_item_and_warehouse_rows(api):
+    r = api.method(M + "search_items", "rep", query="ITEM", limit_start=1, limit_page_length=2)
+    assert [(row["item_code"], row["warehouse"]) for row in r.json_body["message"]] == \
+        [("ITEM-002", "Skydell Main - SM"), ("ITEM-003", "Skydell Main - SM")]
