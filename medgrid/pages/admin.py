@@ -80,14 +80,20 @@ def dispatches_context(context) -> None:
     context.retryable = RETRYABLE_DISPATCH
 
 
+def _readable_doc(doctype: str):
+    """The document named in the URL, when it exists and the user may read it (else 404 / 403)."""
+    name = frappe.form_dict.get("name")
+    if not isinstance(name, str) or not frappe.db.exists(doctype, name):
+        raise frappe.PageDoesNotExistError
+    doc = frappe.get_doc(doctype, name)
+    doc.check_permission("read")
+    return doc
+
+
 def dispatch_context(context) -> None:
     """``/medgrid-admin/dispatches/<name>``: one dispatch with its lines, logs and webhook events."""
     _common(context, "/medgrid-admin/dispatches", _("Fulfillment Dispatch"))
-    name = frappe.form_dict.get("name")
-    if not isinstance(name, str) or not frappe.db.exists(DISPATCH, name):
-        raise frappe.PageDoesNotExistError
-    doc = frappe.get_doc(DISPATCH, name)
-    doc.check_permission("read")
+    doc = _readable_doc(DISPATCH)
     context.doc = doc
     context.title = _("Dispatch {0}").format(doc.name)
     context.retryable = doc.status in RETRYABLE_DISPATCH
@@ -132,11 +138,7 @@ def webhook_events_context(context) -> None:
 def webhook_event_context(context) -> None:
     """``/medgrid-admin/webhook-events/<name>``: the stored (redacted) headers, payload and outcome."""
     _common(context, "/medgrid-admin/webhook-events", _("Webhook Event"))
-    name = frappe.form_dict.get("name")
-    if not isinstance(name, str) or not frappe.db.exists(WEBHOOK_EVENT, name):
-        raise frappe.PageDoesNotExistError
-    doc = frappe.get_doc(WEBHOOK_EVENT, name)
-    doc.check_permission("read")
+    doc = _readable_doc(WEBHOOK_EVENT)
     context.doc = doc
     context.title = _("Webhook Event {0}").format(doc.name)
     context.retryable = doc.status in RETRYABLE_EVENT
