@@ -16,6 +16,9 @@ _CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = float
 _CONVERSIONS[FIELD_TYPE.DECIMAL] = float
 
 
+_LOCKING_READ = re.compile(r"\sfor\s+update(\s+(skip\s+locked|nowait))?\s*$", re.IGNORECASE)
+
+
 class MariaDBDatabase(Database):
     """MariaDB through PyMySQL with utf8mb4 and manual transactions."""
 
@@ -42,13 +45,36 @@ class MariaDBDatabase(Database):
             ssl_disabled=not c.get("db_ssl"),
         )
         self._tables = None
+        self._holds_row_locks = False
+
+    def commit(self) -> None:
+        self._holds_row_locks = False
+        super().commit()
+
+    def rollback(self, *, save_point=None, chain=False) -> None:
+        if not save_point:
+            self._holds_row_locks = False
+        super().rollback(save_point=save_point, chain=chain)
 
     def _translate(self, query: str, values):
+        if _LOCKING_READ.search(query):
+            if not self.transaction_writes and not self._holds_row_locks:
+                # InnoDB's repeatable-read snapshot dates from the transaction's first plain read (here
+                # the request's session/auth lookups); a document loaded "for update" would then be
+                # checked (update-after-submit, before-save copy) against that older snapshot. Nothing
+                # is written or locked yet, so end it: plain reads after the lock see what it protects.
+                self._conn.commit()
+            self._holds_row_locks = True
         if values is None or values == () or values == [] or values == {}:
             return query, None
         if not isinstance(values, (list, tuple, dict)):
             values = (values,)
         return query, values
+
+    def savepoint(self, save_point: str) -> None:
+        # a savepoint pins the transaction as a lock does: ending it early would drop the savepoint
+        self._holds_row_locks = True
+        super().savepoint(save_point)
 
     def get_tables(self, cached=True) -> list[str]:
         if self._tables is None or not cached:

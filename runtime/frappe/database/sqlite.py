@@ -94,7 +94,12 @@ class SQLiteDatabase(Database):
         return os.path.join(base, f"{name}.sqlite3")
 
     def _translate(self, query: str, values):
-        query = _FOR_UPDATE.sub("", query)
+        query, locking = _FOR_UPDATE.subn("", query)
+        if locking and not self._conn.in_transaction:
+            # SQLite has no row locks: a "select … for update" takes the database's write lock instead,
+            # so what it reads (a document being saved, its modified/docstatus) cannot change before
+            # this transaction commits — the guarantee MariaDB's row lock gives Frappe's save
+            self._conn.execute("begin immediate")
         if values is None or values == () or values == [] or values == {}:
             return query, None
         if isinstance(values, dict):
