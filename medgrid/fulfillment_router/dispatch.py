@@ -4,12 +4,15 @@ A dispatch is a database row before any job runs, so a crash loses nothing: ``sw
 every dispatch that is due (a retry whose time came, or a send whose worker died holding its lease).
 A send first claims the row (status Sending, a lease and a random token) and commits, so two
 workers never send the same dispatch at once; connectors are idempotent, so a send repeated after
-a crash does not duplicate the order at the vendor.
+a crash does not duplicate the order at the vendor. The lease is short and a heartbeat renews it
+while the send runs, so a live send keeps its claim however long the vendor takes, and the claim of
+a worker that was killed lapses within one lease (the every-minute sweep then re-sends it).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 
 import frappe
 from frappe import _
@@ -19,6 +22,7 @@ from medgrid.connectors.base import VendorError, get_connector
 
 OPEN_STATUSES = ("Queued", "Retrying", "Sending")
 SEND_JOB = "medgrid.fulfillment_router.dispatch.send_dispatch"
+DEFAULT_LEASE_SECONDS = 20
 
 
 def settings():
@@ -30,7 +34,7 @@ def settings():
     return frappe._dict(max_attempts=cint(s.get("dispatch_max_attempts")) or 8,
                         base=cint(s.get("dispatch_retry_base_seconds")) or 30,
                         cap=cint(s.get("dispatch_retry_max_seconds")) or 3600,
-                        lease=cint(s.get("dispatch_lease_seconds")) or 300)
+                        lease=cint(s.get("dispatch_lease_seconds")) or DEFAULT_LEASE_SECONDS)
 
 
 def create_dispatches(order, routes) -> list[str]:
@@ -83,7 +87,8 @@ def _claim(name: str, lease_seconds: int) -> str | None:
 def send_dispatch(dispatch: str) -> str | None:
     """Background job: claim, send through the vendor's connector, record the outcome."""
     policy = settings()
-    if not _claim(dispatch, policy.lease):
+    token = _claim(dispatch, policy.lease)
+    if not token:
         return None
     doc = frappe.get_doc("Fulfillment Dispatch", dispatch)
     order = frappe.get_doc("Sales Order", doc.sales_order)
@@ -93,9 +98,11 @@ def send_dispatch(dispatch: str) -> str | None:
             raise VendorError(_("Sales Order {0} is not submitted").format(order.name), retryable=False)
         # the claim is committed and a send writes nothing but its integration logs until it returns
         frappe.flags.medgrid_commit_integration_logs = True
+        heartbeat = LeaseHeartbeat(dispatch, token, policy.lease)
         try:
             result = connector.send(doc, order)
         finally:
+            heartbeat.stop()
             frappe.flags.medgrid_commit_integration_logs = False
     except VendorError as e:
         frappe.db.rollback()
@@ -107,6 +114,49 @@ def send_dispatch(dispatch: str) -> str | None:
         return _record_failure(doc, f"{type(e).__name__}: {e}", True, None, policy)
     _record_success(doc, order, result)
     return "Sent"
+
+
+class LeaseHeartbeat:
+    """Renews a claimed dispatch's lease every third of it while the send runs.
+
+    It runs in a thread with a database connection of its own (the job's connection is busy with the
+    send), and renews only while the row still carries this claim's token. A killed worker takes the
+    thread with it, so its claim lapses at most one lease later.
+    """
+
+    def __init__(self, dispatch: str, token: str, lease_seconds: int):
+        self.dispatch, self.token, self.lease = dispatch, token, max(int(lease_seconds), 3)
+        self.site, self.sites_path = frappe.local.site, frappe.local.sites_path
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"medgrid-lease-{dispatch}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=self.lease)
+
+    def _run(self) -> None:
+        # a new thread starts without Frappe's request context: give it its own site connection
+        frappe.init(site=self.site, sites_path=self.sites_path)
+        try:
+            frappe.connect()
+            while not self._stopped.wait(self.lease / 3):
+                if not self._renew():
+                    break
+        except Exception:
+            # the send goes on; its claim may lapse and the sweep re-send it (connectors are idempotent)
+            frappe.logger("medgrid").exception("lease heartbeat of dispatch %s stopped", self.dispatch)
+        finally:
+            frappe.destroy()
+
+    def _renew(self) -> bool:
+        frappe.db.sql(
+            """update `tabFulfillment Dispatch` set `claimed_until`=%(until)s
+               where `name`=%(name)s and `status`='Sending' and `claim_token`=%(token)s""",
+            {"until": add_to_date(now_datetime(), seconds=self.lease), "name": self.dispatch, "token": self.token})
+        still_ours = frappe.db.get_value("Fulfillment Dispatch", self.dispatch, "claim_token") == self.token
+        frappe.db.commit()
+        return still_ours
 
 
 def _record_success(doc, order, result) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 import frappe
@@ -183,6 +185,40 @@ def test_worker_dying_mid_send_is_recovered_once(rsite):
     assert len([s for s in rsite.SENT if s[1] == order.name]) == 1
 
 
+def _claimed_until(name):
+    frappe.db.rollback()  # a fresh snapshot: the heartbeat writes from its own connection
+    return frappe.db.get_value("Fulfillment Dispatch", name, "claimed_until")
+
+
+def test_a_slow_send_keeps_its_short_lease_alive(rsite):
+    """Issue 12 item 17: the lease is short and a heartbeat renews it while the vendor takes its time."""
+    import time
+
+    from medgrid.fulfillment_router.dispatch import DEFAULT_LEASE_SECONDS, _claim, send_dispatch
+
+    assert DEFAULT_LEASE_SECONDS <= 30  # a killed worker's send is re-sent within about a minute
+    frappe.db.set_single_value("MedGrid System Settings", "dispatch_lease_seconds", 3)
+    rsite.BEHAVIOUR["sinq"] = ["retry"]
+    order = make_order(items=["ITEM-003"])
+    frappe.db.commit()  # the first send runs (and is refused for a retry)
+    name = dispatches(order)["sinq"].name
+    frappe.db.set_value("Fulfillment Dispatch", name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+    frappe.db.commit()
+    seen = {}
+
+    def slow_vendor(dispatch, order):
+        seen["first"] = _claimed_until(name)
+        time.sleep(4.5)  # longer than the 3 s lease: without renewals the claim would have lapsed
+        seen["later"] = _claimed_until(name)
+        seen["claim_by_another_worker"] = _claim(name, 3)
+
+    rsite.BEHAVIOUR["sinq"] = [slow_vendor]
+    assert send_dispatch(name) == "Sent"
+    assert seen["later"] > seen["first"] and seen["later"] > now_datetime() - timedelta(seconds=2)
+    assert seen["claim_by_another_worker"] is None
+    assert len([s for s in rsite.SENT if s[1] == order.name]) == 1
+
+
 def test_claim_is_exclusive(rsite):
     from medgrid.fulfillment_router.dispatch import _claim
 
@@ -259,3 +295,13 @@ def test_a_failure_never_overwrites_a_status_the_vendor_reported(rsite):
     dispatch_module._record_failure(frappe.get_doc("Fulfillment Dispatch", row.name), "boom", False, None, policy)
     assert frappe.db.get_value("Sales Order", order.name, "shipstation_status") == "Shipped"
     assert dispatches(order)["shipstation"].status == "Failed"
+
+
+def test_patch_moves_the_old_default_lease_only(rsite):
+    from medgrid.fulfillment_router.dispatch import DEFAULT_LEASE_SECONDS
+    from medgrid.patches import short_dispatch_lease
+
+    for stored, expected in ((300, DEFAULT_LEASE_SECONDS), (45, 45)):
+        frappe.db.set_single_value("MedGrid System Settings", "dispatch_lease_seconds", stored)
+        short_dispatch_lease.execute()
+        assert frappe.db.get_single_value("MedGrid System Settings", "dispatch_lease_seconds") == expected

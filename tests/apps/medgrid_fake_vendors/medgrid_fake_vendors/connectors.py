@@ -1,7 +1,8 @@
 """Fake connectors for router tests: they record what they were asked and answer as told.
 
 ``BEHAVIOUR[key]`` is a list of outcomes consumed one per send: "ok", "retry" (retryable VendorError),
-"fail" (permanent VendorError), "crash" (an unexpected exception). When empty, sends succeed.
+"fail" (permanent VendorError), "crash" (an unexpected exception), or a callable run with
+(dispatch, order) before the send succeeds (a slow vendor). When empty, sends succeed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class _Fake(Connector):
 
     def send(self, dispatch, order):
         outcome = BEHAVIOUR.get(self.key, []).pop(0) if BEHAVIOUR.get(self.key) else "ok"
+        if callable(outcome):
+            outcome = outcome(dispatch, order) or "ok"
         if outcome == "retry":
             raise VendorError(f"{self.label} is down (503)", retryable=True, status_code=503)
         if outcome == "fail":
