@@ -2,7 +2,7 @@
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import cast, compare, flt
 
 
 class InvalidQtyError(frappe.ValidationError):
@@ -23,3 +23,44 @@ def validate_qty_is_not_zero(doc, allow_zero=False):
 				title=_("Invalid Quantity"),
 				exc=InvalidQtyError,
 			)
+
+
+def validate_value(doc, fieldname, condition, value):
+	"""Refuse the document unless ``doc.<fieldname> <condition> value`` holds (Frappe's
+	Document.validate_value, which ERPNext's AccountsController calls).
+
+	Both sides are read as the field's type first, so an unset Currency is 0.0 and the limit prints
+	as "0.0". The message joins "Incorrect value:" (or "Incorrect value in row N:" for a child row)
+	and the rule with no space between them, exactly as Frappe words it; ValidationError, HTTP 417.
+	"""
+	df = doc.meta.get_field(fieldname)
+	fieldtype = df.fieldtype if df else None
+	current = cast(fieldtype, doc.get(fieldname)) if fieldtype else doc.get(fieldname)
+	limit = cast(fieldtype, value) if fieldtype else value
+	if compare(current, condition, limit):
+		return
+	label = doc.meta.get_label(fieldname)
+	prefix = _("Incorrect value in row {0}:").format(doc.idx) if doc.get("parentfield") else _("Incorrect value:")
+	if condition == "in":
+		rule = _("{0} must be one of {1}").format(label, limit)
+	elif condition == "not in":
+		rule = _("{0} must be none of {1}").format(label, limit)
+	elif condition == "^":
+		rule = _("{0} must be beginning with '{1}'").format(label, limit)
+	elif condition == "=":
+		rule = _("{0} must be equal to '{1}'").format(label, limit)
+	else:
+		rule = _("{0} must be {1} {2}").format(label, condition, limit)
+	frappe.msgprint(prefix + rule, raise_exception=True)
+
+
+def validate_grand_total_not_negative(doc):
+	"""A transaction that is not a return may not total below zero in company currency.
+
+	ERPNext runs this right after computing the totals (AccountsController.validate): a rate of -100
+	on a Sales Order is refused with "Incorrect value:Grand Total (Company Currency) must be >= 0.0".
+	Sales Order has no ``is_return`` field, so the rule always applies to it.
+	"""
+	if doc.meta.get_field("is_return") and doc.get("is_return"):
+		return
+	validate_value(doc, "base_grand_total", ">=", 0)

@@ -17,7 +17,7 @@ from erpnext.accounts.party import (
 	get_party_shipping_address,
 	validate_party_frozen_disabled,
 )
-from erpnext.controllers.accounts_controller import validate_qty_is_not_zero
+from erpnext.controllers.accounts_controller import validate_grand_total_not_negative, validate_qty_is_not_zero
 from erpnext.stock.doctype.item.item import validate_end_of_life
 from erpnext.stock.get_item_details import get_default_cost_center, get_price_list_rate_for
 from erpnext.stock.stock_balance import update_reserved_qty
@@ -63,6 +63,7 @@ class SalesOrder(Document):
 			self, allow_zero=cint(frappe.db.get_single_value("Selling Settings", "allow_zero_qty_in_sales_order"))
 		)
 		self.calculate_taxes_and_totals()
+		validate_grand_total_not_negative(self)
 		# ERPNext's validate_all_documents_schedule: after the totals, also for an order without rows
 		self.set_payment_schedule()
 		self.validate_delivery_date()
