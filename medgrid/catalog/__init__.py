@@ -166,12 +166,19 @@ def _like_pattern(text: str) -> str:
 
 
 def _resolve_price_list(price_list) -> str:
-    """The given price list, else the calling customer's, its group's, then Selling Settings'."""
+    """The given price list, else the calling customer's default (see :func:`default_price_list`)."""
     if price_list:
         if not isinstance(price_list, str) or not frappe.db.exists("Price List", price_list):
             frappe.throw(_("Price List {0} not found").format(price_list), InvalidParameterError)
         return price_list
-    customer = calling_customer()
+    return default_price_list(calling_customer())
+
+
+def default_price_list(customer: str | None) -> str:
+    """The price list the catalog shows ``customer``: its own, its group's, then Selling Settings'.
+
+    Order validation prices lines against the same list (medgrid.fulfillment_router.pricing).
+    """
     if customer:
         values = frappe.db.get_value("Customer", customer, ["default_price_list", "customer_group"], as_dict=True)
         if values and values.default_price_list:
@@ -181,6 +188,55 @@ def _resolve_price_list(price_list) -> str:
             if group_list:
                 return group_list
     return frappe.db.get_single_value("Selling Settings", "selling_price_list") or "Standard Selling"
+
+
+# ------------------------------------------------------------------ shared with order validation
+
+def _in_list(prefix: str, values, params: dict) -> str:
+    """``%(p0)s, %(p1)s, …`` for an SQL ``in (…)``, the values added to ``params``."""
+    names = []
+    for index, value in enumerate(values):
+        params[f"{prefix}{index}"] = value
+        names.append(f"%({prefix}{index})s")
+    return ", ".join(names)
+
+
+def price_list_rates(item_codes, price_list: str) -> dict:
+    """``{item_code: rate}`` in ``price_list`` today, as the catalog endpoints show it; an item the list
+    does not price maps to None (the endpoints show 0 for it)."""
+    codes = sorted({c for c in item_codes if c})
+    if not codes:
+        return {}
+    params = {"price_list": price_list, "today": frappe.utils.nowdate()}
+    rows = frappe.db.sql(
+        "select `i`.`name` as `item_code`, " + PRICE_SQL + " as `rate` from `tabItem` `i` "
+        "where `i`.`name` in (" + _in_list("item", codes, params) + ")", params, as_dict=True)
+    return {r.item_code: (None if r.rate is None else flt(r.rate)) for r in rows}
+
+
+def available_quantities(pairs, for_update: bool = False) -> dict:
+    """``{(item_code, warehouse): available_qty}`` of what the catalog would sell: the Bin's
+    ``actual_qty - reserved_qty`` for an enabled, sales, approved item. A pair the catalog would not
+    list at all (no Bin, item not saleable) is absent; a quantity may be 0 or negative.
+
+    ``for_update`` locks those Bin rows until the transaction ends, so two orders submitted at once
+    cannot both take the last units (SQLite: its write lock is taken instead).
+    """
+    pairs = sorted({(i, w) for i, w in pairs if i and w})
+    if not pairs:
+        return {}
+    params: dict = {}
+    where = ("`b`.`item_code` in (" + _in_list("item", sorted({i for i, _w in pairs}), params) + ") and "
+             "`b`.`warehouse` in (" + _in_list("wh", sorted({w for _i, w in pairs}), params) + ")")
+    if for_update:
+        # the lock on Bin alone: the Item rows stay free for other orders and for edits
+        frappe.db.sql("select `b`.`name` from `tabBin` `b` where " + where + " for update", params)
+    rows = frappe.db.sql(
+        "select `b`.`item_code`, `b`.`warehouse`, `b`.`actual_qty` - `b`.`reserved_qty` as `available_qty` "
+        "from `tabBin` `b` join `tabItem` `i` on `i`.`name` = `b`.`item_code` where " + where + " and "
+        + SALEABLE.format(a="i"), params, as_dict=True)
+    wanted = set(pairs)
+    return {(r.item_code, r.warehouse): flt(r.available_qty) for r in rows if (r.item_code, r.warehouse) in wanted}
 
 
 def calling_customer() -> str | None:

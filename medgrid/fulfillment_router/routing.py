@@ -8,8 +8,10 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from medgrid.catalog import available_quantities
 from medgrid.connectors.base import Connector, get_connectors
 from medgrid.exceptions import InvalidOrderError, OrderNotRoutableError
+from medgrid.fulfillment_router.pricing import check_prices
 
 ITEM_ROUTING_FIELDS = ["name", "item_name", "disabled", "is_sales_item", "medgrid_approved", "fulfillment_vendor",
                        "vendor_profile", "requires_prescription"]
@@ -71,14 +73,22 @@ def load_items(item_codes) -> dict:
 def validate_order(order) -> None:
     """Line checks MedGrid adds to ERPNext's own (400 for bad input, 417 for business rules).
 
+    Runs when a draft is saved and again when it is submitted (Frappe validates on both), so stock
+    and prices are checked as they are at the submit, not only as they were when the draft was saved.
+
     An order imported from a vendor's Shopify store sets ``order.flags.medgrid_skip_validation``: the
-    store already sold it, so marketplace rules (approved, sellable items) do not apply to it.
+    store already sold it, so marketplace rules (approved, sellable, stocked, priced items) do not
+    apply to it.
     """
     if frappe.flags.medgrid_skip_validation or order.flags.medgrid_skip_validation:
         return
     connectors = get_connectors()
     items = load_items(d.item_code for d in order.items)
     warehouses = _load_warehouses(d.warehouse for d in order.items)
+    # at the submit the Bins are locked until the commit, so two orders cannot both take the last units
+    available = available_quantities(((d.item_code, d.warehouse) for d in order.items),
+                                     for_update=order.docstatus == 1)
+    taken: dict = {}
     needs_rx = False
     for row in order.items:
         prefix = _("Row #{0}:").format(row.idx)
@@ -100,6 +110,7 @@ def validate_order(order) -> None:
         if not vendor or vendor not in connectors:
             frappe.throw(_("{0} Item {1} has no fulfillment vendor; map it to a vendor first").format(
                 prefix, row.item_code), OrderNotRoutableError)
+        _check_available(row, prefix, available, taken)
         row.fulfillment_vendor = vendor
         needs_rx = needs_rx or bool(item.requires_prescription)
     if needs_rx:
@@ -107,6 +118,27 @@ def validate_order(order) -> None:
         if missing:
             labels = ", ".join(order.meta.get_label(f) for f in missing)
             frappe.throw(_("Prescription items need patient and prescriber details: {0}").format(labels), OrderNotRoutableError)
+    check_prices(order)
+
+
+def _check_available(row, prefix: str, available: dict, taken: dict) -> None:
+    """The line's quantity must be in stock where it is ordered from, as the catalog counts it (the
+    Bin's actual minus reserved quantity); lines of one item and warehouse count together."""
+    if not row.warehouse:
+        frappe.throw(_("{0} Item {1} needs a warehouse to be ordered from").format(prefix, row.item_code),
+                     InvalidOrderError)
+    key = (row.item_code, row.warehouse)
+    # in stock units, never fewer than the line's own quantity (the unit the vendor ships)
+    wanted = taken.get(key, 0.0) + max(flt(row.qty), flt(row.stock_qty))
+    taken[key] = wanted
+    in_stock = max(available.get(key, 0.0), 0.0)
+    if wanted > in_stock:
+        frappe.throw(_("{0} Item {1} is not available in warehouse {2}: {3} in stock, {4} ordered").format(
+            prefix, row.item_code, row.warehouse, _qty(in_stock), _qty(wanted)), InvalidOrderError)
+
+
+def _qty(value: float) -> str:
+    return f"{value:g}"
 
 
 def _load_warehouses(names) -> dict:

@@ -60,9 +60,10 @@ def company():
 
 
 def items():
+    # stock items: MedGrid only takes an order line the catalog would sell (stock in its warehouse)
     for code, (name, rate, fields) in ITEMS.items():
         _get_or_insert("Item", code, {"item_code": code, "item_name": name, "item_group": "Products",
-                                      "stock_uom": "Nos", "is_stock_item": 0, "is_sales_item": 1,
+                                      "stock_uom": "Nos", "is_stock_item": 1, "is_sales_item": 1,
                                       "medgrid_approved": 1, **fields})
         if not frappe.db.exists("Item Price", {"item_code": code, "price_list": PRICE_LIST}):
             frappe.get_doc({"doctype": "Item Price", "item_code": code, "price_list": PRICE_LIST,
@@ -90,6 +91,28 @@ def masters():
     customer()
 
 
+def ensure_stock(lines, warehouse: str = MAIN_WAREHOUSE, company_name: str = COMPANY, spare: float = 100) -> None:
+    """Receive stock so every ``(item_code, qty)`` line can be ordered from ``warehouse``.
+
+    Order validation sells only what the catalog shows: the Bin's actual minus reserved quantity, which
+    every submitted order lowers. A Material Receipt tops up what is short (plus ``spare``).
+    """
+    rows = []
+    for code, qty in lines:
+        values = frappe.db.get_value("Bin", {"item_code": code, "warehouse": warehouse},
+                                     ["actual_qty", "reserved_qty"], as_dict=True) or {}
+        available = (values.get("actual_qty") or 0) - (values.get("reserved_qty") or 0)
+        if available < qty:
+            rows.append({"item_code": code, "qty": qty - available + spare, "t_warehouse": warehouse,
+                         "basic_rate": 1})
+    if rows:
+        entry = frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Receipt",
+                                "purpose": "Material Receipt", "company": company_name, "posting_date": nowdate(),
+                                "items": rows})
+        entry.insert(ignore_permissions=True)
+        entry.submit()
+
+
 PATIENT = {
     "patient_first_name": "Jane", "patient_last_name": "Smith", "patient_dob": "1980-04-02",
     "patient_gender": "Female", "patient_email": "jane@patients.example", "patient_phone": "5125550199",
@@ -103,6 +126,7 @@ def sales_order(lines, *, submit: bool = True, patient: bool = True, rx=None, **
     ``rx`` = {item_code: {"rx_directions", "rx_refills", "rx_days_supply"}} fills the Rx line fields.
     """
     masters()
+    ensure_stock(lines)
     rx = rx or {}
     values = {
         "doctype": "Sales Order", "customer": CUSTOMER, "company": COMPANY, "transaction_date": nowdate(),
