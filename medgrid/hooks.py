@@ -9,9 +9,45 @@ required_apps = ["erpnext"]
 after_install = "medgrid.setup.install.after_install"
 after_migrate = "medgrid.setup.install.after_migrate"
 
-# Internal Sales Reps: orders of their territories or created by them
-permission_query_conditions = {"Sales Order": "medgrid.permissions.sales_order_query"}
-has_permission = {"Sales Order": "medgrid.permissions.sales_order_permission"}
+# Tenant row rules (medgrid/permissions.py): reps see their territories' orders and their own; what hangs
+# off an order follows the order; child rows only of parents the caller may list; a partner's addresses
+# and contacts are its Customers'
+permission_query_conditions = {
+    "Sales Order": "medgrid.permissions.sales_order_query",
+    "Fulfillment Dispatch": "medgrid.permissions.fulfillment_dispatch_query",
+    "MedGrid Webhook Event": "medgrid.permissions.webhook_event_query",
+    "MedGrid Integration Log": "medgrid.permissions.integration_log_query",
+    "MedGrid Sales Rep": "medgrid.permissions.sales_rep_query",
+    "Address": "medgrid.permissions.address_query",
+    "Contact": "medgrid.permissions.contact_query",
+    "Has Role": "medgrid.permissions.has_role_query",
+    # child tables (the list is medgrid.permissions.CHILD_TABLE_PARENTS)
+    "Sales Order Item": "medgrid.permissions.child_table_query",
+    "Sales Taxes and Charges": "medgrid.permissions.child_table_query",
+    "Payment Schedule": "medgrid.permissions.child_table_query",
+    "Packed Item": "medgrid.permissions.child_table_query",
+    "Pricing Rule Detail": "medgrid.permissions.child_table_query",
+    "Sales Team": "medgrid.permissions.child_table_query",
+    "Customer Credit Limit": "medgrid.permissions.child_table_query",
+    "Party Account": "medgrid.permissions.child_table_query",
+    "Allowed To Transact With": "medgrid.permissions.child_table_query",
+    "Portal User": "medgrid.permissions.child_table_query",
+    "Item Customer Detail": "medgrid.permissions.child_table_query",
+    "Dynamic Link": "medgrid.permissions.child_table_query",
+    "Contact Email": "medgrid.permissions.child_table_query",
+    "Contact Phone": "medgrid.permissions.child_table_query",
+    "Fulfillment Dispatch Line": "medgrid.permissions.child_table_query",
+    "MedGrid Sales Rep Territory": "medgrid.permissions.child_table_query",
+}
+has_permission = {
+    "Sales Order": "medgrid.permissions.sales_order_permission",
+    "Fulfillment Dispatch": "medgrid.permissions.fulfillment_dispatch_permission",
+    "MedGrid Webhook Event": "medgrid.permissions.webhook_event_permission",
+    "MedGrid Integration Log": "medgrid.permissions.integration_log_permission",
+    "MedGrid Sales Rep": "medgrid.permissions.sales_rep_permission",
+    "Address": "medgrid.permissions.linked_party_permission",
+    "Contact": "medgrid.permissions.linked_party_permission",
+}
 
 # The fulfilment connectors the router knows, by vendor key (a new vendor = one module + one line)
 medgrid_connectors = {
@@ -30,6 +66,13 @@ doc_events = {
         "on_cancel": "medgrid.fulfillment_router.events.cancel_dispatches",
     },
     "Warehouse": {"on_update": "medgrid.catalog.clear_warehouse_cache"},
+    # no write moves a document out of the caller's reach as stored, no amendment of another's document
+    # (medgrid/permissions_writes.py)
+    "*": {
+        "before_validate": "medgrid.permissions_writes.guard_write",
+        "before_cancel": "medgrid.permissions_writes.guard_write",
+        "before_update_after_submit": "medgrid.permissions_writes.guard_write",
+    },
 }
 
 scheduler_events = {

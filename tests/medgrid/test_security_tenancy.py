@@ -1,0 +1,243 @@
+"""Tenant isolation as an attacker meets it over HTTP (issue 12, items 7, 8, 9 and 12).
+
+Real Frappe 15 lets each of these through (recordings A04–A06, A09–A10, A13, C07 in
+security-desk.json); MedGrid's own hooks close them, on a real bench as on the runtime.
+Users (tests/medgrid/api_site.py): partner = Demo Clinic Partner (United States), partner2 = Other
+Clinic (Canada), rep = territory United States, rep2 = territory Canada.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from frappe.utils import add_days, nowdate
+
+from tests.medgrid.api_site import USERS
+
+ROLE_USERS = ("partner", "partner2", "rep", "rep2", "vendor")
+
+
+def order_body(customer="Demo Clinic Partner", **extra):
+    body = {"customer": customer, "transaction_date": nowdate(), "delivery_date": add_days(nowdate(), 7),
+            "currency": "USD", "selling_price_list": "Standard Selling",
+            "items": [{"item_code": "ITEM-001", "qty": 2, "rate": 89.0, "warehouse": "Skydell Main - SM"}]}
+    body.update(extra)
+    return body
+
+
+def create(api, user, customer, **extra):
+    r = api.resource("POST", "Sales Order", user=user, body=order_body(customer, **extra))
+    assert r.status_code == 200, r.json_body
+    return r.json_body["data"]["name"]
+
+
+def submit(api, name, user="admin"):
+    r = api.resource("PUT", "Sales Order", name, user=user, body={"docstatus": 1})
+    assert r.status_code == 200, r.json_body
+
+
+def child_rows(api, user, doctype, parent, filters=None, via="resource"):
+    """Child rows the user gets with ``parent=<parent>`` (HTTP status, rows)."""
+    fields = ["name", "parent", "parenttype"]
+    if via == "resource":
+        params = {"parent": parent, "fields": json.dumps(fields), "limit_page_length": 0}
+        if filters:
+            params["filters"] = json.dumps(filters)
+        r = api.resource("GET", doctype, user=user, params=params)
+        return r.status_code, (r.json_body or {}).get("data")
+    body = {"doctype": doctype, "parent": parent, "fields": fields, "limit_page_length": 0}
+    if filters:
+        body["filters"] = filters
+    r = api.method("frappe.client.get_list", user, "POST", **body)
+    return r.status_code, (r.json_body or {}).get("message")
+
+
+@pytest.fixture(scope="module")
+def orders(api):
+    """One submitted order of each clinic (dispatched by the fake vendors) and one draft each (tests that
+    try to change an order make their own)."""
+    us = create(api, "partner", "Demo Clinic Partner")
+    ca = create(api, "partner2", "Other Clinic")
+    submit(api, us)
+    submit(api, ca)
+    return {"us": us, "ca": ca, "us_draft": create(api, "partner", "Demo Clinic Partner"),
+            "ca_draft": create(api, "partner2", "Other Clinic")}
+
+
+# ------------------------------------------------------------------ 7. child rows through `parent`
+
+def test_child_rows_only_of_parents_the_caller_may_read(api, orders):
+    # A05 / A09: another clinic's order lines by naming the order as a filter
+    for via in ("resource", "get_list"):
+        status, rows = child_rows(api, "partner", "Sales Order Item", "Sales Order",
+                                  [["parent", "=", orders["ca"]]], via=via)
+        assert status == 200 and rows == [], (via, rows)
+        status, rows = child_rows(api, "partner", "Sales Order Item", "Sales Order",
+                                  [["parent", "=", orders["us"]]], via=via)
+        assert status == 200 and {r["parent"] for r in rows} == {orders["us"]}
+    # A06: without a filter only the caller's own orders' lines come back
+    with api.context() as frappe:
+        own = set(frappe.get_all("Sales Order", filters={"customer": "Demo Clinic Partner"}, pluck="name"))
+    for doctype in ("Sales Order Item", "Payment Schedule"):
+        status, rows = child_rows(api, "partner", doctype, "Sales Order")
+        assert status == 200 and rows and {r["parent"] for r in rows} <= own, doctype
+    # a rep: its territory's lines, not another territory's
+    status, rows = child_rows(api, "rep2", "Sales Order Item", "Sales Order")
+    assert status == 200 and orders["ca"] in {r["parent"] for r in rows}
+    assert not {orders["us"], orders["us_draft"]} & {r["parent"] for r in rows}
+    # dispatch lines follow the dispatch, which follows the order
+    status, rows = child_rows(api, "rep2", "Fulfillment Dispatch Line", "Fulfillment Dispatch")
+    with api.context() as frappe:
+        us_dispatches = set(frappe.get_all("Fulfillment Dispatch", filters={"sales_order": orders["us"]},
+                                           pluck="name"))
+    assert us_dispatches and status == 200 and not us_dispatches & {r["parent"] for r in rows}
+
+
+def test_has_role_rows_only_of_ones_own_user(api):
+    # A13: parent=User listed every user's (and every Page's and Report's) roles to a rep
+    status, rows = child_rows(api, "rep", "Has Role", "User")
+    assert status == 200 and rows
+    assert {(r["parenttype"], r["parent"]) for r in rows} == {("User", USERS["rep"][0])}
+    status, rows = child_rows(api, "admin", "Has Role", "User")
+    assert status == 200 and USERS["rep"][0] in {r["parent"] for r in rows}
+
+
+def test_address_links_of_another_clinic_stay_hidden(api):
+    status, rows = child_rows(api, "partner2", "Dynamic Link", "Address")
+    assert status == 200 and "Demo Clinic Partner-Shipping" not in {r["parent"] for r in rows}
+    status, rows = child_rows(api, "partner", "Dynamic Link", "Address")
+    assert status == 200 and "Demo Clinic Partner-Shipping" in {r["parent"] for r in rows}
+    names = {row["name"] for row in api.resource("GET", "Address", user="partner2",
+                                                 params={"limit_page_length": 0}).json_body["data"]}
+    assert "Demo Clinic Partner-Shipping" not in names
+    assert api.resource("GET", "Address", "Demo Clinic Partner-Shipping", user="partner2").status_code == 403
+    assert api.resource("GET", "Address", "Demo Clinic Partner-Shipping", user="partner").status_code == 200
+
+
+def test_every_child_table_of_a_tenant_doctype_is_covered(api):
+    """A new child table under an order, a customer or a dispatch must get the child-row rule too."""
+    from medgrid.permissions import CHILD_TABLE_PARENTS
+
+    with api.context() as frappe:
+        hooks = frappe.get_hooks("permission_query_conditions")
+        for child in CHILD_TABLE_PARENTS:
+            assert hooks.get(child) == ["medgrid.permissions.child_table_query"], child
+        for parent in ("Sales Order", "Customer", "Address", "Contact", "Fulfillment Dispatch", "MedGrid Sales Rep"):
+            for df in frappe.get_meta(parent).get_table_fields():
+                assert parent in CHILD_TABLE_PARENTS.get(df.options, ()), (parent, df.options)
+
+
+# ------------------------------------------------------------------ 8. ownership change by update
+
+def _customer(api, name):
+    with api.context() as frappe:
+        return frappe.db.get_value("Sales Order", name, ["customer", "territory", "owner"], as_dict=True)
+
+
+def test_partner_cannot_take_another_clinics_draft(api, orders):
+    victim = create(api, "partner2", "Other Clinic")
+    before = _customer(api, victim)
+    mine = {"customer": "Demo Clinic Partner"}
+    attempts = [
+        api.resource("PUT", "Sales Order", victim, user="partner", body=mine),
+        api.request("POST", "/api/method/frappe.client.set_value", "partner",
+                    body={"doctype": "Sales Order", "name": victim, "fieldname": mine}),
+        api.request("PATCH", f"/api/v2/document/Sales%20Order/{quote(victim)}", "partner", body=mine),
+    ]
+    with api.context() as frappe:
+        stolen = frappe.get_doc("Sales Order", victim).as_dict(convert_dates_to_str=True)
+    stolen.update(mine)
+    attempts.append(api.method("frappe.client.save", "partner", "POST", doc=stolen))
+    for r in attempts:
+        # v2 answers {"errors": [{"type": ...}]}, v1 {"exc_type": ...}
+        assert r.status_code == 403, r.json_body
+        assert (r.json_body.get("exc_type") or r.json_body["errors"][0]["type"]) == "PermissionError"
+    assert _customer(api, victim) == before
+    # its own draft it still edits
+    r = api.resource("PUT", "Sales Order", orders["us_draft"], user="partner", body={"po_no": "PO-1"})
+    assert r.status_code == 200, r.json_body
+
+
+def test_partner_cannot_submit_or_cancel_another_clinics_order_by_retargeting_it(api, orders):
+    victim = create(api, "partner2", "Other Clinic")
+    r = api.resource("PUT", "Sales Order", victim, user="partner",
+                     body={"customer": "Demo Clinic Partner", "docstatus": 1})
+    assert r.status_code == 403
+    r = api.resource("PUT", "Sales Order", orders["ca"], user="partner",
+                     body={"customer": "Demo Clinic Partner", "docstatus": 2})
+    assert r.status_code == 403
+    with api.context() as frappe:
+        assert frappe.db.get_value("Sales Order", victim, "docstatus") == 0
+        assert frappe.db.get_value("Sales Order", orders["ca"], ["docstatus", "customer"]) == (1, "Other Clinic")
+
+
+def test_rep_cannot_pull_an_order_into_its_territory(api, orders):
+    victim = create(api, "partner2", "Other Clinic")
+    before = _customer(api, victim)
+    r = api.resource("PUT", "Sales Order", victim, user="rep", body={"territory": "United States"})
+    assert r.status_code == 403 and r.json_body["exc_type"] == "PermissionError"
+    assert _customer(api, victim) == before
+    # an order of its own territory it may still edit, but not push out of it
+    r = api.resource("PUT", "Sales Order", orders["us_draft"], user="rep", body={"po_no": "PO-REP"})
+    assert r.status_code == 200, r.json_body
+    r = api.resource("PUT", "Sales Order", orders["us_draft"], user="rep", body={"territory": "Canada"})
+    assert r.status_code == 403
+
+
+def test_partner_cannot_relink_another_clinics_address(api):
+    r = api.resource("PUT", "Address", "Demo Clinic Partner-Shipping", user="partner2",
+                     body={"links": [{"link_doctype": "Customer", "link_name": "Other Clinic"}]})
+    assert r.status_code == 403
+    with api.context() as frappe:
+        links = frappe.get_all("Dynamic Link", filters={"parent": "Demo Clinic Partner-Shipping"}, pluck="link_name")
+    assert links == ["Demo Clinic Partner"]
+    # an address for another clinic cannot be created either
+    r = api.resource("POST", "Address", user="partner2",
+                     body={"address_title": "Foreign", "address_type": "Billing", "address_line1": "1 Main St",
+                           "city": "Austin", "country": "United States",
+                           "links": [{"link_doctype": "Customer", "link_name": "Demo Clinic Partner"}]})
+    assert r.status_code == 403
+
+
+# ------------------------------------------------------------------ 9. amending another's order
+
+def test_partner_cannot_amend_another_clinics_cancelled_order(api):
+    foreign = create(api, "admin", "Other Clinic")
+    submit(api, foreign)
+    assert api.resource("PUT", "Sales Order", foreign, user="admin", body={"docstatus": 2}).status_code == 200
+    r = api.resource("POST", "Sales Order", user="partner", body=order_body(amended_from=foreign))
+    assert r.status_code == 403 and r.json_body["exc_type"] == "PermissionError", r.json_body
+    with api.context() as frappe:
+        assert not frappe.db.exists("Sales Order", {"amended_from": foreign})
+    # its own cancelled order it amends
+    own = create(api, "partner", "Demo Clinic Partner")
+    submit(api, own, user="partner")
+    assert api.resource("PUT", "Sales Order", own, user="partner", body={"docstatus": 2}).status_code == 200
+    r = api.resource("POST", "Sales Order", user="partner", body=order_body(amended_from=own))
+    assert r.status_code == 200 and r.json_body["data"]["name"] == f"{own}-1", r.json_body
+
+
+# ------------------------------------------------------------------ 12. dispatches follow the order
+
+def test_reps_see_only_the_dispatches_of_their_orders(api, orders):
+    with api.context() as frappe:
+        dispatches = {so: set(frappe.get_all("Fulfillment Dispatch", filters={"sales_order": so}, pluck="name"))
+                      for so in (orders["us"], orders["ca"])}
+    assert dispatches[orders["us"]] and dispatches[orders["ca"]]
+    for rep, own, other in (("rep", "us", "ca"), ("rep2", "ca", "us")):
+        r = api.resource("GET", "Fulfillment Dispatch", user=rep,
+                         params={"fields": json.dumps(["name", "sales_order"]), "limit_page_length": 0})
+        assert r.status_code == 200
+        seen = {row["name"] for row in r.json_body["data"]}
+        assert dispatches[orders[own]] <= seen and not dispatches[orders[other]] & seen, rep
+        r = api.resource("GET", "Fulfillment Dispatch", next(iter(dispatches[orders[other]])), user=rep)
+        assert r.status_code == 403, rep
+        assert api.resource("GET", "Fulfillment Dispatch", next(iter(dispatches[orders[own]])),
+                            user=rep).status_code == 200
+    # webhook events and integration logs are the admins' alone (guide: no vendor records for reps)
+    for doctype in ("MedGrid Webhook Event", "MedGrid Integration Log"):
+        for user in ROLE_USERS:
+            assert api.resource("GET", doctype, user=user).status_code == 403, (doctype, user)
+        assert api.resource("GET", doctype, user="admin").status_code == 200
