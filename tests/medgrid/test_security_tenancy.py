@@ -241,3 +241,55 @@ def test_reps_see_only_the_dispatches_of_their_orders(api, orders):
         for user in ROLE_USERS:
             assert api.resource("GET", doctype, user=user).status_code == 403, (doctype, user)
         assert api.resource("GET", doctype, user="admin").status_code == 200
+
+
+def test_webhook_events_and_logs_follow_the_order_even_if_a_site_opens_them(api, orders):
+    """Should a site grant reps read on events and logs (Role Permission Manager), rows still follow
+    the order: events about, and logs of, the rep's own territory's orders (or their dispatches) only."""
+    from frappe.permissions import add_permission
+
+    rep_role = "Internal Sales Rep"
+    doctypes = ("MedGrid Webhook Event", "MedGrid Integration Log")
+
+    def insert(frappe, **values):
+        return frappe.get_doc(values).insert(ignore_permissions=True).name
+
+    with api.context() as frappe:
+        for doctype in doctypes:
+            add_permission(doctype, rep_role)
+            frappe.clear_cache(doctype=doctype)
+        made = {}
+        for key in ("us", "ca"):
+            so = orders[key]
+            dispatch = frappe.get_all("Fulfillment Dispatch", filters={"sales_order": so}, pluck="name")[0]
+            made[key] = {
+                "event": insert(frappe, doctype="MedGrid Webhook Event", vendor="sinq", event_type="shipped",
+                                dedupe_key=f"tenancy-{so}", status="Processed", sales_order=so, payload="{}"),
+                "order log": insert(frappe, doctype="MedGrid Integration Log", vendor="sinq", status="Success",
+                                    reference_doctype="Sales Order", reference_name=so),
+                "dispatch log": insert(frappe, doctype="MedGrid Integration Log", vendor="sinq", status="Success",
+                                       reference_doctype="Fulfillment Dispatch", reference_name=dispatch),
+            }
+        unrelated = insert(frappe, doctype="MedGrid Integration Log", vendor="shopify", status="Success",
+                           reference_doctype="Shopify Connection", reference_name="x")
+    try:
+        seen = set()
+        for doctype in doctypes:
+            r = api.resource("GET", doctype, user="rep", params={"limit_page_length": 0})
+            assert r.status_code == 200, r.json_body
+            seen |= {row["name"] for row in r.json_body["data"]}
+        assert set(made["us"].values()) <= seen
+        assert not set(made["ca"].values()) & seen and unrelated not in seen
+        assert api.resource("GET", "MedGrid Webhook Event", made["ca"]["event"], user="rep").status_code == 403
+        assert api.resource("GET", "MedGrid Webhook Event", made["us"]["event"], user="rep").status_code == 200
+        for name in (made["ca"]["order log"], made["ca"]["dispatch log"], unrelated):
+            assert api.resource("GET", "MedGrid Integration Log", name, user="rep").status_code == 403
+        assert api.resource("GET", "MedGrid Integration Log", made["us"]["dispatch log"],
+                            user="rep").status_code == 200
+    finally:
+        with api.context() as frappe:
+            for doctype in doctypes:
+                frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": rep_role})
+                frappe.clear_cache(doctype=doctype)
+    for doctype in doctypes:
+        assert api.resource("GET", doctype, user="rep").status_code == 403
