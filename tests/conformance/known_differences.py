@@ -11,11 +11,17 @@ Kinds:
   header_ignored   a header is not compared at all (neither presence nor value)
   job_probe        fields of the app-patterns job probe that are not compared (see ``fields``)
   table_key_order  in document dicts, the child-table keys that follow ``doctype`` are compared as a set
+  deliberate       MedGrid answers differently from real Frappe on purpose (issue 12's rule: it closes a
+                   hole real Frappe lets through, or answers a 4xx where real Frappe answers 500 to
+                   caller input); ``extra["answer"]`` (conformance_harness.answers.Answer) is what
+                   MedGrid answers instead, and the recorded answer is not compared
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from conformance_harness.answers import ANY, CLIENT_ERRORS, SQL_WORDS, Answer, rows_where, same_error_as_4xx
 
 _UNORDERED_LIST_REASON = (
     "list request without order_by: Frappe 15 sends no ORDER BY (contract 1.1), so MariaDB returned "
@@ -94,6 +100,109 @@ KNOWN_DIFFERENCES = [
 ]
 
 
+# ---- security-desk.json: MedGrid's deliberate differences (issue 12)
+_SD = "security-desk.json"
+
+
+def _recorded(exchange_id: str, source: str = _SD) -> dict:
+    from conformance_harness.scenarios import load
+
+    return next(e["response"] for e in load(source)["exchanges"] if e["id"] == exchange_id)
+
+
+def _empty(key: str):
+    return lambda body, state: [] if body.get(key) == [] else [f"body.{key} should be empty: {str(body.get(key))[:200]}"]
+
+
+_TENANT_CHILD_ROWS = (
+    "real Frappe applies neither the parent's user permissions nor its permission query to a child-table "
+    "list called with ?parent=<doctype>, so a partner reads the lines of every customer's orders (issue 12 "
+    "item 7, recorded here as the hole). MedGrid restricts child rows of its tenants' doctypes to parents "
+    "the caller may read, on the runtime and on a real bench"
+)
+_NO_STOCK = (
+    "real ERPNext accepts (and submits) a line whose warehouse holds none of the item; MedGrid checks each "
+    "line's availability as the catalog computes it and refuses with 400 InvalidOrderError naming the line "
+    "(issue 12 item 11)"
+)
+_FIELDS_500 = (
+    "real Frappe answers 500 with the SQL (or the SQL error) in the body to a caller's `fields`; MedGrid "
+    "answers a 4xx DataError/ValidationError and never echoes SQL (issue 12 item 16)"
+)
+_SAME_ERROR_4XX = (
+    "real Frappe answers 500 to this caller input; MedGrid answers a 4xx with the same exc_type and message "
+    "(issue 12's rule)"
+)
+
+SECURITY_DESK_DIFFERENCES = [
+    KnownDifference(_SD, ("security-desk/A04_soi_parent_own_partner", "security-desk/C01_rep_user_list_sensitive_fields",
+                          "security-desk/C02_rep_user_list_default"),
+                    "unordered", ("body.data",), _UNORDERED_LIST_REASON),
+    KnownDifference(_SD, ("security-desk/A10_getlist_soi_parent_own_partner",), "unordered", ("body.message",),
+                    _UNORDERED_LIST_REASON),
+    KnownDifference(_SD, ("security-desk/B09_item_fields_other_table",), "shape", ("body.data",),
+                    _LIMITED_LIST_REASON + " (the recording bench also held Exoceuticals catalog items this site "
+                    "does not have beyond the first 20 names)"),
+    # holes real Frappe lets through; MedGrid closes them
+    KnownDifference(_SD, ("security-desk/A05_soi_parent_other_partner",), "deliberate", (), _TENANT_CHILD_ROWS,
+                    extra={"answer": Answer(200, rows=_empty("data"),
+                                            describe="no line of another customer's order: empty list")}),
+    KnownDifference(_SD, ("security-desk/A09_getlist_soi_parent_other_partner",), "deliberate", (), _TENANT_CHILD_ROWS,
+                    extra={"answer": Answer(200, rows=_empty("message"),
+                                            describe="no line of another customer's order: empty list")}),
+    KnownDifference(_SD, ("security-desk/A06_soi_parent_nofilter_partner",), "deliberate", (), _TENANT_CHILD_ROWS,
+                    extra={"answer": Answer(200, rows=rows_where(
+                        "data", lambda row, state: row.get("parent") != "SO-2026-00005",
+                        "a line of the partner's own orders (all fixture orders but Toronto Clinic's SO-2026-00005)",
+                        total=lambda state: 325), describe="the 325 lines of the partner's own orders")}),
+    KnownDifference(_SD, ("security-desk/A13_hasrole_parent_user_rep",), "deliberate", (),
+                    "with ?parent=User real Frappe only checks the rep's right on User and returns Has Role rows of "
+                    "every user, page and report (issue 12 item 7); MedGrid returns only rows of User documents the "
+                    "rep may read: its own",
+                    extra={"answer": Answer(200, rows=rows_where(
+                        "data", lambda row, state: row.get("parent") == "rep@medgrid.example",
+                        "a role of the rep's own User"), describe="only the rep's own roles")}),
+    KnownDifference(_SD, ("security-desk/B07_so_no_stock_warehouse", "security-desk/C08_partner_submit_no_stock_order"),
+                    "deliberate", (), _NO_STOCK,
+                    extra={"answer": Answer(400, "InvalidOrderError", message="ITEM-001",
+                                            describe="400 InvalidOrderError naming the line's item")}),
+    KnownDifference(_SD, ("security-desk/C07_partner_amend_foreign_cancelled",), "deliberate", (),
+                    "real Frappe lets a partner create its own order with amended_from = another customer's cancelled "
+                    "order (issue 12 item 9); MedGrid requires amended_from to be readable by the caller",
+                    extra={"answer": Answer(403, "PermissionError", describe="403 PermissionError, nothing created")}),
+    KnownDifference(_SD, ("security-desk/B13_so_5mb_body",), "deliberate", (),
+                    "real Frappe saves a 5 MB JSON body; MedGrid refuses request bodies over a configurable limit "
+                    "(default 1 MB) with 413 before any work (issue 12 item 15)",
+                    extra={"answer": Answer(413, ANY, describe="413 before any work")}),
+    # 500s to caller input; MedGrid answers a 4xx
+    KnownDifference(_SD, ("security-desk/B12_so_nested_20000",), "deliberate", (),
+                    "real Frappe answers 500 RecursionError to a 20,000-deep JSON body; MedGrid refuses over-deep "
+                    "JSON with 400 before any work (issue 12 item 15)",
+                    extra={"answer": Answer(400, ANY, forbid=("RecursionError",), describe="400 for over-deep JSON")}),
+    KnownDifference(_SD, ("security-desk/B08_item_fields_max", "security-desk/B09b_item_fields_other_table_admin",
+                          "security-desk/B10_item_fields_not_json"), "deliberate", (), _FIELDS_500,
+                    extra={"answer": Answer(CLIENT_ERRORS, {"DataError", "ValidationError"}, forbid=SQL_WORDS,
+                                            describe="4xx DataError/ValidationError without SQL")}),
+    KnownDifference(_SD, ("security-desk/A15_reportview_soi_parent_partner",), "deliberate", (), _SAME_ERROR_4XX,
+                    extra={"answer": same_error_as_4xx(_recorded("A15_reportview_soi_parent_partner"),
+                                                       "4xx TypeError with Frappe's message")}),
+]
+KNOWN_DIFFERENCES.extend(SECURITY_DESK_DIFFERENCES)
+
+# ---- the same rule on the older recordings: their 500s to caller input are 4xx in MedGrid (issue 12)
+KNOWN_DIFFERENCES.extend([
+    KnownDifference("formdict.json", ("formdict/post_invalid_json_body",), "deliberate", (), _SAME_ERROR_4XX,
+                    extra={"answer": same_error_as_4xx(_recorded("post_invalid_json_body", "formdict.json"),
+                                                       "400 JSONDecodeError with the parser's message")}),
+    KnownDifference("resource.json", ("resource/so_create_invalid_json",), "deliberate", (), _SAME_ERROR_4XX,
+                    extra={"answer": same_error_as_4xx(_recorded("so_create_invalid_json", "resource.json"),
+                                                       "400 JSONDecodeError with the parser's message")}),
+    KnownDifference("resource.json", ("resource/so_list_invalid_fields_json",), "deliberate", (), _FIELDS_500,
+                    extra={"answer": Answer(CLIENT_ERRORS, {"DataError", "ValidationError"}, forbid=SQL_WORDS,
+                                            describe="4xx DataError/ValidationError without SQL")}),
+])
+
+
 class Known:
     """Lookup used by the runner: comparison options for one exchange."""
 
@@ -118,6 +227,12 @@ class Known:
                 for header in entry.paths:
                     options["headers_relaxed"][header.lower()] = entry.extra["predicate"]
         return options
+
+    def deliberate_answer(self, source: str, key: str):
+        for entry in self.matching(source, key):
+            if entry.kind == "deliberate":
+                return entry.extra["answer"]
+        return None
 
     def job_probe_skips(self, source: str, key: str) -> set:
         skips = set()

@@ -27,7 +27,10 @@ MASK_PATTERNS = {
     "<uuid>": re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
     "<int>": re.compile(r"^-?\d+$"),
     "<csrf_token>": re.compile(r"^[0-9a-zA-Z]+$"),
+    "<ip>": re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$"),
 }
+# a child table a recording collapsed to its row count ("child tables collapsed to item counts")
+COLLAPSED_LIST = re.compile(r"^<(\d+) (items|rows)>$")
 SID_MASK = re.compile(r"^<sid-(\d+)>$")
 SID_VALUE = re.compile(r"^[0-9a-f]{56}$")
 FRAMES_MASKED = "<frames masked>"
@@ -131,8 +134,13 @@ class JsonComparator:
     """
 
     def __init__(self, bindings: Bindings, capture_prefix: str = "", unordered=(), ignore=(), shape=(),
-                 table_keys_any_order=False):
+                 table_keys_any_order=False, project=(), truncated=None):
         self.bindings = bindings
+        # dicts the recording reduced to some keys ("data reduced to name/status"): the actual dict is
+        # compared on those keys only (the recorder's key order is its own)
+        self.project = set(project)
+        # lists the recording cut ("data list had N items; first K kept"): path -> N
+        self.truncated = dict(truncated or {})
         self.capture_prefix = capture_prefix
         self.unordered = set(unordered)
         self.ignore = set(ignore)
@@ -180,6 +188,12 @@ class JsonComparator:
                 if note:
                     self.diffs.append(Difference(path, expected, actual, note))
             return True
+        collapsed = COLLAPSED_LIST.match(expected)
+        if collapsed and isinstance(actual, list):
+            if len(actual) != int(collapsed.group(1)):
+                self.diffs.append(Difference(f"{path}(length)", int(collapsed.group(1)), len(actual),
+                                             "the recording kept only the row count of this table"))
+            return True
         if FRAMES_MASKED in expected:
             if not isinstance(actual, str):
                 self.diffs.append(Difference(path, expected, actual, "type differs"))
@@ -192,6 +206,9 @@ class JsonComparator:
 
     # containers ------------------------------------------------------------------------------
     def _compare_dict(self, expected: dict, actual: dict, path: str) -> None:
+        if self._matches(path, self.project):
+            # the recorder kept some keys in an order of its own: compare those keys, not their order
+            actual = {k: actual[k] for k in expected if k in actual}
         exp_keys, act_keys = list(expected), list(actual)
         missing = [k for k in exp_keys if k not in actual]
         extra = [k for k in act_keys if k not in expected]
@@ -219,6 +236,11 @@ class JsonComparator:
         if self._matches(path, self.shape):
             self._compare_shape(expected, actual, path)
             return
+        if path in self.truncated:
+            if len(actual) != self.truncated[path]:
+                self.diffs.append(Difference(f"{path}(length)", self.truncated[path], len(actual),
+                                             "list length differs (the recording kept the first rows only)"))
+            actual = actual[:len(expected)]
         if len(expected) != len(actual):
             self.diffs.append(
                 Difference(f"{path}(length)", len(expected), len(actual), "list length differs")

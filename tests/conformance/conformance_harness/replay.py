@@ -31,6 +31,8 @@ _SID_IN_TEXT = re.compile(r"<sid-(\d+)>")
 class Credentials:
     api_keys: dict  # "ADMIN" -> (key, secret)
     password: str
+    # other masked values of a recording and what stands in for them here (e.g. "<throwaway-user>")
+    placeholders: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Substitutions:
             out = out.replace(f"<{who}_API_KEY>", key).replace(f"<{who}_API_SECRET>", secret)
         password = urllib.parse.quote_plus(self.credentials.password) if url_encoded else self.credentials.password
         out = out.replace("<PASSWORD>", password)
+        for placeholder, value in self.credentials.placeholders.items():
+            out = out.replace(placeholder, urllib.parse.quote_plus(value) if url_encoded else value)
         if self.csrf_token is not None:
             out = out.replace("<csrf_token>", self.csrf_token)
         out = _SID_IN_TEXT.sub(lambda m: self.sids.get(m.group(1), "0" * 56), out)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from . import compare as cmp
 from .replay import LiveResponse, Substitutions, build_request
-from .scenarios import Action, Bridge, Exchange, Timeline
+from .scenarios import Action, Bridge, Exchange, Parallel, Timeline
 
 
 @dataclass
@@ -91,10 +91,15 @@ def run_timeline(timeline: Timeline, site, known) -> TimelineState:
                 _run_bridge(step, site, state)
             elif isinstance(step, Exchange):
                 _run_exchange(step, site, state, known)
+            elif isinstance(step, Parallel):
+                _run_parallel(step, site, state, known)
         except Exception:  # a harness/setup failure must not stop the timeline
             note = f"{type(step).__name__} {getattr(step, 'description', getattr(step, 'key', ''))} raised:\n{traceback.format_exc()}"
             if isinstance(step, Exchange):
                 state.results[step.key] = ExchangeResult(step.key, {}, None, error=note)
+            elif isinstance(step, Parallel):
+                for ex in step.exchanges:
+                    state.results.setdefault(ex.key, ExchangeResult(ex.key, {}, None, error=note))
             else:
                 state.pending_notes.append(note)
     site.after_timeline(state)
@@ -132,16 +137,95 @@ def _run_exchange(step: Exchange, site, state: TimelineState, known) -> None:
 
     result = ExchangeResult(step.key, request, live, notes=list(state.pending_notes))
     state.pending_notes.clear()
+    if step.learn_name_first:
+        _learn_created_name(request, recorded["response"], live, state.bindings)
     if state.bindings.names:
         result.notes.append("recorded document names are different documents here (an earlier exchange "
                             f"created them under another name): {state.bindings.names}")
-    options = known.options_for(step.source, step.key)
-    expected = state.bindings.rename(recorded["response"])
-    _learn_created_name(request, recorded["response"], live, state.bindings)
-    result.diffs = compare_exchange(expected, live, state.bindings, options, capture_prefix=f"{step.key}:")
+    result.diffs = _compare_step(step, live, state, known)
+    if not step.learn_name_first:
+        _learn_created_name(request, recorded["response"], live, state.bindings)
     if step.extra_check:
         result.diffs.extend(site.extra_check(step.extra_check, step, state, live, elapsed))
     state.results[step.key] = result
+
+
+def _options_for(step: Exchange, known) -> dict:
+    options = known.options_for(step.source, step.key)
+    for key, value in (step.compare_options or {}).items():
+        if isinstance(value, dict):
+            options[key] = {**options.get(key, {}), **value}
+        else:
+            options[key] = list(options.get(key, ())) + list(value)
+    return options
+
+
+def _compare_step(step: Exchange, live: LiveResponse, state: TimelineState, known, bindings=None) -> list:
+    """Compare with the recording, or with MedGrid's own answer where known_differences lists a
+    deliberate difference for this exchange."""
+    bindings = bindings or state.bindings
+    answer = known.deliberate_answer(step.source, step.key) if hasattr(known, "deliberate_answer") else None
+    if answer is not None:
+        return answer.check(live, state)
+    expected = bindings.rename(step.record["response"])
+    return compare_exchange(expected, live, bindings, _options_for(step, known), capture_prefix=f"{step.key}:")
+
+
+def _run_parallel(step: Parallel, site, state: TimelineState, known) -> None:
+    import threading
+
+    requests = []
+    for ex in step.exchanges:
+        state.sources[ex.key] = ex.source
+        requests.append(build_request(ex.record["request"], state.subs))
+    answers: list = [None] * len(requests)
+    barrier = threading.Barrier(len(requests))
+
+    def send(i):
+        try:
+            barrier.wait(30)
+            answers[i] = site.send(requests[i])
+        except Exception:  # reported per exchange below
+            answers[i] = traceback.format_exc()
+
+    threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+
+    notes = list(state.pending_notes)
+    state.pending_notes.clear()
+    lives = []
+    for ex, request, live in zip(step.exchanges, requests, answers):
+        if not isinstance(live, LiveResponse):
+            state.results[ex.key] = ExchangeResult(ex.key, request, None, notes=notes,
+                                                   error=f"the request did not complete: {live}")
+            continue
+        lives.append(live)
+        # which of the racing requests wins is not part of the contract: a match with any recorded
+        # answer of the group passes
+        best = None
+        for candidate in step.exchanges:
+            scratch = cmp.Bindings(dict(state.bindings.sids), dict(state.bindings.captures), dict(state.bindings.names))
+            diffs = _compare_step(candidate, live, state, known, bindings=scratch)
+            if not diffs:
+                best = []
+                break
+            if best is None or len(diffs) < len(best):
+                best = diffs
+        result = ExchangeResult(ex.key, request, live, notes=list(notes))
+        if state.bindings.names:
+            result.notes.append(f"recorded document names are different documents here: {state.bindings.names}")
+        if best:
+            result.notes.append("no recorded answer of the parallel group matches; differences from the closest one:")
+        result.diffs = best or []
+        state.results[ex.key] = result
+    if step.aggregate_check:
+        diffs = site.aggregate_check(step.aggregate_check, step, state, lives)
+        for ex in step.exchanges:
+            if ex.key in state.results:
+                state.results[ex.key].diffs.extend(diffs)
 
 
 def compare_exchange(expected: dict, live: LiveResponse, bindings: cmp.Bindings, options: dict, capture_prefix="") -> list:
@@ -157,8 +241,9 @@ def compare_exchange(expected: dict, live: LiveResponse, bindings: cmp.Bindings,
     diffs.extend(cmp.compare_headers(expected.get("headers", {}), live.headers, options.get("headers_relaxed", {}),
                                      options.get("headers_ignored", ())))
 
-    json_options = {k: options.get(k, ()) for k in ("unordered", "ignore", "shape")}
+    json_options = {k: options.get(k, ()) for k in ("unordered", "ignore", "shape", "project")}
     json_options["table_keys_any_order"] = options.get("table_keys_any_order", False)
+    json_options["truncated"] = options.get("truncated", {})
     if "body_json" in expected:
         try:
             body = live.json()
@@ -190,13 +275,21 @@ def render_failure(source: str, key: str, result: ExchangeResult, limit: int = 4
     return "\n".join(lines)
 
 
+def _short(value, limit: int = 4000):
+    """Request bodies in reports are cut (security-desk B13 sends 5 MiB)."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… ({len(value)} characters)"
+    return value
+
+
 def summarize(state: TimelineState) -> dict:
     """A JSON-able report of a timeline run (written under artifacts/ for debugging)."""
     out = {}
     for key, res in state.results.items():
         out[key] = {
             "source": state.sources.get(key),
-            "request": {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v) for k, v in res.request.items()},
+            "request": {k: _short(v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
+                        for k, v in res.request.items()},
             "status": res.response.status if res.response else None,
             "content_type": res.response.content_type if res.response else None,
             "headers": res.response.headers if res.response else None,

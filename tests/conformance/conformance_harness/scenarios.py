@@ -37,6 +37,12 @@ class Exchange:
     record: dict
     request_override: Callable[[Any], dict] | None = None  # (timeline state) -> override dict
     extra_check: str | None = None  # name of an extra check run after the HTTP comparison
+    # comparison options that follow from how the recording stored the response (e.g. a reduced body:
+    # {"project": ["body.data"]}); merged with known_differences' options
+    compare_options: dict | None = None
+    # a create whose recorded name cannot be reproduced (it comes from another recorder run): the
+    # runtime's name is bound to the recorded one *before* the comparison (see runner)
+    learn_name_first: bool = False
 
     @property
     def id(self) -> str:
@@ -48,6 +54,17 @@ class Bridge:
     description: str
     request: dict  # recorded-request format (method, path, headers, body_json)
     expect_status: int
+
+
+@dataclass
+class Parallel:
+    """Recorded exchanges that the recorder sent at the same time: sent together from threads, each
+    answer compared with whichever recorded answer of the group it matches (which request wins a race
+    is not part of the contract); then ``aggregate_check`` (site.py/medgrid_site.py) checks the totals."""
+
+    description: str
+    exchanges: list  # [Exchange]
+    aggregate_check: str | None = None
 
 
 @dataclass

@@ -50,6 +50,8 @@ class FixtureError(RuntimeError):
 
 
 class ConformanceSite:
+    site_name = SITE_NAME
+
     def __init__(self, root: str):
         self.root = os.path.abspath(root)
         self.sites_path = os.path.join(self.root, "sites")
@@ -67,7 +69,7 @@ class ConformanceSite:
     def frappe_context(self, user: str = "Administrator", commit: bool = True):
         import frappe
 
-        frappe.init(SITE_NAME, sites_path=self.sites_path, force=True)
+        frappe.init(self.site_name, sites_path=self.sites_path, force=True)
         try:
             frappe.connect()
             frappe.set_user(user)

@@ -14,11 +14,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 ARTIFACTS = os.path.join(REPO, "artifacts", "conformance")
 
 
-def exchange_params(source: str) -> list:
+def exchange_params(source: str, pairs: list | None = None) -> list:
+    """pytest params of one recordings file: (timeline, exchange key) pairs, with the xfail marks of
+    expected_failures.py; ``pairs`` defaults to the file's exchanges in scenarios.all_timelines()."""
     from expected_failures import EXPECTED_FAILURES
 
     params = []
-    for timeline, key in exchanges_for(source):
+    for timeline, key in (exchanges_for(source) if pairs is None else pairs):
         marks = []
         failure = EXPECTED_FAILURES.get((source, key))
         if failure:
@@ -30,10 +32,10 @@ def exchange_params(source: str) -> list:
 class ReplayRegistry:
     """Runs each timeline once (on first use) and keeps its results for the whole session."""
 
-    def __init__(self, site, known):
+    def __init__(self, site, known, timelines: dict | None = None):
         self.site = site
         self.known = known
-        self.timelines = all_timelines()
+        self.timelines = all_timelines() if timelines is None else timelines
         self.states: dict = {}
 
     def state(self, name: str):

@@ -130,6 +130,51 @@ CAUSES = [
     ("single-doc-dict", "runtime/frappe/model/base_document.py",
      "a Single read through /api/resource has no creation and idx is the string '0' (tabSingles stores text)",
      [r"get_selling_settings \|"]),
+    # ---- security-desk.json (issue 12)
+    ("sd-frappe-desk", "runtime/frappe/desk",
+     "frappe.desk.reportview.get / frappe.desk.search.search_link do not exist in the runtime (417 'No module "
+     "named frappe.desk'); Frappe: reportview.get on a child doctype answers 403 'X is not a valid parent "
+     "DocType for X' (A14), search_link answers [] (B11); with parent= the issue's rule wants a 4xx (A15)",
+     [r"security-desk/(A14|A15|B11)_\w+ \|"]),
+    ("sd-grand-total", "runtime/erpnext/controllers/accounts_controller.py",
+     "a rate of -100 must be refused by ERPNext's own check first (417 'Incorrect value:Grand Total (Company "
+     "Currency) must be >= 0.0', _exc_source erpnext, in the controller's validate, before doc_events); the "
+     "runtime lets it reach the app's price floor (issue 12 item 2)",
+     [r"security-desk/B01_\w+ \|"]),
+    ("sd-number-parsing", "runtime/frappe/utils/data.py (flt/cint)",
+     "qty 'NaN' / 'Infinity' / Infinity / 1e309 raise ValueError/OverflowError (500); Frappe's flt/cint turn "
+     "them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') "
+     "(issue 12 item 3)",
+     [r"security-desk/B0[2-5]_\w+ \|"]),
+    ("sd-nan-rate", "runtime/frappe/utils/data.py (flt) / runtime/erpnext (rate from the price list)",
+     "rate 'NaN' must become the price-list rate (89) as on real ERPNext; the runtime keeps 0.00 and the "
+     "app's price floor refuses it (417) (issue 12 item 3)",
+     [r"security-desk/B06_\w+ \|"]),
+    ("sd-fields-4xx", "runtime/frappe/model/db_query.py",
+     "fields=[\"max(name, 1)\"], fields=abc and a backquoted foreign table (admin) must answer 4xx "
+     "DataError/ValidationError without SQL (issue 12 item 16); a backquoted field of a table the caller may "
+     "not read is dropped silently (200) as in Frappe (B09)",
+     [r"security-desk/B(08|09|09b|10)_\w+ \|"]),
+    ("sd-body-limits", "runtime/frappe/app.py",
+     "request bodies over the limit (1 MB) must be refused with 413 and over-deep JSON with 400, before any "
+     "work (issue 12 item 15)",
+     [r"security-desk/B1[23]_\w+ \|"]),
+    ("sd-single-get-value", "runtime/frappe/client.py",
+     "frappe.client.get_value on a Single calls frappe.db.get_values_from_single, which the runtime's "
+     "Database lacks (500 AttributeError)",
+     [r"security-desk/B14b?_\w+ \|"]),
+    ("sd-select-only-fields", "runtime/frappe/model/db_query.py",
+     "a select-only user listing User with fields=[name, api_key, last_ip] gets api_key; Frappe drops it "
+     "silently (issue 12 item 4)",
+     [r"security-desk/C01_\w+ \|"]),
+    ("sd-perm-message", "runtime/frappe/permissions.py",
+     "document-level refusal message lacks ': User - partner@clinic.example' after 'does not have access to "
+     "this document'",
+     [r"security-desk/C03_rep_user_get_doc \|"]),
+    ("sd-user-self", "runtime/frappe/core/doctype/user",
+     "a user without read on User may read its own User document (Frappe: 200, permlevel-1 tables empty); "
+     "runtime answers 403",
+     [r"security-desk/C03b_\w+ \|"]),
     ("www-404-cache", "runtime/frappe/website",
      "the website 404 page must answer X-From-Cache: True (runtime: False)",
      [r"guest_get_nonexistent_page \| header X-From-Cache"]),
