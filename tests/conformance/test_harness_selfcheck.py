@@ -41,6 +41,7 @@ def _fill(value, key=None):
         "<exc_id>": "f" * 56,
         "<uuid>": "12345678-1234-4234-8234-123456789abc",
         "<int>": "42",
+        "<ip>": "127.0.0.1",
     }
     if value in fixed:
         return fixed[value]
@@ -202,3 +203,169 @@ def test_table_keys_after_doctype_may_come_in_any_order_only_when_relaxed():
     relaxed.compare(expected, moved, "body.data")
     assert relaxed.diffs
     assert Known().options_for("resource.json", "resource/so_get")["table_keys_any_order"] is True
+
+
+# ---------------------------------------------------------------- security-desk.json
+
+def _security_desk_steps():
+    from conformance_harness.scenarios import Exchange, Parallel
+    from conformance_harness.security_desk import security_desk_timeline
+
+    for step in security_desk_timeline().steps:
+        if isinstance(step, Exchange):
+            yield step
+        elif isinstance(step, Parallel):
+            yield from step.exchanges
+
+
+def _with_options(step) -> dict:
+    from conformance_harness.runner import _options_for
+
+    return _options_for(step, Known())
+
+
+@pytest.mark.parametrize("step", [pytest.param(s, id=s.key) for s in _security_desk_steps()
+                                  if Known().deliberate_answer(s.source, s.key) is None])
+def test_security_desk_recording_matches_itself(step):
+    expected = step.record["response"]
+    live = _synthesise(expected)
+    diffs = compare_exchange(expected, live, cmp.Bindings(), _with_options(step))
+    assert not diffs, "\n".join(d.render() for d in diffs)
+
+
+def _deliberate_entries():
+    from known_differences import KNOWN_DIFFERENCES
+
+    for entry in KNOWN_DIFFERENCES:
+        if entry.kind == "deliberate":
+            for key in entry.keys:
+                yield pytest.param(entry, key, id=f"{entry.source}:{key}")
+
+
+@pytest.mark.parametrize(("entry", "key"), list(_deliberate_entries()))
+def test_deliberate_answer_rejects_what_frappe_answered(entry, key):
+    """A deliberate difference must be one: real Frappe's recorded answer fails MedGrid's Answer."""
+    from conformance_harness.scenarios import load
+
+    data = load(entry.source)
+    records = data.get("exchanges") or [e for v in data.get("variants", {}).values() for e in v["exchanges"]]
+    record = next(e for e in records if key.endswith("/" + e["id"]))
+    assert entry.reason, "every deliberate difference states its reason"
+    diffs = entry.extra["answer"].check(_synthesise(record["response"]), None)
+    assert diffs, f"{key}: the recorded Frappe answer already satisfies MedGrid's answer"
+
+
+def test_security_desk_requests_are_fully_substituted():
+    import datetime
+
+    from conformance_harness.replay import Credentials, Substitutions, build_request
+    from conformance_harness.runner import _apply_override
+    from conformance_harness.scenarios import Bridge
+
+    creds = Credentials({w: (f"{w.lower()}key0000000000"[:15], "secret000000000") for w in ("ADMIN", "PARTNER", "REP", "VENDOR")},
+                        "Probe-Pass-2026", {"<throwaway-user>": "t@example.com", "<THROWAWAY_PASSWORD>": "pw"})
+    subs = Substitutions(creds, datetime.date(2026, 12, 7))
+
+    class _State:
+        pass
+
+    state = _State()
+    state.subs = subs
+    leftovers = []
+    from conformance_harness.security_desk import security_desk_timeline
+
+    steps = list(_security_desk_steps()) + [s for s in security_desk_timeline().steps if isinstance(s, Bridge)]
+    for step in steps:
+        if isinstance(step, Bridge):
+            request = build_request(step.request, subs)
+        else:
+            override = step.request_override(state) if step.request_override else None
+            if override:
+                override = _apply_override(step.record["request"], subs, dict(override))
+            request = build_request(step.record["request"], subs, override)
+        text = json.dumps({k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.items()})
+        found = re.findall(r"<(?:[A-Z_]+_API_(?:KEY|SECRET)|PASSWORD|THROWAWAY_PASSWORD|throwaway-user|date|datetime|"
+                           r"\d+ x [^>]*)>", text[:200000])
+        if found:
+            leftovers.append(f"{getattr(step, 'key', getattr(step, 'description', ''))}: {found}")
+        if getattr(step, "key", "").endswith("B13_so_5mb_body"):
+            assert len(request["data"]) > 5 * 1024 * 1024
+        if getattr(step, "key", "").endswith("B12_so_nested_20000"):
+            assert request["data"] == b"[" * 20000 + b"]" * 20000
+    assert not leftovers, "\n".join(leftovers)
+
+
+def test_reduced_truncated_and_collapsed_bodies():
+    # "data reduced": only the recorded keys, in any order
+    projected = cmp.JsonComparator(cmp.Bindings(), project=["body.data"])
+    projected.compare({"name": "A", "status": "Draft"}, {"status": "Draft", "name": "A", "x": 1}, "body.data")
+    assert not projected.diffs
+    projected.compare({"name": "A", "status": "Draft"}, {"name": "A", "status": "Cancelled"}, "body.data")
+    assert projected.diffs
+    # "first K kept": the K rows and the total
+    cut = cmp.JsonComparator(cmp.Bindings(), truncated={"body.data": 3})
+    cut.compare([1, 2], [1, 2, 9], "body.data")
+    assert not cut.diffs
+    cut.compare([1, 2], [1, 2], "body.data")
+    assert cut.diffs and "length" in cut.diffs[0].path
+    # collapsed child tables and the <ip> mask
+    plain = cmp.JsonComparator(cmp.Bindings())
+    plain.compare({"roles": "<2 items>", "last_ip": "<ip>"}, {"roles": [{}, {}], "last_ip": "10.0.0.1"}, "body.data")
+    assert not plain.diffs
+    plain.compare({"roles": "<2 items>", "last_ip": "<ip>"}, {"roles": [{}], "last_ip": None}, "body.data")
+    assert len(plain.diffs) == 2
+
+
+class _CannedSite:
+    """Answers each request with the next canned response (thread-safe enough for the test)."""
+
+    def __init__(self, responses):
+        import threading
+
+        self.responses = list(responses)
+        self.lock = threading.Lock()
+
+    def send(self, request):
+        with self.lock:
+            return self.responses.pop(0)
+
+    def aggregate_check(self, name, step, state, lives):
+        return [cmp.Difference("aggregate", "no 5xx", [l.status for l in lives])] \
+            if any(l.status >= 500 for l in lives) else []
+
+
+def _json_response(status, body):
+    return LiveResponse(status, "application/json", [("Content-Type", "application/json")], [],
+                        json.dumps(body).encode())
+
+
+def test_parallel_answers_match_any_recorded_answer_of_the_group():
+    from conformance_harness.replay import Credentials, Substitutions
+    from conformance_harness.runner import TimelineState, _run_parallel
+    from conformance_harness.scenarios import Exchange, Parallel, Timeline, SiteConfig
+
+    def record(rid, status, body):
+        return {"id": rid, "request": {"method": "PUT", "path": "/api/resource/X/1", "headers": {"Host": "h"},
+                                       "body_json": {"docstatus": 1}},
+                "response": {"status": status, "content_type": "application/json",
+                             "headers": {"Content-Type": "application/json"}, "body_json": body}}
+
+    ok = {"data": {"name": "1", "docstatus": 1}}
+    refused = {"exc_type": "UpdateAfterSubmitError"}
+    group = [Exchange("g/a", "x.json", record("a", 200, ok)), Exchange("g/b", "x.json", record("b", 417, refused))]
+    step = Parallel("race", group, aggregate_check="any")
+
+    def run(responses):
+        import datetime
+
+        subs = Substitutions(Credentials({}, "p"), datetime.date(2026, 12, 7))
+        state = TimelineState(Timeline("t", SiteConfig(), [step]), subs, cmp.Bindings())
+        _run_parallel(step, _CannedSite(responses), state, Known([]))
+        return {k: r.diffs for k, r in state.results.items()}
+
+    # the 417 may come back for either request: both pass
+    assert run([_json_response(417, refused), _json_response(200, ok)]) == {"g/a": [], "g/b": []}
+    assert run([_json_response(200, ok), _json_response(200, ok)]) == {"g/a": [], "g/b": []}
+    # a 500 matches nothing and fails the aggregate for every exchange of the group
+    results = run([_json_response(500, {"exc_type": "OperationalError"}), _json_response(200, ok)])
+    assert results["g/a"] and results["g/b"]
