@@ -23,12 +23,11 @@ there is one timeline, so there is no snapshot/restore. What stands in for the r
 
 from __future__ import annotations
 
-import datetime
 import os
 import secrets
 
 from . import compare as cmp
-from .replay import Credentials, Replayer
+from .replay import Credentials
 from .site import ConformanceSite
 
 SITE_NAME = "real.localhost"  # the recording's Host header
@@ -115,7 +114,6 @@ class MedGridSite(ConformanceSite):
         self.site_path = os.path.join(self.sites_path, SITE_NAME)
         self.db_type = os.environ.get("MEDGRID_TEST_DB", "sqlite")
         self.site_config: dict = {}
-        self._replayer = Replayer(self._application)
 
     # ------------------------------------------------------------------ build
     def build(self, db_type: str | None = None) -> None:
@@ -182,7 +180,7 @@ class MedGridSite(ConformanceSite):
 
 # ====================================================================== fixture data
 
-def _insert(frappe, values: dict, user: str | None = None):
+def _insert(frappe, values: dict):
     doc = frappe.get_doc(values)
     doc.insert(ignore_permissions=True)
     return doc
