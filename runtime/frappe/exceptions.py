@@ -156,6 +156,20 @@ class TooManyRequestsError(Exception):
 	http_status_code = 429
 
 
+class RequestBodyTooLargeError(Exception):
+	"""The request body is over the site's ``max_request_body_size`` (413). Not in Frappe, which
+	reads bodies of any size up to ``max_file_size``."""
+
+	http_status_code = 413
+
+
+class InvalidRequestBodyError(Exception):
+	"""The request body (or a JSON argument) cannot be used, e.g. JSON nested too deep (400). Not in
+	Frappe, whose JSON decoder fails on deep nesting with a RecursionError (500)."""
+
+	http_status_code = 400
+
+
 # --- ValidationError subclasses (417 unless they say otherwise) ----------------------------
 
 
