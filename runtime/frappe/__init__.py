@@ -753,6 +753,16 @@ def has_permission(doctype=None, ptype="read", doc=None, user=None, verbose=Fals
     return out
 
 
+def only_has_select_perm(doctype, user=None, ignore_permissions=False) -> bool:
+    """Whether the user's roles give ``select`` on ``doctype`` but not ``read``."""
+    if ignore_permissions:
+        return False
+    from frappe.permissions import get_role_permissions
+
+    permissions = get_role_permissions(doctype, user=user or session.user)
+    return bool(permissions.get("select") and not permissions.get("read"))
+
+
 def has_website_permission(doc=None, ptype="read", user=None, verbose=False, doctype=None):
     return False
 

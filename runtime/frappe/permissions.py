@@ -112,14 +112,11 @@ def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
         _push_log(_("User {0} does not have doctype access via role permission for document {1}").format(
             frappe.bold(user), frappe.bold(doctype)))
         return False
-    meta = frappe.get_meta(doctype)
-    if meta.istable:
-        parent = parent_doctype or (doc.get("parenttype") if doc is not None and not isinstance(doc, str) else None)
-        if parent:
-            return _has_permission(parent, ptype, None, user, None)
-        return True
     if user == "Administrator":
         return True
+    meta = frappe.get_meta(doctype)
+    if meta.istable:
+        return has_child_permission(doctype, ptype, doc, user, parent_doctype)
     if ptype == "submit" and not meta.is_submittable:
         _push_log(_("Document Type is not submittable"))
         return False
@@ -144,6 +141,59 @@ def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
         _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)) +
                   f": {_(doc.doctype)} - {doc.name}")
     return allowed
+
+
+def has_child_permission(child_doctype, ptype="read", child_doc=None, user=None, parent_doctype=None) -> bool:
+    """A child table has no rights of its own (Frappe's rule): its rows are reached through a parent
+    doctype that really holds a Table field of it, and the rights are that parent's — on the parent
+    document itself when a row is given. Refusals explain themselves in the permission logs."""
+    user = user or frappe.session.user
+    if isinstance(child_doc, str):
+        child_doc = frappe.db.get_value(child_doctype, child_doc, ["parent", "parenttype", "parentfield"],
+                                        as_dict=True)
+    if child_doc is not None:
+        parent_doctype = child_doc.get("parenttype")
+    if not parent_doctype:
+        _push_log(_("Please specify a valid parent DocType for {0}").format(frappe.bold(child_doctype)))
+        return False
+    parentfields = get_parentfields(parent_doctype, child_doctype)
+    if not parentfields:
+        _push_log(_("{0} is not a valid parent DocType for {1}").format(frappe.bold(parent_doctype),
+                                                                       frappe.bold(child_doctype)))
+        return False
+    parent = None
+    if child_doc is not None:
+        parentfield = child_doc.get("parentfield")
+        if not parentfield:
+            _push_log(_("Parentfield not specified in {0}: {1}").format(frappe.bold(child_doctype),
+                                                                       frappe.bold(child_doc.get("name"))))
+            return False
+        if parentfield not in parentfields:
+            _push_log(_("{0} is not a valid parentfield for {1}").format(frappe.bold(parentfield),
+                                                                        frappe.bold(child_doctype)))
+            return False
+        parent_meta = frappe.get_meta(parent_doctype)
+        permlevel = cint(parent_meta.get_field(parentfield).permlevel)
+        if permlevel and permlevel not in parent_meta.get_permlevel_access(ptype, user=user):
+            _push_log(_("Insufficient Permission Level for {0}").format(frappe.bold(parent_doctype)))
+            return False
+        # a row not attached to a saved parent yet leaves the decision to the parent doctype's rights
+        parent = getattr(child_doc, "parent_doc", None) or child_doc.get("parent") or None
+    return _has_permission(parent_doctype, ptype, parent, user, None)
+
+
+def get_parentfields(parent_doctype, child_doctype) -> list[str]:
+    """Fieldnames of ``parent_doctype``'s Table fields that hold ``child_doctype`` ([] when the
+    parent is unknown, is itself a child table, or has no such field)."""
+    if not parent_doctype or not isinstance(parent_doctype, str):
+        return []
+    try:
+        parent_meta = frappe.get_meta(parent_doctype)
+    except frappe.DoesNotExistError:
+        return []
+    if parent_meta.istable:
+        return []
+    return [df.fieldname for df in parent_meta.get_table_fields() if df.options == child_doctype]
 
 
 def get_doc_permissions(doc, user=None, ptype=None) -> dict:
@@ -183,11 +233,13 @@ def has_controller_permissions(doc, ptype, user=None):
 def check_list_permission(doctype, user=None, parent_doctype=None) -> None:
     """Raise PermissionError (with Frappe's messages) unless the user may list ``doctype``."""
     user = user or frappe.session.user
+    if user == "Administrator":
+        return
     meta = frappe.get_meta(doctype)
-    if meta.istable and parent_doctype:
-        doctype = parent_doctype
-        meta = frappe.get_meta(doctype)
-    if user == "Administrator" or meta.istable:
+    if meta.istable:
+        # Frappe names the child doctype itself as the parent when the caller gives none, which no
+        # doctype can be: listing a child table needs a valid parent and that parent's rights
+        frappe.has_permission(doctype, "read", parent_doctype=parent_doctype or doctype, user=user, throw=True)
         return
     perms = get_role_permissions(meta, user=user)
     if perms.get("select") or perms.get("read") or (perms.get("if_owner") or {}).get("read"):

@@ -25,11 +25,11 @@ def _sbool(value):
 def document_list(doctype: str):
     """GET /api/resource/<doctype>: ``frappe.client.get_list`` with the request's parameters."""
     args = frappe.form_dict
-    # a non-JSON `fields` is a client error that Frappe lets surface as a 500 JSONDecodeError
-    if args.get("fields"):
-        args["fields"] = json.loads(args["fields"])
-    if args.get("expand"):
-        args["expand"] = json.loads(args["expand"])
+    # a non-JSON `fields` is the caller's error: Frappe lets it out as a 500 JSONDecodeError, the
+    # runtime answers a DataError with the decoder's message
+    for param in ("fields", "expand"):
+        if args.get(param):
+            args[param] = _json_param(param, args[param])
 
     args.setdefault("limit_page_length", args.limit or args.limit_page_length or 20)
 
@@ -38,6 +38,18 @@ def document_list(doctype: str):
             args[param] = _sbool(args[param])
 
     return frappe.call(frappe.client.get_list, doctype, **args)
+
+
+def _json_param(param: str, value):
+    from frappe.utils.caller_input import decode
+
+    if not isinstance(value, str):
+        return value
+    try:
+        return decode(value)
+    except json.JSONDecodeError as e:
+        message = str(e)
+    frappe.throw(frappe._("Invalid JSON in {0}: {1}").format(param, message), frappe.DataError)
 
 
 def handle_rpc_call(method: str):
@@ -144,8 +156,10 @@ def get_request_form_data():
     if isinstance(data, (dict, list)):
         parsed = data
     else:
+        from frappe.utils.caller_input import decode
+
         try:
-            parsed = json.loads(data)
+            parsed = decode(data)
         except (TypeError, ValueError):
             return frappe.form_dict
     if isinstance(parsed, dict):

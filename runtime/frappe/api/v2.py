@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from werkzeug.routing import Rule
 
 import frappe
@@ -89,7 +87,9 @@ def document_list(doctype: str):
 
 def _json(value):
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
-        return json.loads(value)
+        from frappe.utils.caller_input import loads
+
+        return loads(value)
     return value
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import re
 
 import frappe
@@ -48,6 +47,10 @@ class DatabaseQuery:
             # Frappe loads the meta from the DocType record, whose absence it reports this way
             frappe.throw(_("{0} {1} not found").format(_("DocType"), self.doctype),
                          frappe.DoesNotExistError(doctype="DocType"))
+        self.parent_doctype = parent_doctype
+        self.apply_permissions = not ignore_permissions
+        self.ptype = "read"
+        self._permitted = {}
         if not ignore_permissions:
             self.check_read_permission(parent_doctype)
         # fields and filters may come in either order, as Frappe accepts them
@@ -73,7 +76,11 @@ class DatabaseQuery:
         if limit is not None:
             limit_page_length = limit
 
-        select = ", ".join(self.build_field(f) for f in fields)
+        select_fields = self.build_select_fields(fields, as_list=as_list)
+        if not select_fields:
+            # every field asked for is one the user may not read
+            return []
+        select = ", ".join(select_fields)
         conditions = []
         if filters:
             conditions.extend(self.build_conditions(filters))
@@ -92,8 +99,7 @@ class DatabaseQuery:
         if conditions:
             sql += " where " + " and ".join(conditions)
         if group_by:
-            self._check_sql(group_by)
-            sql += f" group by {group_by}"
+            sql += f" group by {self.build_group_by(group_by)}"
         if order_by == "KEEP_DEFAULT_ORDERING":
             order_by = f"`tab{self.doctype}`.`{self.meta.sort_field or 'modified'}` {self.meta.sort_order or 'desc'}"
         if order_by:
@@ -120,25 +126,74 @@ class DatabaseQuery:
 
     # ------------------------------------------------------------ fields
 
+    def build_select_fields(self, fields, as_list=False) -> list[str]:
+        """SELECT expressions for ``fields``, with Frappe's field-level read rules applied.
+
+        A field naming a column the user may not read is left out silently (``NULL`` in its place for
+        ``as_list``, so positions hold), and ``*`` becomes the readable columns, as in Frappe. A field
+        naming a table that is neither this doctype, one of its child tables nor a linked doctype
+        cannot be queried: DataError (Frappe joins it as a child table and fails in SQL).
+        """
+        out = []
+        for field in fields:
+            self._refs = []
+            joins_before = set(self.joins)
+            sql = self.build_field(field)
+            foreign = [ref for ref in self._refs if ref[2] == "foreign"]
+            keep = True
+            if self.apply_permissions:
+                sql, keep = self._apply_fieldlevel_read_permissions(sql, self._refs)
+            if keep and foreign:
+                # named as <DocType>.<column>: the answer never repeats SQL
+                doctype, column, _kind = foreign[0]
+                frappe.throw(_("Field not permitted in query: {0}").format(escape_html(f"{doctype}.{column}")),
+                             frappe.DataError)
+            if not keep:
+                for table in set(self.joins) - joins_before:
+                    del self.joins[table]
+                if as_list:
+                    out.append("NULL")
+                continue
+            out.append(sql)
+        if as_list and not any(sql != "NULL" for sql in out):
+            return []
+        return out
+
+    def _ref(self, doctype, column, kind="self"):
+        refs = getattr(self, "_refs", None)
+        if refs is not None:
+            refs.append((doctype, column, kind))
+
     def build_field(self, field) -> str:
         field = str(field).strip()
         if field in ("*", f"`tab{self.doctype}`.*", f"tab{self.doctype}.*"):
+            self._ref(self.doctype, "*")
             return f"`tab{self.doctype}`.*"
         m = _ALIAS.match(field)
         if m:
             inner, alias = m.group(1).strip(), m.group(2)
+            self.__dict__.setdefault("_aliases", set()).add(alias)
             return f"{self.build_field(inner)} as `{alias}`"
         if _IDENT.match(field):
             self._check_column(self.meta, field)
+            self._ref(self.doctype, field)
             return f"`tab{self.doctype}`.`{field}`"
         m = _QUALIFIED.match(field)
         if m:
             doctype, column = m.group(1), m.group(2)
+            kind = "self"
             if doctype != self.doctype:
+                if not self._is_child_of_self(doctype):
+                    # only this doctype's own child tables can be joined by parent
+                    self._ref(doctype, column, "foreign")
+                    return "NULL"
                 self.add_child_join(doctype)
+                kind = "child"
             if column != "*":
                 self._check_column(frappe.get_meta(doctype), column)
+                self._ref(doctype, column, kind)
                 return f"`tab{doctype}`.`{column}`"
+            self._ref(doctype, "*", kind)
             return f"`tab{doctype}`.*"
         m = _CHILD_DOTTED.match(field)
         if m:
@@ -146,23 +201,93 @@ class DatabaseQuery:
             if df and df.fieldtype in ("Table", "Table MultiSelect"):
                 self.add_child_join(df.options, parentfield=df.fieldname)
                 self._check_column(frappe.get_meta(df.options), m.group(2))
+                self._ref(df.options, m.group(2), "child")
                 return f"`tab{df.options}`.`{m.group(2)}` as `{m.group(1)}.{m.group(2)}`"
             if df and df.fieldtype == "Link":
                 alias = f"`tab{df.options}`"
                 self.joins.setdefault(alias, f"{alias}.`name` = `tab{self.doctype}`.`{df.fieldname}`")
                 self._check_column(frappe.get_meta(df.options), m.group(2))
+                self._ref(df.options, m.group(2), "link")
                 return f"{alias}.`{m.group(2)}` as `{m.group(1)}.{m.group(2)}`"
         m = _FUNC.match(field)
         if m:
-            self._check_sql(m.group(2))
-            inner = m.group(2).strip()
-            if inner in ("*", "") or inner.lower().startswith("distinct"):
-                return field
-            parts = [p.strip() for p in inner.split(",")]
-            built = [self.build_field(p) if (_IDENT.match(p) or _QUALIFIED.match(p)) else p for p in parts]
-            return f"{m.group(1)}({', '.join(built)})"
+            return self._build_function(field, m.group(1), m.group(2))
         self._check_sql(field)
-        frappe.throw(_("Field not permitted in query: {0}").format(field), frappe.DataError)
+        frappe.throw(_("Field not permitted in query: {0}").format(escape_html(field)), frappe.DataError)
+
+    def _build_function(self, field, name, inner) -> str:
+        """``count(x)``, ``sum(x)``, ``ifnull(x, 0)``… with each argument checked: a column of this
+        query (or ``*`` / ``distinct col`` where SQL allows them), or a plain number or quoted text.
+        Anything else, and the wrong number of arguments, is a DataError before any SQL runs."""
+        self._check_sql(inner)
+        lowered = name.lower()
+        inner = inner.strip()
+        args = _split_args(inner) if inner else []
+        low, high = _FUNC_ARITY[lowered]
+        if args is None or not (low <= len(args) <= high):
+            frappe.throw(_("Field not permitted in query: {0}").format(escape_html(field)), frappe.DataError)
+        built = []
+        for position, arg in enumerate(args):
+            words = arg.split(None, 1)
+            if arg == "*" and lowered == "count":
+                built.append("*")
+            elif len(words) == 2 and words[0].lower() == "distinct" and position == 0 and len(args) == 1 \
+                    and lowered in ("count", "sum", "avg", "min", "max"):
+                built.append(f"distinct {self._build_function_column(field, words[1])}")
+            elif _NUMBER.match(arg) or (_TEXT.match(arg) and lowered in ("ifnull", "coalesce")):
+                built.append(arg)
+            else:
+                built.append(self._build_function_column(field, arg))
+        return f"{lowered}({', '.join(built)})"
+
+    def _build_function_column(self, field, arg) -> str:
+        arg = arg.strip()
+        if _IDENT.match(arg) or _QUALIFIED.match(arg):
+            sql = self.build_field(arg)
+            if not sql.endswith(".*"):
+                return sql
+        frappe.throw(_("Field not permitted in query: {0}").format(escape_html(field)), frappe.DataError)
+
+    def _is_child_of_self(self, doctype) -> bool:
+        return any(df.options == doctype for df in self.meta.get_table_fields())
+
+    # ------------------------------------------------------------ field-level read permissions
+
+    def _permitted_columns(self, doctype, kind) -> set[str]:
+        key = (doctype, kind)
+        if key not in self._permitted:
+            from frappe.model import get_permitted_fields
+            from frappe.permissions import has_permission
+
+            if kind == "self":
+                columns = get_permitted_fields(self.doctype, parenttype=self.parent_doctype, user=self.user,
+                                               permission_type=self.ptype, ignore_virtual=True)
+            elif kind == "child":
+                columns = get_permitted_fields(doctype, parenttype=self.doctype, user=self.user, ignore_virtual=True)
+            elif kind == "link":
+                # as Frappe: reading through a Link needs the right to list the linked doctype
+                frappe.has_permission(doctype, "read", user=self.user, throw=True)
+                columns = get_permitted_fields(doctype, user=self.user, ignore_virtual=True)
+            elif has_permission(doctype, "read", user=self.user, print_logs=False):
+                columns = get_permitted_fields(doctype, user=self.user, ignore_virtual=True)
+            else:
+                columns = []
+            self._permitted[key] = set(columns)
+        return self._permitted[key]
+
+    def _apply_fieldlevel_read_permissions(self, sql, refs) -> tuple[str, bool]:
+        """(sql, keep): whether a field reads only columns the user may see; ``*`` narrowed."""
+        for doctype, column, kind in refs:
+            permitted = self._permitted_columns(doctype, kind)
+            if column == "*":
+                meta = frappe.get_meta(doctype)
+                readable = [c for c in meta.get_db_columns() if c in permitted or c == "name"]
+                if len(readable) < len(meta.get_db_columns()):
+                    sql = ", ".join(f"`tab{doctype}`.`{c}`" for c in readable)
+                continue
+            if column not in permitted and column not in optional_fields:
+                return sql, False
+        return sql, True
 
     def _check_column(self, meta, column):
         if column in meta.get_db_columns() or column in optional_fields or column == "name":
@@ -185,22 +310,59 @@ class DatabaseQuery:
         self.joins[table] = on
 
     def build_order_by(self, order_by: str) -> str:
+        """``order by`` from columns of this query (``field``, ```tabDocType`.`field```, a select alias)
+        or a checked function of them, each with an optional direction. Anything else is a DataError
+        before any SQL runs (Frappe passes most text through and answers SQL errors with a 500)."""
         out = []
-        for part in str(order_by).split(","):
+        for part in _split_top_level(str(order_by)):
             part = part.strip()
             if not part:
                 continue
             m = _ORDER.match(part)
             if m:
-                prefix = m.group(1) or f"`tab{self.doctype}`."
-                if not prefix.startswith("`"):
-                    prefix = "`" + prefix.replace(".", "`.")
                 direction = f" {m.group(4).lower()}" if m.group(4) else ""
-                out.append(f"{prefix}`{m.group(2)}`{direction}")
-            else:
-                self._check_sql(part)
-                out.append(part)
+                out.append(self._order_column(part, m.group(1), m.group(2)) + direction)
+                continue
+            m = _ORDER_FUNCTION.match(part)
+            if m and m.group(2).lower() in _FUNC_ARITY:
+                direction = f" {m.group(4).lower()}" if m.group(4) else ""
+                out.append(self._build_function(part, m.group(2), m.group(3)) + direction)
+                continue
+            self._refuse_order_part(part)
         return ", ".join(out)
+
+    def build_group_by(self, group_by: str) -> str:
+        """``group by`` from columns of this query only."""
+        out = []
+        for part in _split_top_level(str(group_by)):
+            part = part.strip()
+            if not part:
+                continue
+            m = _ORDER.match(part)
+            if not m or m.group(4):
+                self._refuse_order_part(part)
+            out.append(self._order_column(part, m.group(1), m.group(2)))
+        return ", ".join(out)
+
+    def _order_column(self, part, prefix, column) -> str:
+        if not prefix:
+            if column in getattr(self, "_aliases", ()) and column not in self.meta.get_db_columns():
+                return f"`{column}`"
+            doctype = self.doctype
+        else:
+            doctype = prefix.strip("`.").removeprefix("tab").rstrip("`")
+            if doctype != self.doctype and f"`tab{doctype}`" not in self.joins:
+                # a table this query does not read (named without its SQL quoting)
+                self._refuse_order_part(f"{doctype}.{column}")
+        try:
+            self._check_column(frappe.get_meta(doctype), column)
+        except frappe.DoesNotExistError:
+            self._refuse_order_part(f"{doctype}.{column}")
+        return f"`tab{doctype}`.`{column}`"
+
+    def _refuse_order_part(self, part):
+        self._check_sql(part)
+        frappe.throw(_("Field not permitted in query: {0}").format(escape_html(part)), frappe.DataError)
 
     # ------------------------------------------------------------ filters
 
@@ -212,24 +374,31 @@ class DatabaseQuery:
 
     def prepare_filter_condition(self, f) -> str:
         doctype, fieldname, operator, value = f
+        if not isinstance(fieldname, str) or not _IDENT.match(fieldname):
+            frappe.throw(_("Field not permitted in query: {0}").format(escape_html(str(fieldname))), frappe.DataError)
+        if operator is not None and not isinstance(operator, str):
+            frappe.throw(_("Invalid filter: {0}").format(escape_html(str(operator))), frappe.DataError)
         operator = (operator or "=").lower().strip()
         if doctype != self.doctype:
-            df_parent = None
-            for df in self.meta.get_table_fields():
-                if df.options == doctype:
-                    df_parent = df
-            if df_parent or frappe.get_meta(doctype).istable:
+            if not isinstance(doctype, str) or not _doctype_exists(doctype):
+                frappe.throw(_("Field not permitted in query: {0}").format(escape_html(f"{doctype}.{fieldname}")),
+                             frappe.DataError)
+            if self._is_child_of_self(doctype):
+                if self.apply_permissions:
+                    frappe.has_permission(doctype, "read", parent_doctype=self.doctype, user=self.user, throw=True)
                 self.add_child_join(doctype)
             else:
                 # a filter on a linked doctype: join on the first link field pointing there
-                for df in self.meta.get_link_fields():
-                    if df.options == doctype:
-                        alias = f"`tab{doctype}`"
-                        self.joins.setdefault(alias, f"{alias}.`name` = `tab{self.doctype}`.`{df.fieldname}`")
-                        break
+                link = next((df for df in self.meta.get_link_fields() if df.options == doctype), None)
+                if link is None:
+                    # a table this query cannot reach (Frappe joins it as a child table and fails in SQL)
+                    frappe.throw(_("Field not permitted in query: {0}").format(escape_html(f"{doctype}.{fieldname}")),
+                                 frappe.DataError)
+                if self.apply_permissions:
+                    frappe.has_permission(doctype, "read", user=self.user, throw=True)
+                alias = f"`tab{doctype}`"
+                self.joins.setdefault(alias, f"{alias}.`name` = `tab{self.doctype}`.`{link.fieldname}`")
         meta = frappe.get_meta(doctype)
-        if not _IDENT.match(fieldname):
-            frappe.throw(_("Field not permitted in query: {0}").format(fieldname), frappe.DataError)
         self._check_column(meta, fieldname)
         column = f"`tab{doctype}`.`{fieldname}`"
         df = meta.get_field(fieldname)
@@ -243,11 +412,63 @@ class DatabaseQuery:
         from frappe.permissions import check_list_permission
 
         check_list_permission(self.doctype, self.user, parent_doctype)
+        # a user who may only select a doctype sees fewer of its fields than one who may read it
+        self.ptype = "select" if frappe.only_has_select_perm(self.doctype, user=self.user) else "read"
 
     def build_match_conditions(self) -> str:
         from frappe.permissions import get_match_conditions
 
         return get_match_conditions(self.doctype, self.user, self.values)
+
+
+# how many arguments each function accepted in ``fields`` takes (SQL rejects anything else)
+_FUNC_ARITY = {"count": (1, 1), "sum": (1, 1), "avg": (1, 1), "min": (1, 1), "max": (1, 1), "distinct": (1, 1),
+               "lower": (1, 1), "upper": (1, 1), "length": (1, 1), "date": (1, 1), "abs": (1, 1),
+               "round": (1, 2), "ifnull": (2, 2), "coalesce": (2, 8)}
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_TEXT = re.compile(r"^'[^'\\]*'$")
+
+
+_ORDER_FUNCTION = re.compile(r"^((\w+)\s*\((.*)\))(?:\s+(asc|desc))?$", re.IGNORECASE | re.DOTALL)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas that are not inside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _doctype_exists(doctype: str) -> bool:
+    try:
+        frappe.get_meta(doctype)
+    except frappe.DoesNotExistError:
+        return False
+    return True
+
+
+def _split_args(inner: str) -> list[str] | None:
+    """Top-level comma-separated arguments; None when one is nested (a function in a function)."""
+    if "(" in inner or ")" in inner:
+        return None
+    parts = [p.strip() for p in inner.split(",")]
+    return None if any(not p for p in parts) else parts
+
+
+def escape_html(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=False)
 
 
 def _condition(column, fieldtype, operator, value, values, doctype=None, meta=None) -> str:
@@ -257,7 +478,9 @@ def _condition(column, fieldtype, operator, value, values, doctype=None, meta=No
     if operator in ("in", "not in"):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",")]
-        value = list(value or [])
+        elif not isinstance(value, (list, tuple, set)):
+            value = [] if value is None else [value]
+        value = list(value)
         if not value:
             return "1=0" if operator == "in" else "1=1"
         values.extend(_typed(fieldtype, v) for v in value)
@@ -319,9 +542,15 @@ def _tree_condition(column, operator, value, values, meta):
     return _condition(column, "Data", op, names, values)
 
 
+_SCALARS = (str, int, float, bool, datetime.date, datetime.datetime, datetime.time, datetime.timedelta)
+
+
 def _typed(fieldtype, value):
     if value is None:
         return None
+    if not isinstance(value, _SCALARS) and type(value).__name__ != "Decimal":
+        # a list or object where one value belongs: the caller's error, not the database's
+        frappe.throw(_("Invalid filter value: {0}").format(escape_html(str(value)[:100])), frappe.DataError)
     if fieldtype == "Date" and isinstance(value, str) and value:
         try:
             return getdate(value)
@@ -341,7 +570,10 @@ def _parse_maybe_json(value):
     if isinstance(value, str):
         value = value.strip()
         if value.startswith(("[", "{")):
-            return json.loads(value)
+            from frappe.utils.caller_input import loads
+
+            # malformed or over-deep JSON in an argument is the caller's error (4xx)
+            return loads(value)
     return value
 
 

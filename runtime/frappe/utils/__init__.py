@@ -310,7 +310,10 @@ def unesc(s, esc_chars):
 def parse_json(val):
 	"""JSON-decode strings; dicts become ``frappe._dict``; other values pass through."""
 	if isinstance(val, str):
-		val = json.loads(val)
+		from frappe.utils.caller_input import decode
+
+		# JSON from a caller: nesting too deep for the decoder is refused (400), not a 500
+		val = decode(val)
 	if isinstance(val, dict):
 		val = frappe._dict(val)
 	return val
@@ -347,8 +350,10 @@ def dictify(arg):
 
 def get_safe_filters(filters):
 	"""JSON-decode filters when they are JSON; numbers become strings."""
+	from frappe.utils.caller_input import decode
+
 	try:
-		filters = json.loads(filters)
+		filters = decode(filters)
 		if isinstance(filters, (int, float)):
 			filters = cstr(filters)
 	except (TypeError, ValueError):
