@@ -12,6 +12,7 @@ import importlib
 import inspect
 import json
 import os
+import re
 import secrets
 import sys
 import traceback
@@ -782,10 +783,55 @@ def enqueue_doc(*args, **kwargs):
 
 
 def get_traceback(with_context: bool = False) -> str:
+    """The current exception's traceback, with file paths as a bench prints them (relative)."""
     exc_type, exc_value, exc_tb = sys.exc_info()
     if not any([exc_type, exc_value, exc_tb]):
         return ""
-    return "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+    return relative_traceback("".join(traceback.format_exception(exc_type, exc_value, exc_tb)))
+
+
+_TRACEBACK_FILE = re.compile(r'File "([^"]+)"')
+_traceback_paths: dict = {}
+
+
+def relative_traceback(text: str) -> str:
+    """Rewrite the absolute paths of a formatted traceback the way a bench shows them, so error
+    bodies never reveal where the server keeps its code: a Frappe app's file (a package with
+    ``hooks.py``) becomes ``apps/<app>/<app>/...``, a library in the virtualenv ``env/...``, the
+    standard library ``python/...``; any other absolute path keeps only its file name."""
+    return _TRACEBACK_FILE.sub(lambda m: f'File "{_relative_path(m.group(1))}"', text)
+
+
+def _relative_path(path: str) -> str:
+    if not os.path.isabs(path):
+        return path
+    directory, filename = os.path.split(path)
+    prefix = _traceback_paths.get(directory)
+    if prefix is None:
+        prefix = _traceback_paths[directory] = _relative_directory(directory)
+    return f"{prefix}/{filename}" if prefix else filename
+
+
+def _relative_directory(directory: str) -> str:
+    # the outermost package holding the file: an app when it has hooks.py (as in apps/<app>/<app>)
+    top = None
+    current = directory
+    while os.path.isfile(os.path.join(current, "__init__.py")):
+        top = current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    if top and os.path.isfile(os.path.join(top, "hooks.py")):
+        app = os.path.basename(top)
+        return "/".join(filter(None, ("apps", app, app, os.path.relpath(directory, top).replace(os.sep, "/")
+                                      .removeprefix(".")))).rstrip("/")
+    for root, label in ((sys.prefix, "env"), (sys.base_prefix, "python"), (sys.exec_prefix, "env")):
+        root = os.path.abspath(root)
+        if directory == root or directory.startswith(root + os.sep):
+            return "/".join(filter(None, (label, os.path.relpath(directory, root).replace(os.sep, "/")
+                                          .removeprefix("."))))
+    return ""
 
 
 def log_error(title=None, message=None, reference_doctype=None, reference_name=None, *, defer_insert=False):

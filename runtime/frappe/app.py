@@ -124,6 +124,16 @@ def _frappe_application(request: Request):
         response = None
         return e
 
+    except json.JSONDecodeError as e:
+        # JSON that does not decode came from the caller (a body or an argument): Frappe lets it out
+        # as a 500; here it is a 400 with the decoder's type and message
+        from frappe.utils.caller_input import bad_request
+
+        try:
+            raise bad_request(e) from e
+        except Exception as stand_in:
+            response = handle_exception(stand_in)
+
     except Exception as e:
         response = handle_exception(e)
 
@@ -234,6 +244,10 @@ def init_request(request: Request) -> None:
         frappe.connect(set_admin_as_user=False)
 
     request.max_content_length = _cint(frappe.local.conf.get("max_file_size")) or DEFAULT_MAX_CONTENT_LENGTH
+    # bodies over the site's limit are refused before they are read (413; not in Frappe)
+    from frappe.utils.caller_input import check_body_size
+
+    check_body_size(request)
 
     make_form_dict(request)
 
@@ -282,10 +296,13 @@ def make_form_dict(request: Request) -> None:
     updated by form fields, first value of repeated keys. A JSON array goes to ``data``; any other
     JSON value is refused. The jQuery cache-buster ``_`` is dropped.
     """
+    from frappe.utils import caller_input
+
     # read (and cache) the raw body first so that form parsing cannot consume it
     request_data = request.get_data(as_text=True)
     if request_data and request.is_json:
-        args = json.loads(request_data)
+        # malformed or over-deep JSON is the caller's error: 400 (Frappe: 500)
+        args = caller_input.loads(request_data)
     else:
         args = {}
         args.update(request.args.items() if request.args else {})
@@ -591,4 +608,34 @@ def serve(port=8000, profile=False, no_reload=False, no_threading=False, site=No
         use_debugger=not in_ci,
         use_evalex=not in_ci,
         threaded=not no_threading,
+        request_handler=_redacting_request_handler(),
     )
+
+
+def _redacting_request_handler():
+    """Werkzeug's request handler, logging each request line without secrets in its query
+    (webhook tokens, OAuth codes, passwords: see frappe.utils.access_log)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    from frappe.utils.access_log import redact_request_line, redact_url
+
+    class RedactingRequestHandler(WSGIRequestHandler):
+        def log_request(self, code="-", size="-"):
+            path, line = getattr(self, "path", None), getattr(self, "requestline", None)
+            if path is not None:
+                self.path = redact_url(path)
+            if line is not None:
+                self.requestline = redact_request_line(line)
+            try:
+                super().log_request(code, size)
+            finally:
+                if path is not None:
+                    self.path = path
+                if line is not None:
+                    self.requestline = line
+
+        def log_error(self, format, *args):
+            # errors about malformed requests quote the request line
+            super().log_error(format, *(redact_request_line(a) if isinstance(a, str) else a for a in args))
+
+    return RedactingRequestHandler

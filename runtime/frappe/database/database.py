@@ -7,6 +7,7 @@ code written for Frappe does; each engine subclass translates what it must in ``
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from contextlib import contextmanager
 from decimal import Decimal
@@ -97,6 +98,7 @@ class Database:
         query = query.strip()
         if not run:
             return query
+        _refuse_non_finite(values)
         sql, params = self._translate(query, values)
         if debug:
             print(sql, params)
@@ -556,3 +558,14 @@ def _single_value(v):
     if isinstance(v, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
         return str(v)
     return v
+
+
+def _refuse_non_finite(values) -> None:
+    """NaN/infinity never reach a database: MariaDB and PostgreSQL reject them with an SQL error and
+    SQLite would store NULL. A caller's non-finite number is a ValidationError (417), not a 500."""
+    if not values:
+        return
+    items = values.values() if isinstance(values, dict) else values if isinstance(values, (list, tuple)) else ()
+    for value in items:
+        if isinstance(value, float) and not math.isfinite(value):
+            frappe.throw(_("Numbers must be finite, not {0}").format(value), title=_("Invalid Number"))

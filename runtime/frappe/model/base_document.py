@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import json
+import math
 from decimal import Decimal
 
 import frappe
@@ -319,6 +320,7 @@ class BaseDocument:
             self.creation = self.modified = now_datetime()
             self.owner = self.modified_by = frappe.session.user
         d = self.get_valid_dict(ignore_virtual=True)
+        self._refuse_non_finite(d)
         columns = list(d.keys())
         values = [_db_value(d[c]) for c in columns]
         sql = "insert into `tab{}` ({}) values ({})".format(
@@ -349,6 +351,7 @@ class BaseDocument:
         if self.get("__islocal") or not self.name:
             return self.db_insert()
         d = self.get_valid_dict(ignore_virtual=True)
+        self._refuse_non_finite(d)
         name = d.pop("name")
         columns = list(d.keys())
         values = [_db_value(d[c]) for c in columns]
@@ -359,6 +362,38 @@ class BaseDocument:
             if frappe.db.is_duplicate_entry(e):
                 self.show_unique_validation_message(e)
             raise
+
+    def precision(self, fieldname, parentfield=None) -> int | None:
+        """Decimal places of a Float/Currency/Percent field (of the child table ``parentfield`` when
+        given): the field's own precision, else the site's currency or float precision."""
+        from frappe.model.meta import get_field_precision
+
+        meta = frappe.get_meta(self.meta.get_field(parentfield).options) if parentfield else self.meta
+        df = meta.get_field(fieldname)
+        if not df or df.fieldtype not in ("Currency", "Float", "Percent"):
+            return None
+        return get_field_precision(df, self)
+
+    def round_floats_in(self, doc, fieldnames=None) -> None:
+        """Round ``doc``'s Currency, Float and Percent fields (or ``fieldnames``) to their precision,
+        as ERPNext does before computing totals. ``flt`` with a precision turns NaN and infinity
+        into 0, so a caller's "NaN" never reaches a total."""
+        from frappe.utils import flt
+
+        if not fieldnames:
+            fieldnames = [df.fieldname for df in doc.meta.fields if df.fieldtype in ("Currency", "Float", "Percent")]
+        for fieldname in fieldnames:
+            doc.set(fieldname, flt(doc.get(fieldname), doc.precision(fieldname)))
+
+    def _refuse_non_finite(self, d) -> None:
+        """NaN and infinity cannot be stored (MariaDB rejects them, SQLite would store NULL): the
+        caller's value is refused with a ValidationError instead of a database error."""
+        for fieldname, value in d.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                label = self.meta.get_label(fieldname) if self.meta.get_field(fieldname) else fieldname
+                prefix = _("Row #{0}:").format(self.idx) + " " if self.get("parentfield") else ""
+                frappe.throw(prefix + _("{0} must be a finite number, not {1}").format(_(label), value),
+                             title=_("Invalid Number"))
 
     def show_unique_validation_message(self, e):
         column = getattr(frappe.db, "get_unique_violation_column", lambda e: None)(e)

@@ -351,3 +351,20 @@ def is_single(doctype: str) -> bool:
 
 def get_table_columns(doctype: str) -> list[str]:
     return frappe.db.get_table_columns(doctype)
+
+
+def get_field_precision(df, doc=None, currency=None) -> int:
+    """Decimal places for a numeric field: its ``precision``, else the site's ``currency_precision``
+    (Currency; falling back to the number format's decimals) or ``float_precision`` (default 3)."""
+    from frappe.utils import cint
+    from frappe.utils.data import get_number_format_info
+
+    if df.get("precision"):
+        return cint(df.precision)
+    if df.fieldtype == "Currency":
+        precision = cint(frappe.db.get_default("currency_precision"))
+        if not precision:
+            number_format = frappe.db.get_default("number_format") or "#,###.##"
+            precision = get_number_format_info(number_format)[2]
+        return precision
+    return cint(frappe.db.get_default("float_precision")) or 3

@@ -127,12 +127,8 @@ def guess_exception_source(traceback_text: str) -> str | None:
         apps = frappe.get_installed_apps()
     except Exception:
         return None
-    roots = []
-    for position, app in enumerate(apps):
-        try:
-            roots.append((app, position, os.path.dirname(frappe.get_app_path(app)) + os.sep + app + os.sep))
-        except Exception:
-            continue
+    # tracebacks name an app's files apps/<app>/<app>/... (see frappe.relative_traceback)
+    roots = [(app, position, f"apps/{app}/{app}/") for position, app in enumerate(apps)]
     scores: dict[str, int] = {}
     for line in reversed(traceback_text.splitlines()):
         stripped = line.strip()
