@@ -54,6 +54,8 @@ def main() -> None:
         from medgrid.setup.demo import make_demo_data
 
         make_demo_data()
+        # no tracebacks (server paths, code) in error bodies: what every production site should set
+        frappe.db.set_single_value("System Settings", "allow_error_traceback", 0)
         keys = _make_users()
         _point_integrations_at_sandboxes(args.port, [int(p) for p in args.sandbox_ports.split(",")])
         frappe.db.commit()
