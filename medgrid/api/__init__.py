@@ -1,0 +1,1 @@
+"""MedGrid's public API description (``openapi.json``) and the endpoint that serves it."""
