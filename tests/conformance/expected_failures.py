@@ -7,32 +7,28 @@ fails the run, and the entry must be removed from here. Regenerate with tools/tr
 
 EXPECTED_FAILURES: dict = {
     ('security-desk.json', 'security-desk/B02_so_qty_nan_string'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 raise ValueError/OverflowError (500); Frappe's flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint)',
+        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on Frappe flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
+        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
     ),
     ('security-desk.json', 'security-desk/B03_so_qty_1e309_literal'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 raise ValueError/OverflowError (500); Frappe's flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint)',
+        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on Frappe flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
+        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
     ),
     ('security-desk.json', 'security-desk/B04_so_qty_infinity_string'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 raise ValueError/OverflowError (500); Frappe's flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint)',
+        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on Frappe flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
+        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
     ),
     ('security-desk.json', 'security-desk/B05_so_qty_infinity_bare'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 raise ValueError/OverflowError (500); Frappe's flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint)',
+        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on Frappe flt/cint turn them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
+        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
     ),
     ('security-desk.json', 'security-desk/B06_so_rate_nan_string'): (
         "[sd-nan-rate] rate 'NaN' must become the price-list rate (89) as on real ERPNext; the runtime keeps 0.00 and the app's price floor refuses it (417) (issue 12 item 3)",
         'runtime/frappe/utils/data.py (flt) / runtime/erpnext (rate from the price list)',
     ),
-    ('security-desk.json', 'security-desk/B09b_item_fields_other_table_admin'): (
-        '[sd-fields-4xx] fields=["max(name, 1)"], fields=abc and a backquoted foreign table (admin) must answer 4xx DataError/ValidationError without SQL (issue 12 item 16); a backquoted field of a table the caller may not read is dropped silently (200) as in Frappe (B09)',
-        'runtime/frappe/model/db_query.py',
-    ),
     ('security-desk.json', 'security-desk/B11_search_link_60kb'): (
-        "[sd-frappe-desk] frappe.desk.reportview.get / frappe.desk.search.search_link do not exist in the runtime (417 'No module named frappe.desk'); Frappe: reportview.get on a child doctype answers 403 'X is not a valid parent DocType for X' (A14), search_link answers [] (B11); with parent= the issue's rule wants a 4xx (A15)",
-        'runtime/frappe/desk',
+        "[sd-frappe-desk] frappe.desk.search.search_link does not exist in the runtime (417 'No module named frappe.desk.search'); Frappe answers [] to a 60 KB search text (B11)",
+        'runtime/frappe/desk/search.py',
     ),
     ('security-desk.json', 'security-desk/B14_get_value_single'): (
         "[sd-single-get-value] frappe.client.get_value on a Single calls frappe.db.get_values_from_single, which the runtime's Database lacks (500 AttributeError)",

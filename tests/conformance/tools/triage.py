@@ -131,20 +131,19 @@ CAUSES = [
      "a Single read through /api/resource has no creation and idx is the string '0' (tabSingles stores text)",
      [r"get_selling_settings \|"]),
     # ---- security-desk.json (issue 12)
-    ("sd-frappe-desk", "runtime/frappe/desk",
-     "frappe.desk.reportview.get / frappe.desk.search.search_link do not exist in the runtime (417 'No module "
-     "named frappe.desk'); Frappe: reportview.get on a child doctype answers 403 'X is not a valid parent "
-     "DocType for X' (A14), search_link answers [] (B11); with parent= the issue's rule wants a 4xx (A15)",
+    ("sd-frappe-desk", "runtime/frappe/desk/search.py",
+     "frappe.desk.search.search_link does not exist in the runtime (417 'No module named frappe.desk.search'); "
+     "Frappe answers [] to a 60 KB search text (B11)",
      [r"security-desk/(A14|A15|B11)_\w+ \|"]),
     ("sd-grand-total", "runtime/erpnext/controllers/accounts_controller.py",
      "a rate of -100 must be refused by ERPNext's own check first (417 'Incorrect value:Grand Total (Company "
      "Currency) must be >= 0.0', _exc_source erpnext, in the controller's validate, before doc_events); the "
      "runtime lets it reach the app's price floor (issue 12 item 2)",
      [r"security-desk/B01_\w+ \|"]),
-    ("sd-number-parsing", "runtime/frappe/utils/data.py (flt/cint)",
-     "qty 'NaN' / 'Infinity' / Infinity / 1e309 raise ValueError/OverflowError (500); Frappe's flt/cint turn "
-     "them into values the app refuses (400 InvalidOrderError 'Quantity … must be greater than zero') "
-     "(issue 12 item 3)",
+    ("sd-number-parsing", "runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order",
+     "qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and "
+     "int() raises (500 ValueError/OverflowError); on Frappe flt/cint turn them into values the app refuses "
+     "(400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
      [r"security-desk/B0[2-5]_\w+ \|"]),
     ("sd-nan-rate", "runtime/frappe/utils/data.py (flt) / runtime/erpnext (rate from the price list)",
      "rate 'NaN' must become the price-list rate (89) as on real ERPNext; the runtime keeps 0.00 and the "
