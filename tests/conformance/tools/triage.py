@@ -142,11 +142,13 @@ CAUSES = [
      [r"security-desk/B01_\w+ \|"]),
     ("sd-number-parsing", "runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order",
      "qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and "
-     "int() raises (500 ValueError/OverflowError); on Frappe flt/cint turn them into values the app refuses "
+     "int() raises (500 ValueError/OverflowError); on ERPNext calculate_taxes_and_totals has rounded the item "
+     "floats with their precision first (round_floats_in: flt(nan, 2) is 0), so the app refuses the line "
      "(400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
      [r"security-desk/B0[2-5]_\w+ \|"]),
     ("sd-nan-rate", "runtime/frappe/utils/data.py (flt) / runtime/erpnext (rate from the price list)",
-     "rate 'NaN' must become the price-list rate (89) as on real ERPNext; the runtime keeps 0.00 and the "
+     "rate 'NaN' must become the price-list rate (89) as on real ERPNext (rounded to 0 by round_floats_in, "
+     "then calculate_taxes_and_totals sets a missing rate from price_list_rate); the runtime keeps 0.00 and the "
      "app's price floor refuses it (417) (issue 12 item 3)",
      [r"security-desk/B06_\w+ \|"]),
     ("sd-fields-4xx", "runtime/frappe/model/db_query.py",
