@@ -4,8 +4,9 @@ They make the generated requests look like the site's real callers:
 
 * operations that need a login get the partner's ``Authorization: token key:secret``; public ones
   (``security: []`` — webhooks, OAuth callbacks, the document) get none;
-* order names in paths, queries and bodies are, half of the time, the partner's real orders, so the
-  order endpoints answer about real documents and not only with 404;
+* order names in paths, queries and bodies (webhook order references too) are, most of the time, the
+  partner's real orders, so the order endpoints answer about real documents and not only with 404, and
+  signed vendor events are applied to real orders;
 * three webhook deliveries in four are signed with the secrets the demo site is configured with
   (the others keep the generated, wrong credentials and must be refused), so fuzzing reaches the
   parsing and storing behind the verification;
@@ -47,8 +48,9 @@ SINQ_WEBHOOK = "/api/method/medgrid.sinq.webhook"
 EXOCEUTICALS_WEBHOOK = "/api/method/medgrid.exoceuticals.webhook"
 WEBHOOKS = (PERFECTRX_WEBHOOK, SHIPSTATION_WEBHOOK, SINQ_WEBHOOK, EXOCEUTICALS_WEBHOOK)
 
-# where an order name travels: path parameter ``name``, query or body field ``sales_order``
-ORDER_KEYS = ("name", "sales_order")
+# where an order name travels: path parameter ``name``, query or body field ``sales_order``, and the
+# order reference of a PerfectRx event (``externalOrderId``) or a flat SINQ update (``reference``)
+ORDER_KEYS = ("name", "sales_order", "externalOrderId", "reference")
 
 
 def _env(name: str) -> str:
