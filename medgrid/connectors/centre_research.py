@@ -257,10 +257,17 @@ def poll_open_orders() -> None:
     orders = frappe.get_all("Sales Order", filters=[["docstatus", "=", 1], [FIELD_ORDER_ID, "is", "set"],
                                                     [FIELD_STATUS, "not in", FINAL_STATUSES]],
                             fields=["name", FIELD_ORDER_ID], order_by=f"{FIELD_SYNC_DATE} asc")
+    from medgrid.webhooks import common, status_order
+
     for row in orders:
         try:
             data = fetch_order(row[FIELD_ORDER_ID], settings, ("Sales Order", row.name))
-            frappe.db.set_value("Sales Order", row.name, status_fields(data))
+            # through the same ordered write as the webhooks: a stale answer never moves cr_status back
+            common.lock_order(row.name)
+            fields = status_fields(data)
+            if status_order.write_update(row.name, VENDOR, fields):
+                frappe.db.set_value("Sales Order", row.name, FIELD_SYNC_DATE, fields[FIELD_SYNC_DATE],
+                                    update_modified=False)
             frappe.db.commit()
         except VendorError as error:
             frappe.db.rollback()

@@ -27,8 +27,7 @@ from frappe import _
 from frappe.utils import cint, escape_html, now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.fulfillment_router.tracking import record_vendor_update
-from medgrid.webhooks import common
+from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
 VENDOR = "perfectrx"
@@ -61,6 +60,7 @@ STATUS_BY_EVENT = {
 }
 # Events whose payload may carry a (new) tracking number
 TRACKING_EVENTS = ("ORDER_SHIPPED", "ORDER_RESHIPPED", "ORDER_DELIVERED")
+RESHIPPED = "ORDER_RESHIPPED"
 PATIENT_CREATION_SUCCESS = "PATIENT_CREATION_SUCCESS"
 PATIENT_CREATION_FAILURE = "PATIENT_CREATION_FAILURE"
 
@@ -178,6 +178,8 @@ def apply(event) -> Outcome:
     sales_order = match_order(body)
     if not sales_order:
         return Outcome(UNMATCHED, note=_("No Sales Order for externalOrderId / referenceId of this event"))
+    if not status_order.is_routed(sales_order, VENDOR):
+        return Outcome(UNMATCHED, note=status_order.not_routed_note(sales_order, "PerfectRx"))
     common.lock_order(sales_order)
     if common.is_stale(VENDOR, sales_order, event.occurred_at, exclude=event.name):
         return Outcome(IGNORED, sales_order, _("Stale: an event that happened later was already applied"))
@@ -194,10 +196,14 @@ def apply(event) -> Outcome:
             fields[FIELD_PATIENT_ID] = str(data["patientId"])
     elif kind == PATIENT_CREATION_FAILURE:
         fields[FIELD_NEEDS_ATTENTION] = 1
-        _ask_for_follow_up(sales_order, data.get("reason"))
     else:
         return Outcome(IGNORED, sales_order, _("Unknown PerfectRx event {0}").format(kind or "(none)"))
-    record_vendor_update(sales_order, VENDOR, fields)
+    # a reship is the one event that may follow Delivered (or a cancellation) with Shipped
+    refused = status_order.write_update(sales_order, VENDOR, fields, explicit=kind == RESHIPPED)
+    if refused:
+        return Outcome(IGNORED, sales_order, refused)
+    if kind == PATIENT_CREATION_FAILURE:
+        _ask_for_follow_up(sales_order, data.get("reason"))
     return Outcome(PROCESSED, sales_order)
 
 

@@ -29,8 +29,11 @@ Applying: the fetched shipments are matched by ``orderKey`` (``<Sales Order>-shi
 ``orderNumber`` (the Sales Order name) or the stored ``shipstation_order_id``. ORDER_NOTIFY /
 ITEM_ORDER_NOTIFY set Awaiting Shipment (or what the re-read order says it is now); SHIP_NOTIFY /
 ITEM_SHIP_NOTIFY / FULFILLMENT_SHIPPED set Shipped with tracking number, carrier code and a tracking
-URL; a voided shipment withdraws the tracking it had set. Because the data is re-read at apply time
-it is always ShipStation's current state, so out-of-order notifications cannot regress an order.
+URL; a voided shipment withdraws the tracking it had set. The data is re-read at apply time, so it is
+ShipStation's current state; still, a status never moves back (a re-read order awaiting shipment does
+not undo a recorded shipment — only a voided label does), and only orders routed through the
+notifying connection (a Fulfillment Dispatch on its route) are touched
+(:mod:`medgrid.webhooks.status_order`).
 """
 
 from __future__ import annotations
@@ -44,8 +47,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.fulfillment_router.tracking import record_vendor_update
-from medgrid.webhooks import common
+from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
 VENDOR = "shipstation"
@@ -266,13 +268,16 @@ def apply(event) -> Outcome:
     except WebhookRejected as e:
         return Outcome(IGNORED, note=_("Refused resource_url: {0}").format(e.reason))
     records = fetch_records(connection, resource_url, kind, (common.WEBHOOK_EVENT, event.name))
+    skipped: list = []
     if kind in ORDER_EVENTS:
-        updated = apply_orders(connection, records)
+        updated = apply_orders(connection, records, skipped)
     else:
-        updated = apply_shipments(connection, records)
+        updated = apply_shipments(connection, records, skipped)
+    if not updated and skipped:
+        return Outcome(IGNORED, skipped[0][0], "; ".join(note for _name, note in skipped))
     if not updated:
-        return Outcome(UNMATCHED, note=_("None of the {0} ShipStation records belongs to a MedGrid order").format(
-            len(records)))
+        return Outcome(UNMATCHED, note=_("None of the {0} ShipStation records belongs to a MedGrid order routed "
+                                         "through this connection").format(len(records)))
     note = _("Updated {0}").format(", ".join(updated)) if len(updated) > 1 else None
     return Outcome(PROCESSED, updated[0], note)
 
@@ -286,9 +291,8 @@ def _current_tracking(sales_order: str, key: str) -> str | None:
 
 
 def _route_exists(sales_order: str, key: str) -> bool:
-    # a vendor's own account only updates orders that were routed through it
-    return key == VENDOR or bool(frappe.db.exists(DISPATCH_DOCTYPE, {"sales_order": sales_order, "vendor": VENDOR,
-                                                                       "route_key": key}))
+    # an account (MedGrid's own or a vendor's) only updates orders that were routed through it
+    return status_order.is_routed(sales_order, VENDOR, key)
 
 
 def _group_by_order(records) -> dict[str, list[dict]]:
@@ -301,11 +305,13 @@ def _group_by_order(records) -> dict[str, list[dict]]:
     return grouped
 
 
-def apply_shipments(connection, shipments) -> list[str]:
+def apply_shipments(connection, shipments, skipped: list | None = None) -> list[str]:
     """Write shipments (or fulfillments) to their orders; returns the Sales Orders updated.
 
     Per order the newest live shipment wins; when every shipment of the order in this batch is voided,
-    their tracking is withdrawn — unless the order already shows another shipment's number.
+    their tracking is withdrawn — unless the order already shows another shipment's number. A voided
+    label is the one explicit way back from Shipped. Orders left alone because the update would move
+    their status backwards are added to ``skipped`` as ``(sales_order, reason)``.
     """
     # imported where used: the endpoint (fast path) never needs a connector or its HTTP stack
     from medgrid.connectors.shipstation import tracking_url
@@ -317,6 +323,7 @@ def apply_shipments(connection, shipments) -> list[str]:
             continue
         common.lock_order(sales_order)
         live = [r for r in rows if not r.get("voided") and r.get("trackingNumber")]
+        explicit = False
         fields = {FIELD_SYNC_DATE: now_datetime()}
         order_id = next((r.get("orderId") for r in rows if r.get("orderId")), None)
         if order_id:
@@ -333,13 +340,26 @@ def apply_shipments(connection, shipments) -> list[str]:
                 continue
             fields.update({FIELD_STATUS: STATUS_AWAITING_SHIPMENT, FIELD_TRACKING_NUMBER: None, FIELD_CARRIER: None,
                            FIELD_TRACKING_URL: None})
-        record_vendor_update(sales_order, VENDOR, fields, route_key=key)
-        updated.append(sales_order)
+            explicit = True
+        _write(sales_order, fields, key, updated, skipped, explicit=explicit)
     return updated
 
 
-def apply_orders(connection, orders) -> list[str]:
-    """Write re-read ShipStation orders (ORDER_NOTIFY) to their Sales Orders; returns those updated."""
+def _write(sales_order: str, fields: dict, key: str, updated: list, skipped: list | None, *, explicit=False) -> None:
+    refused = status_order.write_update(sales_order, VENDOR, fields, route_key=key, explicit=explicit)
+    if refused:
+        if skipped is not None:
+            skipped.append((sales_order, refused))
+    else:
+        updated.append(sales_order)
+
+
+def apply_orders(connection, orders, skipped: list | None = None) -> list[str]:
+    """Write re-read ShipStation orders (ORDER_NOTIFY) to their Sales Orders; returns those updated.
+
+    A re-read order that reads earlier than MedGrid's status (awaiting shipment after a shipment was
+    recorded) does not move it back: only a voided label does, through the shipment it voids.
+    """
     key = route_key(connection)
     updated = []
     for sales_order, rows in _group_by_order(orders).items():
@@ -351,6 +371,5 @@ def apply_orders(connection, orders) -> list[str]:
                   FIELD_SYNC_DATE: now_datetime()}
         if record.get("orderId"):
             fields[FIELD_ORDER_ID] = str(record["orderId"])
-        record_vendor_update(sales_order, VENDOR, fields, route_key=key)
-        updated.append(sales_order)
+        _write(sales_order, fields, key, updated, skipped)
     return updated

@@ -34,8 +34,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.fulfillment_router.tracking import record_vendor_update
-from medgrid.webhooks import common
+from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, RECEIVED, UNMATCHED, Outcome, WebhookRejected
 
 EXOCEUTICALS = "exoceuticals"
@@ -283,11 +282,14 @@ def apply_order_state(vendor: str, state: OrderState, connection: str | None = N
         sales_order = dispatch.sales_order if dispatch else None
     if not sales_order:
         return Outcome(UNMATCHED, note=_("No Sales Order for Shopify order {0}").format(state.name or state.gid))
+    if vendor == EXOCEUTICALS and not status_order.is_routed(sales_order, EXOCEUTICALS):
+        return Outcome(UNMATCHED, note=status_order.not_routed_note(sales_order, "Exoceuticals"))
     common.lock_order(sales_order)
     if common.is_stale(vendor, sales_order, occurred_at, exclude=exclude):
         return Outcome(IGNORED, sales_order, _("Stale: a newer version of the Shopify order was already applied"))
     status = order_status(state, topic)
     tracking = latest_tracking(state) if state.fulfillments is not None else None
+    explicit = fulfillment_withdrawn(state)
     if vendor == EXOCEUTICALS:
         fields = {FIELD_STATUS: status, FIELD_SYNC_DATE: now_datetime()}
         if state.gid:
@@ -298,14 +300,25 @@ def apply_order_state(vendor: str, state: OrderState, connection: str | None = N
             # no live fulfillment (none yet, or cancelled) withdraws what an earlier event recorded
             fields.update({FIELD_TRACKING_NUMBER: tracking.get("number"), FIELD_CARRIER: tracking.get("carrier"),
                            FIELD_TRACKING_URL: tracking.get("url")})
-        record_vendor_update(sales_order, EXOCEUTICALS, fields)
+        refused = status_order.write_update(sales_order, EXOCEUTICALS, fields, explicit=explicit)
     else:
         fields = {"vendor_status": status}
         if tracking is not None:
             fields.update({"tracking_number": tracking.get("number"), "carrier": tracking.get("carrier"),
                            "tracking_url": tracking.get("url")})
-        record_vendor_update(sales_order, VENDOR_STORE, fields, route_key=dispatch.route_key, dispatch=dispatch.name)
+        refused = status_order.write_update(sales_order, VENDOR_STORE, fields, route_key=dispatch.route_key,
+                                            dispatch=dispatch.name, explicit=explicit)
+    if refused:
+        return Outcome(IGNORED, sales_order, refused)
     return Outcome(PROCESSED, sales_order)
+
+
+def fulfillment_withdrawn(state: OrderState) -> bool:
+    """The merchant cancelled the order's fulfillments (some listed, none live): an explicit way back
+    from Fulfilled to Open. An order that was never fulfilled lists none, which is not the same."""
+    if state.cancelled or state.fulfillment_status == "fulfilled" or not state.fulfillments:
+        return False
+    return all(str(f.get("status") or "").lower() in DEAD_FULFILLMENT_STATUSES for f in state.fulfillments)
 
 
 def _store_dispatch(state: OrderState, connection: str | None):

@@ -27,8 +27,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.fulfillment_router.tracking import record_vendor_update
-from medgrid.webhooks import common
+from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
 VENDOR = "sinq"
@@ -173,6 +172,8 @@ def apply(event) -> Outcome:
     sales_order = match_order(update)
     if not sales_order:
         return Outcome(UNMATCHED, note=_("No Sales Order for SINQ reference {0}").format(update.reference or "(none)"))
+    if not status_order.is_routed(sales_order, VENDOR):
+        return Outcome(UNMATCHED, note=status_order.not_routed_note(sales_order, "SINQ"))
     common.lock_order(sales_order)
     if common.is_stale(VENDOR, sales_order, event.occurred_at, exclude=event.name):
         return Outcome(IGNORED, sales_order, _("Stale: an update that happened later was already applied"))
@@ -185,5 +186,7 @@ def apply(event) -> Outcome:
     if update.transaction_id:
         fields[FIELD_TRANSACTION_ID] = update.transaction_id
     fields.update(tracking_fields(update.tracking))
-    record_vendor_update(sales_order, VENDOR, fields)
+    refused = status_order.write_update(sales_order, VENDOR, fields)
+    if refused:
+        return Outcome(IGNORED, sales_order, refused)
     return Outcome(PROCESSED, sales_order)

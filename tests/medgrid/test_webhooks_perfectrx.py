@@ -14,7 +14,7 @@ import pytest
 
 from tests.medgrid.webhook_helpers import (
     configure_single,
-    make_order,
+    make_order as make_demo_order,
     order_values,
     post,
     post_many,
@@ -26,6 +26,11 @@ from tests.medgrid.webhook_helpers import (
 
 PATH = "/api/method/medgrid.perfectrx.webhook"
 SECRET = "prx-client-secret-for-tests"
+
+
+def make_order(**values) -> str:
+    """A submitted order with an Rx line, so it is routed to PerfectRx (events of other orders are Unmatched)."""
+    return make_demo_order(items=("ITEM-004",), **values)
 
 
 def sign(raw: bytes, nonce: str, timestamp: str, secret: str = SECRET) -> str:

@@ -158,11 +158,20 @@ def configure_single(doctype: str, **values) -> None:
     frappe.db.commit()
 
 
-def make_order(items=("ITEM-003",), **values) -> str:
-    """A submitted demo Sales Order (the router does not send it), committed; returns its name."""
+def make_order(items=("ITEM-003",), routed=True, **values) -> str:
+    """A submitted demo Sales Order, committed; returns its name.
+
+    The router does not send it; with ``routed`` its Fulfillment Dispatches are recorded as Sent (what
+    the router leaves once the vendors have the order), since webhooks only apply to orders routed to
+    the vendor that sends them.
+    """
     from medgrid.setup.demo import make_demo_data
+    from tests.medgrid.factories import ensure_stock
 
     make_demo_data()
+    lines = [(code, "Skydell Exoceuticals - SM" if code == "ITEM-005" else "Skydell Main - SM") for code in items]
+    for code, warehouse in lines:
+        ensure_stock([(code, 1)], warehouse)  # every submitted order reserves a unit
     frappe.flags.medgrid_skip_dispatch = True
     try:
         order = frappe.get_doc({
@@ -170,16 +179,32 @@ def make_order(items=("ITEM-003",), **values) -> str:
             "delivery_date": add_days(nowdate(), 7), "shipping_address_name": "Demo Clinic Partner-Shipping",
             "patient_first_name": "Jane", "patient_last_name": "Smith", "patient_dob": "1980-04-02",
             "prescriber_npi": "1234567890", "prescriber_first_name": "Greg", "prescriber_last_name": "House",
-            "items": [{"item_code": code, "qty": 1,
-                       "warehouse": "Skydell Exoceuticals - SM" if code == "ITEM-005" else "Skydell Main - SM"}
-                      for code in items],
+            "items": [{"item_code": code, "qty": 1, "warehouse": warehouse} for code, warehouse in lines],
             **values,
         }).insert()
         order.submit()
     finally:
         frappe.flags.medgrid_skip_dispatch = False
+    if routed:
+        record_routes(order)
     frappe.db.commit()
     return order.name
+
+
+def record_routes(order) -> list[str]:
+    """Fulfillment Dispatches of ``order`` as the router plans them, already Sent (no job sends them)."""
+    from medgrid.connectors.base import get_connector
+    from medgrid.fulfillment_router.routing import plan_routes
+
+    names = []
+    for route in plan_routes(order):
+        names.append(frappe.get_doc({
+            "doctype": "Fulfillment Dispatch", "sales_order": order.name, "vendor": route.vendor,
+            "vendor_label": get_connector(route.vendor).label, "vendor_profile": route.vendor_profile,
+            "route_key": route.key, "connection_doctype": route.connection[0], "connection_name": route.connection[1],
+            "status": "Sent", "attempts": 1, "lines": route.lines,
+        }).insert(ignore_permissions=True).name)
+    return names
 
 
 def order_values(name: str, *fields) -> dict:
