@@ -8,7 +8,8 @@ from medgrid.fulfillment_router import dispatch, routing
 
 
 def validate_sales_order(doc, method=None):
-    """Lines must be sellable, stocked in a usable warehouse and routable to a vendor."""
+    """Lines must be sellable, in stock where they are ordered from, routable to a vendor and priced no
+    lower than the caller may (routing.validate_order); runs at every draft save and again at submit."""
     routing.validate_order(doc)
 
 

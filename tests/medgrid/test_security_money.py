@@ -90,6 +90,8 @@ def test_a_negative_rate_is_refused_with_erpnexts_417(api):
     message = "Incorrect value:Grand Total (Company Currency) must be >= 0.0"
     assert r.json_body["exc_type"] == "ValidationError"
     assert r.json_body["exception"] == f"frappe.exceptions.ValidationError: {message}"
+    if "exc" in r.json_body:  # tracebacks shown: ERPNext raised it, as the recording says
+        assert r.json_body["_exc_source"] == "erpnext (app)"
     [raw] = json.loads(r.json_body["_server_messages"])
     decoded = json.loads(raw)
     assert (decoded["message"], decoded["title"], decoded["indicator"], decoded["raise_exception"]) == \
@@ -193,6 +195,16 @@ def test_the_customers_own_price_list_sets_its_floor(api):
     finally:
         with api.context() as frappe:
             frappe.db.set_value("Customer", "Other Clinic", "default_price_list", None)
+
+
+def test_an_item_the_list_does_not_price_cannot_be_priced_by_partners(api):
+    code = low_stock_item(api, 5)
+    with api.context() as frappe:
+        frappe.db.delete("Item Price", {"item_code": code})
+    r = post(api, "partner", lines=((code, 1, 10, MAIN),))
+    assert r.status_code == 417
+    assert server_messages(r) == [f"Row #1: Item {code} has no rate in price list Standard Selling"]
+    assert post(api, "admin", lines=((code, 1, 10, MAIN),)).status_code == 200
 
 
 def test_a_rep_cannot_price_below_the_list(api):
