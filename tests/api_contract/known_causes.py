@@ -35,19 +35,6 @@ class KnownCause:
 
 KNOWN_CAUSES = (
     KnownCause(
-        "malformed-json-body",
-        "runtime/frappe/app.py (make_form_dict)",
-        "A body that is not JSON sent as Content-Type: application/json (e.g. one NUL byte) answers 500 "
-        "JSONDecodeError from json.loads in make_form_dict; it is caller input (400, Frappe-shaped).",
-        r"JSONDecodeError", "make_form_dict"),
-    KnownCause(
-        "list-filter-without-field",
-        "runtime/frappe/model/db_query.py (prepare_filter_condition)",
-        "GET /api/resource/Sales Order?filters=[[null,null,null,null,null]] answers 500 AttributeError "
-        "('NoneType' object has no attribute 'doctype', from frappe.get_meta(None)); a filter row without a "
-        "field name is caller input (4xx).",
-        r"AttributeError: 'NoneType' object has no attribute 'doctype'", "prepare_filter_condition"),
-    KnownCause(
         "login-credentials-not-strings",
         "runtime/frappe/auth.py (LoginManager.authenticate)",
         "POST /api/method/login with JSON non-strings: {\"usr\": [null, null], …} reaches the SQL parameters "
@@ -66,19 +53,6 @@ KNOWN_CAUSES = (
         "GET /api/resource/Sales Order?fields=0.5 (JSON that is not a list of strings) answers 500 "
         "TypeError: 'float' object is not iterable; caller input (4xx DataError / ValidationError).",
         r"TypeError: '\w+' object is not iterable", "execute"),
-    KnownCause(
-        "link-value-not-a-string",
-        "runtime/frappe/model/base_document.py (get_invalid_links)",
-        "POST /api/resource/Sales Order with a Link field of a row given as a JSON list (items[].uom = "
-        "[null, null]) answers 500 (the list reaches the SQL parameters: sqlite3.ProgrammingError / a MariaDB "
-        "error); caller input (417 LinkValidationError or 4xx).",
-        r"(ProgrammingError|OperationalError|InterfaceError|DataError)", "get_invalid_links"),
-    KnownCause(
-        "list-field-not-a-string",
-        "runtime/frappe/model/db_query.py (field and filter names) — issue 12 item 16",
-        "GET /api/resource/Sales Order?fields=[[null,null]] (a field that is not a string) answers 500 "
-        "TypeError: expected string or bytes-like object; caller input (4xx).",
-        r"TypeError: expected string or bytes-like object", "execute"),
     KnownCause(
         "child-row-not-an-object",
         "runtime/frappe/model/base_document.py (BaseDocument.append)",
