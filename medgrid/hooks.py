@@ -72,6 +72,7 @@ doc_events = {
         "before_validate": "medgrid.permissions_writes.guard_write",
         "before_cancel": "medgrid.permissions_writes.guard_write",
         "before_update_after_submit": "medgrid.permissions_writes.guard_write",
+        "on_trash": "medgrid.permissions_writes.guard_delete",
     },
 }
 

@@ -15,6 +15,8 @@ answers ``None`` (no opinion) or ``False`` (deny), as Frappe v15's ``has_permiss
 
 from __future__ import annotations
 
+import re
+
 import frappe
 import frappe.permissions
 
@@ -44,6 +46,8 @@ CHILD_TABLE_PARENTS = {
 }
 
 NO_ROWS = "1=0"
+READ_RIGHTS = {"read", "select", "print", "email", "report", "export", "share"}
+_WHERE = re.compile(r"\bwhere\b", re.IGNORECASE)
 
 
 def is_unrestricted(user: str) -> bool:
@@ -113,7 +117,8 @@ def may_list(doctype: str, user: str) -> bool:
 
 
 def readable_names_sql(doctype: str, user: str) -> str | None:
-    """A SELECT of the names of ``doctype`` the user may list, or None when it may list none.
+    """A SELECT of the names of ``doctype`` the user may list; ``""`` when it may list every one, None
+    when it may list none.
 
     It is Frappe's own list query for the user (roles, User Permissions, if-owner rules, every
     permission_query_conditions hook), so it says exactly what ``GET /api/resource/<doctype>`` shows.
@@ -121,6 +126,8 @@ def readable_names_sql(doctype: str, user: str) -> str | None:
     if not may_list(doctype, user):
         return None
     sql = frappe.get_list(doctype, fields=["name"], user=user, order_by="", limit_page_length=0, run=False)
+    if not _WHERE.search(sql):
+        return ""
     if "%s" in sql:
         # a query built with placeholders cannot be inlined: fall back to the names themselves
         names = frappe.get_list(doctype, pluck="name", user=user, order_by="", limit_page_length=0)
@@ -160,26 +167,34 @@ def _user_permission_clause(child: str, parent: str, user: str) -> str:
 
 
 def child_table_query(user: str | None = None, doctype: str | None = None) -> str:
-    """permission_query_conditions for a tenant child table: rows of parents the user may list."""
+    """permission_query_conditions for a tenant child table: its rows under a tenant parent only where
+    the user may list that parent (rows under other parents keep Frappe's rules)."""
     user = user or frappe.session.user
-    if is_unrestricted(user) or doctype not in CHILD_TABLE_PARENTS:
+    parents = CHILD_TABLE_PARENTS.get(doctype)
+    if user == "Administrator" or not parents:
         return ""
-    alternatives = []
-    for parent in CHILD_TABLE_PARENTS[doctype]:
-        parents = readable_names_sql(parent, user)
-        if parents is None:
+    table = f"`tab{doctype}`"
+    alternatives = [f"{table}.`parenttype` not in ({_in_list(parents)})"]
+    for parent in parents:
+        names = readable_names_sql(parent, user)
+        if names is None:
             continue
-        clause = f"`tab{doctype}`.`parenttype` = {_quote(parent)} and `tab{doctype}`.`parent` in ({parents})"
+        clauses = [f"{table}.`parenttype` = {_quote(parent)}"]
+        if names:
+            clauses.append(f"{table}.`parent` in ({names})")
         links = _user_permission_clause(doctype, parent, user)
-        alternatives.append(f"({clause}{' and ' + links if links else ''})")
-    return "(" + " or ".join(alternatives) + ")" if alternatives else NO_ROWS
+        if links:
+            clauses.append(links)
+        alternatives.append("(" + " and ".join(clauses) + ")")
+    return "(" + " or ".join(alternatives) + ")"
 
 
 def has_role_query(user: str | None = None, doctype: str | None = None) -> str:
-    """permission_query_conditions for Has Role: anyone but an admin sees only its own User's roles
-    (Frappe lists every user's, Page's and Report's roles to whoever may select User)."""
+    """permission_query_conditions for Has Role: only one's own User's roles, unless one may read other
+    Users (a System Manager). Frappe lists every user's, Page's and Report's roles to whoever may merely
+    select User, as Desk users may."""
     user = user or frappe.session.user
-    if is_unrestricted(user):
+    if user == "Administrator" or frappe.permissions.get_role_permissions("User", user=user).get("read"):
         return ""
     return f"(`tabHas Role`.`parenttype` = 'User' and `tabHas Role`.`parent` = {_quote(user)})"
 
@@ -192,7 +207,7 @@ def _order_column_query(doctype: str, column: str, user: str) -> str:
     orders = readable_names_sql("Sales Order", user)
     if orders is None:
         return NO_ROWS
-    return f"`tab{doctype}`.`{column}` in ({orders})"
+    return f"`tab{doctype}`.`{column}` in ({orders})" if orders else ""
 
 
 def fulfillment_dispatch_query(user: str | None = None, doctype: str | None = None) -> str:
@@ -230,6 +245,7 @@ def integration_log_query(user: str | None = None, doctype: str | None = None) -
     orders = readable_names_sql("Sales Order", user)
     if orders is None:
         return NO_ROWS
+    orders = orders or "select `name` from `tabSales Order`"
     table = "`tabMedGrid Integration Log`"
     return (f"(({table}.`reference_doctype` = 'Sales Order' and {table}.`reference_name` in ({orders})) or "
             f"({table}.`reference_doctype` = 'Fulfillment Dispatch' and {table}.`reference_name` in "
@@ -279,7 +295,7 @@ def _linked_party_query(doctype: str, user: str) -> str:
         return ""
     table = f"`tab{doctype}`"
     links = (f"select `parent` from `tabDynamic Link` where `parenttype` = {_quote(doctype)} "
-             f"and `link_doctype` = 'Customer'")
+             f"and `parent` is not null and `link_doctype` = 'Customer'")
     allowed = _in_list(customers) if customers else _quote("")
     # linked to one of its Customers, or its own — and never linked to someone else's Customer
     return (f"(({table}.`name` in ({links} and `link_name` in ({allowed})) or {table}.`owner` = {_quote(user)}) "
@@ -298,13 +314,19 @@ def contact_query(user: str | None = None, doctype: str | None = None) -> str:
 
 
 def linked_party_permission(doc, ptype=None, user=None, debug=False):
-    """has_permission for Address and Contact: every Customer link must be one of the user's Customers,
-    and a document without one must be the user's own (new documents included)."""
+    """has_permission for Address and Contact. A write may link only documents the user may read (no
+    address for another clinic, or a vendor's for any clinic); a user held to Customers reaches only
+    documents linked to those, or its own unlinked ones (new documents included)."""
     user = user or frappe.session.user
+    if user == "Administrator":
+        return None
+    links = [(row.get("link_doctype"), row.get("link_name")) for row in doc.get("links") or []]
+    if ptype not in READ_RIGHTS and any(not readable_doc(dt, name, user) for dt, name in links if dt and name):
+        return False
     customers = _customer_restriction(doc.doctype, user)
     if customers is None:
         return None
-    linked = [row.get("link_name") for row in doc.get("links") or [] if row.get("link_doctype") == "Customer"]
+    linked = [name for dt, name in links if dt == "Customer"]
     if any(name not in customers for name in linked):
         return False
     if linked or doc.get("__islocal") or doc.get("owner") == user:

@@ -10,6 +10,10 @@ that stored copy (roles, User Permissions, ``has_permission`` hooks) as Frappe d
 
 A new document may name an ``amended_from`` only when the caller may read that document: Frappe checks
 that it is cancelled, not whose it is.
+
+Child rows are added and removed by saving their parent. Frappe also inserts or deletes a row on its
+own (``POST``/``DELETE /api/resource/<child doctype>``) after checking only the right on the parent:
+lines would land on an order without its validation (rates, stock) or totals following.
 """
 
 from __future__ import annotations
@@ -18,22 +22,25 @@ import frappe
 import frappe.permissions
 from frappe import _
 
-from medgrid.permissions import is_unrestricted
-
 # the right Frappe checks on the new document for each save action
 _RIGHT_FOR_ACTION = {"save": "write", "submit": "submit", "cancel": "cancel", "update_after_submit": "write"}
 
 
 def _skip(doc) -> bool:
-    # internal writes (webhooks, jobs, installs) opt out with ignore_permissions, as in Frappe; child
-    # rows are checked through their parent's save
-    return (doc.flags.ignore_permissions or doc.meta.istable or doc.meta.issingle
-            or is_unrestricted(frappe.session.user))
+    # internal writes (webhooks, jobs, installs) opt out with ignore_permissions, as in Frappe. Admins
+    # are checked too: if-owner rules (Address, Contact) bind a Marketplace Admin as they bind anyone.
+    return doc.flags.ignore_permissions or doc.meta.issingle or frappe.session.user == "Administrator"
 
 
 def guard_write(doc, method=None) -> None:
     """doc_events "*": before_validate / before_cancel / before_update_after_submit."""
     if _skip(doc):
+        return
+    if doc.meta.istable:
+        # a row's changes are checked when its parent is saved (Frappe saves it right after); a new row
+        # must come through the parent, whose validation (prices, stock, docstatus) it would skip
+        if doc.is_new():
+            _refuse_lone_row(doc)
         return
     check_amended_from(doc)
     if doc.is_new():
@@ -64,3 +71,16 @@ def check_amended_from(doc) -> None:
                                              print_logs=False):
         frappe.throw(_("You do not have access to {0} {1}, so it cannot be amended").format(_(doc.doctype), source),
                      frappe.PermissionError)
+
+
+def guard_delete(doc, method=None) -> None:
+    """doc_events "*" on_trash: a child row is removed by saving its parent without it, never alone
+    (the parent's totals and validation would not follow)."""
+    if doc.meta.istable and not doc.flags.ignore_permissions and frappe.session.user != "Administrator":
+        _refuse_lone_row(doc)
+
+
+def _refuse_lone_row(doc) -> None:
+    parent = doc.get("parenttype") or _("its parent")
+    frappe.throw(_("A {0} row is added or removed by saving its {1}").format(_(doc.doctype), _(parent)),
+                 frappe.PermissionError)

@@ -100,8 +100,22 @@ def test_has_role_rows_only_of_ones_own_user(api):
     status, rows = child_rows(api, "rep", "Has Role", "User")
     assert status == 200 and rows
     assert {(r["parenttype"], r["parent"]) for r in rows} == {("User", USERS["rep"][0])}
+    # a Marketplace Admin may not read other Users either; a System Manager may
     status, rows = child_rows(api, "admin", "Has Role", "User")
-    assert status == 200 and USERS["rep"][0] in {r["parent"] for r in rows}
+    assert status == 200 and {r["parent"] for r in rows} == {USERS["admin"][0]}
+    with api.context() as frappe:
+        frappe.set_user("Administrator")
+        from medgrid.permissions import has_role_query
+
+        assert has_role_query(USERS["admin"][0]) and not has_role_query("Administrator")
+        manager = USERS["admin"][0]
+        frappe.get_doc("User", manager).add_roles("System Manager")
+    try:
+        status, rows = child_rows(api, "admin", "Has Role", "User")
+        assert status == 200 and USERS["rep"][0] in {r["parent"] for r in rows}
+    finally:
+        with api.context() as frappe:
+            frappe.get_doc("User", manager).remove_roles("System Manager")
 
 
 def test_address_links_of_another_clinic_stay_hidden(api):
@@ -199,6 +213,58 @@ def test_partner_cannot_relink_another_clinics_address(api):
                            "city": "Austin", "country": "United States",
                            "links": [{"link_doctype": "Customer", "link_name": "Demo Clinic Partner"}]})
     assert r.status_code == 403
+
+
+def test_partner_and_vendor_cannot_link_an_address_to_another_clinic(api):
+    body = {"address_title": "Foreign", "address_type": "Billing", "address_line1": "1 Main St", "city": "Austin",
+            "country": "United States", "links": [{"link_doctype": "Customer", "link_name": "Demo Clinic Partner"}]}
+    for user in ("partner2", "vendor"):
+        r = api.resource("POST", "Address", user=user, body=body)
+        assert r.status_code == 403, (user, r.json_body)
+    r = api.resource("POST", "Address", user="partner", body=body)
+    assert r.status_code == 200, r.json_body
+
+
+def test_an_owners_contact_cannot_be_taken_over(api):
+    """Contacts are everyone's own ("All", if owner): setting `owner` to oneself must not hand one over,
+    not to a Marketplace Admin either (it is not a System Manager)."""
+    r = api.resource("POST", "Contact", user="partner2", body={"first_name": "Dr Other", "email_id": "dr@other.example"})
+    assert r.status_code == 200, r.json_body
+    contact = r.json_body["data"]["name"]
+    for user in ("partner", "admin"):
+        r = api.resource("PUT", "Contact", contact, user=user, body={"owner": USERS[user][0], "first_name": "Mine"})
+        assert r.status_code == 403, (user, r.json_body)
+    with api.context() as frappe:
+        assert frappe.db.get_value("Contact", contact, ["owner", "first_name"]) == (USERS["partner2"][0], "Dr Other")
+
+
+def test_rows_are_added_and_removed_only_through_their_parent(api, orders):
+    """POST/DELETE on a child doctype would add a line at any rate to an order (or drop one) without the
+    order's validation or totals following; rows change by saving the order."""
+    draft = create(api, "partner", "Demo Clinic Partner")
+    with api.context() as frappe:
+        # a complete line (every mandatory field), at a rate of 0.01
+        line = frappe.get_doc("Sales Order", draft).items[0].as_dict(convert_dates_to_str=True)
+    line = {k: v for k, v in line.items() if k not in ("name", "idx", "creation", "modified", "owner",
+                                                         "modified_by", "doctype", "parent", "docstatus")}
+    line.update(rate=0.01, amount=0.01, qty=1)
+    for user, parent in (("partner", draft), ("partner", orders["us"]), ("admin", draft)):
+        r = api.resource("POST", "Sales Order Item", user=user,
+                         body={**line, "parent": parent, "parenttype": "Sales Order", "parentfield": "items"})
+        assert r.status_code == 403, (user, parent, r.json_body)
+    with api.context() as frappe:
+        rows = frappe.get_all("Sales Order Item", filters={"parent": draft}, pluck="name")
+    assert len(rows) == 1
+    r = api.resource("DELETE", "Sales Order Item", rows[0], user="admin")
+    assert r.status_code == 403, r.json_body
+    # through the order, lines change as the order's rules allow
+    r = api.resource("PUT", "Sales Order", draft, user="partner",
+                     body={"items": [{"item_code": "ITEM-001", "qty": 1, "rate": 89.0, "warehouse": "Skydell Main - SM"},
+                                     {"item_code": "ITEM-002", "qty": 1, "rate": 24.5, "warehouse": "Skydell Main - SM"}]})
+    assert r.status_code == 200, r.json_body
+    with api.context() as frappe:
+        assert frappe.db.count("Sales Order Item", {"parent": draft}) == 2
+        assert frappe.db.count("Sales Order Item", {"parent": orders["us"], "rate": 0.01}) == 0
 
 
 # ------------------------------------------------------------------ 9. amending another's order
