@@ -176,3 +176,13 @@ def test_malformed_filters_are_a_data_error(http, filters):
     assert 400 <= reply.status < 500, reply.text
     lowered = reply.text.lower()
     assert not any(word in lowered for word in SQL_WORDS), reply.text[:300]
+
+
+def test_listing_a_single_doctype_is_a_data_error(http):
+    # Frappe runs the query on a table that does not exist and answers 500 with the database's error
+    reply = http.get("/api/resource/RT%20Settings", auth=http.token("admin"))
+    assert reply.status == 417, reply.text[:300]
+    assert reply.json()["exc_type"] == "DataError"
+    assert "no such table" not in reply.text and "doesn't exist" not in reply.text
+    guest = http.get("/api/resource/RT%20Settings")
+    assert guest.status == 403

@@ -145,6 +145,12 @@ class Database:
 
     def _raise_for(self, e: Exception, query: str) -> None:
         """Map driver errors onto Frappe's exceptions where Frappe code relies on them."""
+        column = _data_too_long_column(e)
+        if column is not None:
+            # a caller's value longer than its column (a text field on MariaDB/PostgreSQL): Frappe
+            # lets the database error out as a 500; here it is the caller's 417
+            frappe.throw(_("Value too long for {0}").format(column or _("a column")), frappe.CharacterLengthExceededError,
+                         title=_("Value too big"))
 
     def sql_list(self, query, values=(), debug=False, **kwargs):
         return [r[0] for r in self.sql(query, values, debug=debug, **kwargs)]
@@ -569,3 +575,15 @@ def _refuse_non_finite(values) -> None:
     for value in items:
         if isinstance(value, float) and not math.isfinite(value):
             frappe.throw(_("Numbers must be finite, not {0}").format(value), title=_("Invalid Number"))
+
+
+def _data_too_long_column(e: Exception) -> str | None:
+    """The column named by a driver's "value too long" error ("" when unnamed), else None:
+    MariaDB error 1406, PostgreSQL SQLSTATE 22001."""
+    args = getattr(e, "args", ()) or ()
+    if args and args[0] == 1406:
+        match = re.search(r"column '([^']+)'", str(args[1]) if len(args) > 1 else "")
+        return match.group(1) if match else ""
+    if getattr(e, "sqlstate", None) == "22001":
+        return ""
+    return None

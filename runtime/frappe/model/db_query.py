@@ -53,6 +53,9 @@ class DatabaseQuery:
         self._permitted = {}
         if not ignore_permissions:
             self.check_read_permission(parent_doctype)
+        if self.meta.issingle:
+            # a Single has no table to list (Frappe answers with the database's "table doesn't exist", a 500)
+            frappe.throw(_("{0} is a single DocType: it has no list").format(_(self.doctype)), frappe.DataError)
         # fields and filters may come in either order, as Frappe accepts them
         if isinstance(fields, dict) or (fields and isinstance(fields, list) and isinstance(fields[0], (list, tuple))):
             filters, fields = fields, filters
