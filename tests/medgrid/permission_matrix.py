@@ -26,7 +26,8 @@ get            GET own target                     get_other      GET the other t
 create         POST a valid body for the caller   create_other   POST a body naming the other tenant
 update         PUT ``{}`` on own target (a save: needs write on the stored document)
 update_other   PUT on the other tenant's target, setting its ownership fields to the caller's
-               (customer/territory/owner, links, vendor_profile, user...): issue 12 item 8
+               (customer/territory/owner, links, vendor_profile, user...): issue 12 item 8; a row of
+               another tenant's parent gets ``{}`` (a row has no ownership field but Dynamic Link's)
 update_move    PUT on own target moving its ownership fields to the other tenant (or, for User,
                granting oneself System Manager): the stored record must stay within reach
 delete         DELETE own target (202)            delete_other   DELETE the other tenant's target
@@ -34,6 +35,8 @@ submit/cancel  PUT ``{"docstatus": 1 | 2}`` on own draft / submitted target (``*
 amend          POST a new draft for own tenant with ``amended_from`` = own cancelled document
 amend_other    the same with ``amended_from`` = the other tenant's cancelled document (item 9)
 =============  ====================================================================================
+
+A refused ``update_other``/``update_move`` must also leave the stored ownership fields as they were.
 
 Answers (cells): an HTTP status (``200``, ``202``, ``403``, ``417``...), ``4xx`` (any client error,
 never a 500), or for lists ``own`` (200; own target listed, the other's not), ``all`` (200; both),
@@ -276,8 +279,8 @@ delete          403   403    403   403   403
     # --- ERPNext subset: contacts -----------------------------------------------------------------
     # Addresses of a customer (Dynamic Link to Customer): a partner reaches its own customer's only;
     # reps and admins every customer's (Address read/write/create); any signed-in user owns the ones it
-    # created ("All", if_owner). Nobody deletes. Real Frappe applies no user permission through Dynamic
-    # Links, so a partner reads every clinic's addresses there: not among issue 12's items.
+    # created ("All", if_owner). Nobody deletes. (Real Frappe applies no user permission through Dynamic
+    # Links: a partner would read every clinic's patient shipping addresses.)
     "Address": """
 #              guest partner rep  vendor admin
 list            403   own    all   none  all
