@@ -126,10 +126,10 @@ def readable_names_sql(doctype: str, user: str) -> str | None:
     if not may_list(doctype, user):
         return None
     sql = frappe.get_list(doctype, fields=["name"], user=user, order_by="", limit_page_length=0, run=False)
-    if not _WHERE.search(sql):
+    if isinstance(sql, str) and not _WHERE.search(sql):
         return ""
-    if "%s" in sql:
-        # a query built with placeholders cannot be inlined: fall back to the names themselves
+    if not isinstance(sql, str) or "%s" in sql:
+        # no query text, or one built with placeholders (not inlinable): the names themselves
         names = frappe.get_list(doctype, pluck="name", user=user, order_by="", limit_page_length=0)
         return _in_list(names) if names else _quote("")
     return sql

@@ -11,9 +11,10 @@ that stored copy (roles, User Permissions, ``has_permission`` hooks) as Frappe d
 A new document may name an ``amended_from`` only when the caller may read that document: Frappe checks
 that it is cancelled, not whose it is.
 
-Child rows are added and removed by saving their parent. Frappe also inserts or deletes a row on its
-own (``POST``/``DELETE /api/resource/<child doctype>``) after checking only the right on the parent:
-lines would land on an order without its validation (rates, stock) or totals following.
+A child row inserted or deleted on its own (``POST``/``DELETE /api/resource/<child doctype>``) is
+checked by Frappe against the parent's right only: its parent must be a draft (or lines land at any
+rate on an order already placed, and vanish from one), and the parent with the new row must still be
+the caller's to write (no link to another clinic's customer slipped in as a row).
 """
 
 from __future__ import annotations
@@ -37,10 +38,9 @@ def guard_write(doc, method=None) -> None:
     if _skip(doc):
         return
     if doc.meta.istable:
-        # a row's changes are checked when its parent is saved (Frappe saves it right after); a new row
-        # must come through the parent, whose validation (prices, stock, docstatus) it would skip
+        # a changed row is checked when its parent is saved (Frappe saves it right after the row)
         if doc.is_new():
-            _refuse_lone_row(doc)
+            _check_lone_row(doc, adding=True)
         return
     check_amended_from(doc)
     if doc.is_new():
@@ -74,13 +74,23 @@ def check_amended_from(doc) -> None:
 
 
 def guard_delete(doc, method=None) -> None:
-    """doc_events "*" on_trash: a child row is removed by saving its parent without it, never alone
-    (the parent's totals and validation would not follow)."""
-    if doc.meta.istable and not doc.flags.ignore_permissions and frappe.session.user != "Administrator":
-        _refuse_lone_row(doc)
+    """doc_events "*" on_trash: a child row deleted on its own must belong to a draft."""
+    if doc.meta.istable and not _skip(doc):
+        _check_lone_row(doc, adding=False)
 
 
-def _refuse_lone_row(doc) -> None:
-    parent = doc.get("parenttype") or _("its parent")
-    frappe.throw(_("A {0} row is added or removed by saving its {1}").format(_(doc.doctype), _(parent)),
-                 frappe.PermissionError)
+def _check_lone_row(row, adding: bool) -> None:
+    parenttype, parent_name = row.get("parenttype"), row.get("parent")
+    if not parenttype or not parent_name or not frappe.db.exists(parenttype, parent_name):
+        return  # Frappe refuses a row without a valid parent
+    parent = frappe.get_doc(parenttype, parent_name)
+    if parent.meta.is_submittable and parent.docstatus != 0:
+        message = (_("Rows cannot be added to {0} {1} after submission") if adding else
+                   _("Rows cannot be removed from {0} {1} after submission"))
+        frappe.throw(message.format(_(parenttype), parent_name), frappe.UpdateAfterSubmitError)
+    if adding and row.get("parentfield"):
+        parent.append(row.parentfield, row.as_dict())
+        if not frappe.permissions.has_permission(parenttype, "write", doc=parent, user=frappe.session.user,
+                                                 print_logs=False):
+            frappe.throw(_("You do not have access to {0} {1}").format(_(parenttype), parent_name),
+                         frappe.PermissionError)

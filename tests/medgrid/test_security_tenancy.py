@@ -238,24 +238,33 @@ def test_an_owners_contact_cannot_be_taken_over(api):
         assert frappe.db.get_value("Contact", contact, ["owner", "first_name"]) == (USERS["partner2"][0], "Dr Other")
 
 
-def test_rows_are_added_and_removed_only_through_their_parent(api, orders):
-    """POST/DELETE on a child doctype would add a line at any rate to an order (or drop one) without the
-    order's validation or totals following; rows change by saving the order."""
+def test_lone_rows_only_on_ones_own_draft(api, orders):
+    """POST/DELETE on a child doctype: Frappe checks only the right on the parent, so a line at any rate
+    would land on an order already placed (or vanish from one), or on another clinic's draft."""
     draft = create(api, "partner", "Demo Clinic Partner")
+    foreign_draft = create(api, "partner2", "Other Clinic")
     with api.context() as frappe:
         # a complete line (every mandatory field), at a rate of 0.01
         line = frappe.get_doc("Sales Order", draft).items[0].as_dict(convert_dates_to_str=True)
+        placed_rows = frappe.get_all("Sales Order Item", filters={"parent": orders["us"]}, pluck="name")
     line = {k: v for k, v in line.items() if k not in ("name", "idx", "creation", "modified", "owner",
                                                          "modified_by", "doctype", "parent", "docstatus")}
     line.update(rate=0.01, amount=0.01, qty=1)
-    for user, parent in (("partner", draft), ("partner", orders["us"]), ("admin", draft)):
+    for user, parent, status in (("partner", orders["us"], 417), ("admin", orders["us"], 417),
+                                 ("partner", foreign_draft, 403)):
         r = api.resource("POST", "Sales Order Item", user=user,
                          body={**line, "parent": parent, "parenttype": "Sales Order", "parentfield": "items"})
-        assert r.status_code == 403, (user, parent, r.json_body)
+        assert r.status_code == status, (user, parent, r.json_body)
+    r = api.resource("DELETE", "Sales Order Item", placed_rows[0], user="admin")
+    assert 400 <= r.status_code < 500, r.json_body
     with api.context() as frappe:
-        rows = frappe.get_all("Sales Order Item", filters={"parent": draft}, pluck="name")
-    assert len(rows) == 1
-    r = api.resource("DELETE", "Sales Order Item", rows[0], user="admin")
+        assert frappe.db.count("Sales Order Item", {"parent": orders["us"]}) == len(placed_rows)
+        assert frappe.db.count("Sales Order Item", {"parent": foreign_draft}) == 1
+        assert not frappe.db.count("Sales Order Item", {"rate": 0.01})
+    # an address row linking another clinic's customer is refused like the address itself
+    r = api.resource("POST", "Dynamic Link", user="partner",
+                     body={"parent": "Demo Clinic Partner-Shipping", "parenttype": "Address", "parentfield": "links",
+                           "link_doctype": "Customer", "link_name": "Other Clinic"})
     assert r.status_code == 403, r.json_body
     # through the order, lines change as the order's rules allow
     r = api.resource("PUT", "Sales Order", draft, user="partner",
@@ -264,7 +273,6 @@ def test_rows_are_added_and_removed_only_through_their_parent(api, orders):
     assert r.status_code == 200, r.json_body
     with api.context() as frappe:
         assert frappe.db.count("Sales Order Item", {"parent": draft}) == 2
-        assert frappe.db.count("Sales Order Item", {"parent": orders["us"], "rate": 0.01}) == 0
 
 
 # ------------------------------------------------------------------ 9. amending another's order
