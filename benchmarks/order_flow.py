@@ -45,8 +45,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from tests.e2e.stack import (ADMIN, MAIN_WAREHOUSE, SHIPSTATION_KEY, Stack, sandbox_fingerprint,  # noqa: E402
-                             wait_until)
+from tests.e2e.stack import (ADMIN, FIVE_VENDOR_LINES, MAIN_WAREHOUSE, SHIPSTATION_KEY, Stack,  # noqa: E402
+                             sandbox_fingerprint, wait_until)
 
 SHIPSTATION_LIMIT_PER_MINUTE = 40
 CREATE_ENDPOINTS = {
@@ -118,6 +118,11 @@ def part_submit_latency(args, base: str) -> dict:
         f"({args.db}, {args.workers} RQ workers, gunicorn -w 2)")
     stack = new_stack(os.path.join(base, "latency"), args)
     try:
+        # every submitted order reserves its lines: stock for all of them (one receipt per warehouse)
+        count = args.orders + args.warmup
+        for warehouse in sorted({line["warehouse"] for line in FIVE_VENDOR_LINES}):
+            stack.receive_stock([(line["item_code"], line["qty"] * count) for line in FIVE_VENDOR_LINES
+                                 if line["warehouse"] == warehouse], warehouse)
         for _ in range(args.warmup):  # warm both gunicorn workers and the RQ path once
             stack.place_order()
         draft_times, submit_times, submitted = [], [], {}
@@ -182,6 +187,7 @@ def part_burst(args, base: str) -> dict:
         lock = threading.Lock()
         counter = iter(range(n))
         submit_times: list[float] = []
+        stack.receive_stock([("ITEM-002", n + 10)])  # every submitted order reserves one unit
 
         def client():
             while True:

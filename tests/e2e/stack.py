@@ -514,6 +514,16 @@ class Stack:
         _expect(response, 200)
         return response.json()["data"]
 
+    def receive_stock(self, lines, warehouse: str = MAIN_WAREHOUSE) -> str:
+        """Submit a Material Receipt of ``[(item_code, qty)]`` (as the site's Administrator, as stock staff
+        would): orders sell only what is in stock and each submitted order reserves its lines, so long
+        runs top the demo stock up first."""
+        doc = {"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "purpose": "Material Receipt",
+               "company": "Skydell", "posting_date": date.today().isoformat(), "docstatus": 1,
+               "items": [{"item_code": code, "qty": qty, "t_warehouse": warehouse, "basic_rate": 1}
+                         for code, qty in lines]}
+        return self.execute("frappe.client.insert", doc=doc)["name"]
+
     def new_order(self, lines=None, *, rx: bool = True, user: str = PARTNER, **extra) -> str:
         """POST a draft Sales Order as the partner (the guide's step 1); returns its name."""
         body = {"customer": CUSTOMER, "transaction_date": date.today().isoformat(),
