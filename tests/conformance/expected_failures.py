@@ -7,24 +7,20 @@ fails the run, and the entry must be removed from here. Regenerate with tools/tr
 
 EXPECTED_FAILURES: dict = {
     ('security-desk.json', 'security-desk/B02_so_qty_nan_string'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on ERPNext calculate_taxes_and_totals has rounded the item floats with their precision first (round_floats_in: flt(nan, 2) is 0), so the app refuses the line (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
+        "[sd-exc-source] the answer is now Frappe's (400 InvalidOrderError 'Row #1: Quantity for Item ITEM-001 must be greater than zero': the ERPNext subset rounds row floats first, as ERPNext does) but the body adds \"_exc_source\": \"medgrid (app)\", which the recording lacks (probably the recording bench's medgrid frames did not match Frappe's apps/<app>/<app>/ source guess) (issue 12 item 3)",
+        'runtime/frappe/utils/response.py (guess_exception_source) or a known difference',
     ),
     ('security-desk.json', 'security-desk/B03_so_qty_1e309_literal'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on ERPNext calculate_taxes_and_totals has rounded the item floats with their precision first (round_floats_in: flt(nan, 2) is 0), so the app refuses the line (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
+        "[sd-exc-source] the answer is now Frappe's (400 InvalidOrderError 'Row #1: Quantity for Item ITEM-001 must be greater than zero': the ERPNext subset rounds row floats first, as ERPNext does) but the body adds \"_exc_source\": \"medgrid (app)\", which the recording lacks (probably the recording bench's medgrid frames did not match Frappe's apps/<app>/<app>/ source guess) (issue 12 item 3)",
+        'runtime/frappe/utils/response.py (guess_exception_source) or a known difference',
     ),
     ('security-desk.json', 'security-desk/B04_so_qty_infinity_string'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on ERPNext calculate_taxes_and_totals has rounded the item floats with their precision first (round_floats_in: flt(nan, 2) is 0), so the app refuses the line (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
+        "[sd-exc-source] the answer is now Frappe's (400 InvalidOrderError 'Row #1: Quantity for Item ITEM-001 must be greater than zero': the ERPNext subset rounds row floats first, as ERPNext does) but the body adds \"_exc_source\": \"medgrid (app)\", which the recording lacks (probably the recording bench's medgrid frames did not match Frappe's apps/<app>/<app>/ source guess) (issue 12 item 3)",
+        'runtime/frappe/utils/response.py (guess_exception_source) or a known difference',
     ),
     ('security-desk.json', 'security-desk/B05_so_qty_infinity_bare'): (
-        "[sd-number-parsing] qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and int() raises (500 ValueError/OverflowError); on ERPNext calculate_taxes_and_totals has rounded the item floats with their precision first (round_floats_in: flt(nan, 2) is 0), so the app refuses the line (400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order',
-    ),
-    ('security-desk.json', 'security-desk/B06_so_rate_nan_string'): (
-        "[sd-nan-rate] rate 'NaN' must become the price-list rate (89) as on real ERPNext (rounded to 0 by round_floats_in, then calculate_taxes_and_totals sets a missing rate from price_list_rate); the runtime keeps 0.00 and the app's price floor refuses it (417) (issue 12 item 3)",
-        'runtime/frappe/utils/data.py (flt) / runtime/erpnext (rate from the price list)',
+        "[sd-exc-source] the answer is now Frappe's (400 InvalidOrderError 'Row #1: Quantity for Item ITEM-001 must be greater than zero': the ERPNext subset rounds row floats first, as ERPNext does) but the body adds \"_exc_source\": \"medgrid (app)\", which the recording lacks (probably the recording bench's medgrid frames did not match Frappe's apps/<app>/<app>/ source guess) (issue 12 item 3)",
+        'runtime/frappe/utils/response.py (guess_exception_source) or a known difference',
     ),
     ('security-desk.json', 'security-desk/B11_search_link_60kb'): (
         "[sd-frappe-desk] frappe.desk.search.search_link does not exist in the runtime (417 'No module named frappe.desk.search'); Frappe answers [] to a 60 KB search text (B11)",

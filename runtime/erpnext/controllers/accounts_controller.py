@@ -4,6 +4,11 @@ import frappe
 from frappe import _
 from frappe.utils import cast, compare, flt
 
+FLOAT_FIELDTYPES = ("Currency", "Float", "Percent")
+
+# ERPNext leaves these unrounded when it rounds an item row (costs carry more decimals than prices)
+ROW_FIELDS_NOT_ROUNDED = ("valuation_rate", "incoming_rate", "sales_incoming_rate")
+
 
 class InvalidQtyError(frappe.ValidationError):
 	pass
@@ -64,3 +69,31 @@ def validate_grand_total_not_negative(doc):
 	if doc.meta.get_field("is_return") and doc.get("is_return"):
 		return
 	validate_value(doc, "base_grand_total", ">=", 0)
+
+
+def round_item_floats(doc, rows):
+	"""Round every Currency/Float/Percent field of each item row to its precision, as ERPNext's
+	calculate_taxes_and_totals does (round_floats_in) before it prices a row.
+
+	This is also where a caller's "NaN", "Infinity" or 1e309 stops: ``flt`` with a precision gives
+	0 for them, so a quantity of "NaN" becomes 0 (and the order is refused as having no quantity)
+	and a rate of "NaN" becomes 0 (and is then taken from the price list). Precisions are looked up
+	once per field kind, not once per field and row.
+	"""
+	from frappe.model.meta import get_field_precision
+
+	rows = list(rows or [])
+	if not rows:
+		return
+	precisions: dict = {}
+	fields = []
+	for df in rows[0].meta.fields:
+		if df.fieldtype not in FLOAT_FIELDTYPES or df.fieldname in ROW_FIELDS_NOT_ROUNDED:
+			continue
+		key = (df.fieldtype, df.get("precision"))
+		if key not in precisions:
+			precisions[key] = get_field_precision(df, doc)
+		fields.append((df.fieldname, precisions[key]))
+	for row in rows:
+		for fieldname, precision in fields:
+			row.set(fieldname, flt(row.get(fieldname), precision))

@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, cstr, flt, getdate, nowdate
+from frappe.utils.caller_input import CallerInputError
 
 from erpnext import get_company_currency, get_default_company
 from erpnext.accounts.party import (
@@ -17,7 +18,11 @@ from erpnext.accounts.party import (
 	get_party_shipping_address,
 	validate_party_frozen_disabled,
 )
-from erpnext.controllers.accounts_controller import validate_grand_total_not_negative, validate_qty_is_not_zero
+from erpnext.controllers.accounts_controller import (
+	round_item_floats,
+	validate_grand_total_not_negative,
+	validate_qty_is_not_zero,
+)
 from erpnext.stock.doctype.item.item import validate_end_of_life
 from erpnext.stock.get_item_details import get_default_cost_center, get_price_list_rate_for
 from erpnext.stock.stock_balance import update_reserved_qty
@@ -30,6 +35,19 @@ class WarehouseRequired(frappe.ValidationError):
 
 class UOMMustBeIntegerError(frappe.ValidationError):
 	pass
+
+
+class _OrderTotalsTypeError(CallerInputError, TypeError):
+	"""ERPNext's TypeError when an order without items reaches its payment schedule (a 500 on a real
+	site), answered 400 here. Still a TypeError to Python callers; a client sees Frappe's exc_type
+	"TypeError" and message, as with frappe.utils.caller_input.bad_request."""
+
+	http_status_code = 400
+
+
+# reported under the builtin's name, so the body reads "TypeError: ..." exactly as Frappe's does
+_OrderTotalsTypeError.__name__ = _OrderTotalsTypeError.__qualname__ = "TypeError"
+_OrderTotalsTypeError.__module__ = "builtins"
 
 
 # ERPNext's status map for Sales Order, most specific first: the first condition that holds wins,
@@ -97,12 +115,14 @@ class SalesOrder(Document):
 			self.selling_price_list = frappe.db.get_single_value("Selling Settings", "selling_price_list") or None
 		if self.selling_price_list and not self.price_list_currency:
 			self.price_list_currency = frappe.db.get_value("Price List", self.selling_price_list, "currency")
-		if not flt(self.conversion_rate) and self.currency and self.currency == company_currency:
+		# as ERPNext's set_price_list_currency: the company's own currency always converts at 1, so a
+		# caller's rate (2, "NaN") cannot scale list prices or base amounts
+		if self.currency and self.currency == company_currency:
 			self.conversion_rate = 1.0
-		if not flt(self.plc_conversion_rate) and self.price_list_currency:
-			if self.price_list_currency == company_currency:
-				self.plc_conversion_rate = 1.0
-			elif self.price_list_currency == self.currency and flt(self.conversion_rate):
+		if self.price_list_currency and self.price_list_currency == company_currency:
+			self.plc_conversion_rate = 1.0
+		elif not flt(self.plc_conversion_rate) and self.price_list_currency:
+			if self.price_list_currency == self.currency and flt(self.conversion_rate):
 				self.plc_conversion_rate = flt(self.conversion_rate)
 		self.set_missing_item_details()
 
@@ -244,8 +264,16 @@ class SalesOrder(Document):
 		if not items:
 			# as ERPNext: nothing to total, so the totals stay as they are (None on a new order)
 			return
+		company_currency = get_company_currency(self.company) if self.company else None
+		if not self.currency or self.currency == company_currency:
+			# as ERPNext: an order in the company's own currency converts at exactly 1, whatever
+			# rate the caller sent (a rate of 2 or "NaN" would otherwise scale the base totals)
+			self.currency = self.currency or company_currency
+			self.conversion_rate = 1.0
 		conversion_rate = flt(self.conversion_rate) or 0.0
 
+		# rounded before anything reads them, so NaN/infinity from the caller become 0 here
+		round_item_floats(self, items)
 		for row in items:
 			self.calculate_item_values(row, conversion_rate)
 
@@ -306,8 +334,10 @@ class SalesOrder(Document):
 		"""One row due on the order date for the whole amount, unless the client split it.
 
 		As in ERPNext, the amounts are the rounded total (or the grand total) times each row's
-		portion; an order whose totals were never computed (no rows) therefore fails here with
-		Python's TypeError on None, which is the 500 a real site answers.
+		portion. An order whose totals were never computed (no items, or no body at all) fails here
+		with Python's TypeError on None: a real site answers that as a 500 (recorded:
+		resource.json so_create_no_items). Being the caller's input, it is answered 400 here with
+		the same exc_type and message (issue 12's rule; listed in runtime/README.md).
 		"""
 		grand_total = self.get("rounded_total") or self.grand_total
 		base_grand_total = self.get("base_rounded_total") or self.base_grand_total
@@ -325,8 +355,11 @@ class SalesOrder(Document):
 			rows = self.payment_schedule
 		for row in rows:
 			if flt(row.invoice_portion):
-				row.payment_amount = flt(grand_total * flt(row.invoice_portion / 100.0), CURRENCY_PRECISION)
-				row.base_payment_amount = flt(base_grand_total * flt(row.invoice_portion / 100.0), CURRENCY_PRECISION)
+				try:
+					row.payment_amount = flt(grand_total * flt(row.invoice_portion / 100.0), CURRENCY_PRECISION)
+					row.base_payment_amount = flt(base_grand_total * flt(row.invoice_portion / 100.0), CURRENCY_PRECISION)
+				except TypeError as e:
+					raise _OrderTotalsTypeError(str(e)) from None
 		if self.get("payment_terms_template") or len(rows) > 1:
 			if abs(sum(flt(row.payment_amount) for row in rows) - flt(grand_total)) > 0.01:
 				frappe.throw(_("Total Payment Amount in Payment Schedule must be equal to Grand / Rounded Total"))
