@@ -140,17 +140,12 @@ CAUSES = [
      "Currency) must be >= 0.0', _exc_source erpnext, in the controller's validate, before doc_events); the "
      "runtime lets it reach the app's price floor (issue 12 item 2)",
      [r"security-desk/B01_\w+ \|"]),
-    ("sd-number-parsing", "runtime/frappe/utils/data.py (flt/cint) / runtime/erpnext/selling/doctype/sales_order",
-     "qty 'NaN' / 'Infinity' / Infinity / 1e309 reach Sales Order validate_uom_is_integer as float nan/inf and "
-     "int() raises (500 ValueError/OverflowError); on ERPNext calculate_taxes_and_totals has rounded the item "
-     "floats with their precision first (round_floats_in: flt(nan, 2) is 0), so the app refuses the line "
-     "(400 InvalidOrderError 'Quantity … must be greater than zero') (issue 12 item 3)",
+    ("sd-exc-source", "runtime/frappe/utils/response.py (guess_exception_source) or a known difference",
+     "the answer is now Frappe's (400 InvalidOrderError 'Row #1: Quantity for Item ITEM-001 must be greater "
+     "than zero': the ERPNext subset rounds row floats first, as ERPNext does) but the body adds "
+     "\"_exc_source\": \"medgrid (app)\", which the recording lacks (probably the recording bench's medgrid "
+     "frames did not match Frappe's apps/<app>/<app>/ source guess) (issue 12 item 3)",
      [r"security-desk/B0[2-5]_\w+ \|"]),
-    ("sd-nan-rate", "runtime/frappe/utils/data.py (flt) / runtime/erpnext (rate from the price list)",
-     "rate 'NaN' must become the price-list rate (89) as on real ERPNext (rounded to 0 by round_floats_in, "
-     "then calculate_taxes_and_totals sets a missing rate from price_list_rate); the runtime keeps 0.00 and the "
-     "app's price floor refuses it (417) (issue 12 item 3)",
-     [r"security-desk/B06_\w+ \|"]),
     ("sd-fields-4xx", "runtime/frappe/model/db_query.py",
      "fields=[\"max(name, 1)\"], fields=abc and a backquoted foreign table (admin) must answer 4xx "
      "DataError/ValidationError without SQL (issue 12 item 16); a backquoted field of a table the caller may "
