@@ -33,8 +33,19 @@ PRICE_SQL = (
 @frappe.whitelist(methods=["GET", "POST"])
 def list_warehouses():
     """Active, non-group warehouses that hold saleable stock: ``[{name, warehouse_name}]``."""
-    frappe.has_permission("Warehouse", "read", throw=True)
+    _require_catalog_reader()
     return _cached_warehouses()
+
+
+# What a catalog answer reveals: items, their prices, stock levels and where the stock is. A caller must
+# be allowed to read all of it (partners, reps, admins); a vendor, who may read warehouses for its portal
+# but not prices or stock, is refused.
+CATALOG_DOCTYPES = ("Item", "Item Price", "Bin", "Warehouse")
+
+
+def _require_catalog_reader() -> None:
+    for doctype in CATALOG_DOCTYPES:
+        frappe.has_permission(doctype, "read", throw=True)
 
 
 def _cached_warehouses():
@@ -66,7 +77,7 @@ def clear_warehouse_cache(doc=None, method=None):
 @frappe.whitelist(methods=["GET", "POST"])
 def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_page_length=DEFAULT_PAGE_LENGTH):
     """Items in stock at ``warehouse`` with their rate and available quantity."""
-    frappe.has_permission("Item", "read", throw=True)
+    _require_catalog_reader()
     warehouse = _required(warehouse, "warehouse")
     _check_warehouse(warehouse)
     price_list = _resolve_price_list(price_list)
@@ -87,7 +98,7 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
 @frappe.whitelist(methods=["GET", "POST"])
 def search_items(query=None, warehouse=None, price_list=None, limit_start=0, limit_page_length=DEFAULT_PAGE_LENGTH):
     """Items matching ``query`` (code, name or description), one row per item and warehouse."""
-    frappe.has_permission("Item", "read", throw=True)
+    _require_catalog_reader()
     text = _required(query, "query")
     if warehouse:
         _check_warehouse(warehouse)

@@ -537,10 +537,4 @@ call            403   403    403   403   417    # admin passes; the matrix site 
 # ------------------------------------------------------------------------------------------------ holes
 # Cells where today's code answers otherwise: (doctype or method, op, role) → the reason, naming the
 # issue item. Each is a strict xfail: when the hole closes the cell XPASSes and the entry must go.
-_VENDOR_CATALOG = ("not among issue 12's items: an External Vendor reads the catalog - Item Price rates and Bin "
-                   "stock its DocPerms do not grant; the guide gives the catalog to partners and reps")
-HOLES: dict[tuple[str, str, str], str] = {
-    **{(method, "call", "vendor"): _VENDOR_CATALOG
-       for method in ("medgrid.catalog.list_warehouses", "medgrid.catalog.items_in_warehouse",
-                      "medgrid.catalog.search_items")},
-}
+HOLES: dict[tuple[str, str, str], str] = {}
