@@ -70,7 +70,7 @@ doc_events = {
     # (medgrid/permissions_writes.py)
     "*": {
         "before_validate": "medgrid.permissions_writes.guard_write",
-        "before_cancel": "medgrid.permissions_writes.guard_write",
+        "before_cancel": ["medgrid.permissions_writes.guard_write", "medgrid.permissions_writes.cancel_changes_nothing"],
         "before_update_after_submit": "medgrid.permissions_writes.guard_write",
         "on_trash": "medgrid.permissions_writes.guard_delete",
     },

@@ -56,6 +56,19 @@ def guard_write(doc, method=None) -> None:
         frappe.throw(_("You do not have access to {0} {1}").format(_(doc.doctype), doc.name), frappe.PermissionError)
 
 
+def cancel_changes_nothing(doc, method=None) -> None:
+    """doc_events "*" before_cancel: a cancel changes the docstatus and nothing else.
+
+    Frappe skips validation on a cancel, so ``PUT {"docstatus": 2, "items": [...]}`` stores rewritten
+    lines, totals and links with the cancel (and ERPNext then releases the stock reservations of the
+    rewritten lines, not of the submitted ones). The rule for a submitted document applies: fields
+    without "Allow on Submit" keep their stored values, for every caller.
+    """
+    if doc.is_new() or not doc.meta.is_submittable:
+        return
+    doc.validate_update_after_submit()
+
+
 def check_amended_from(doc) -> None:
     """A new (or re-pointed) ``amended_from`` must be a document of this doctype the caller may read."""
     source = doc.get("amended_from") if doc.meta.get_field("amended_from") else None

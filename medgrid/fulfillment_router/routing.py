@@ -70,6 +70,33 @@ def load_items(item_codes) -> dict:
     return {r.name: r for r in rows}
 
 
+# Sales Order fields that copy another document's text (an address, a contact) onto the order
+PARTY_LINK_FIELDS = (("customer_address", "Address"), ("shipping_address_name", "Address"),
+                     ("contact_person", "Contact"))
+
+
+def check_party_links(order) -> None:
+    """A partner or rep may name only addresses and contacts of the order's own Customer.
+
+    ERPNext copies the linked document's text onto the order (and the vendor ships there), but checks
+    neither whose it is nor whether the caller may read it: a clinic could ship to, and read back,
+    another clinic's address. Admins and system writes (imports, jobs) are not restricted.
+    """
+    from medgrid.permissions import is_unrestricted
+
+    if order.flags.ignore_permissions or is_unrestricted(frappe.session.user):
+        return
+    for fieldname, doctype in PARTY_LINK_FIELDS:
+        name = order.get(fieldname)
+        if not name or not frappe.db.exists(doctype, name):
+            continue  # Frappe's link check reports an unknown name
+        linked = frappe.db.exists("Dynamic Link", {"parenttype": doctype, "parent": name,
+                                                   "link_doctype": "Customer", "link_name": order.customer})
+        if not linked:
+            frappe.throw(_("{0} {1} is not linked to Customer {2}").format(_(doctype), name, order.customer),
+                         frappe.PermissionError)
+
+
 def validate_order(order) -> None:
     """Line checks MedGrid adds to ERPNext's own (400 for bad input, 417 for business rules).
 
@@ -82,6 +109,7 @@ def validate_order(order) -> None:
     """
     if frappe.flags.medgrid_skip_validation or order.flags.medgrid_skip_validation:
         return
+    check_party_links(order)
     connectors = get_connectors()
     items = load_items(d.item_code for d in order.items)
     warehouses = _load_warehouses(d.warehouse for d in order.items)

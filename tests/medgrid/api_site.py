@@ -15,6 +15,8 @@ from werkzeug.test import Client
 import frappe
 
 SITE = "api.localhost"
+# each customer's shipping address (an order may name only its own customer's)
+SHIPPING_ADDRESSES = {"Demo Clinic Partner": "Demo Clinic Partner-Shipping", "Other Clinic": "Other Clinic-Shipping"}
 
 # key: (email, roles, customer restriction)
 USERS = {
@@ -62,6 +64,10 @@ class ApiSite:
                             "parent_territory": "All Territories"}).insert()
             frappe.get_doc({"doctype": "Customer", "customer_name": "Other Clinic", "customer_group": "Commercial",
                             "territory": "Canada"}).insert()
+            frappe.get_doc({"doctype": "Address", "address_title": "Other Clinic", "address_type": "Shipping",
+                            "address_line1": "1 Queen St", "city": "Toronto", "state": "ON", "pincode": "M5H 2N2",
+                            "country": "Canada", "is_shipping_address": 1,
+                            "links": [{"link_doctype": "Customer", "link_name": "Other Clinic"}]}).insert()
             for key, (email, roles, customer) in USERS.items():
                 frappe.get_doc({"doctype": "User", "email": email, "first_name": key, "send_welcome_email": 0,
                                 "roles": [{"role": r} for r in roles]}).insert(ignore_permissions=True)

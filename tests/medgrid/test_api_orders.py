@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from frappe.utils import add_days, nowdate
 
-from tests.medgrid.api_site import USERS, server_messages
+from tests.medgrid.api_site import SHIPPING_ADDRESSES, USERS, server_messages
 
 AGG = "medgrid.fulfillment_router.aggregate_shipments"
 
@@ -15,7 +15,7 @@ def order_body(customer="Demo Clinic Partner", items=(("ITEM-001", 5),), **extra
         "currency": "USD", "selling_price_list": "Standard Selling",
         "items": [{"item_code": code, "qty": qty, "rate": 89.00, "warehouse": "Skydell Main - SM"}
                   for code, qty in items],
-        "shipping_address_name": "Demo Clinic Partner-Shipping",
+        "shipping_address_name": SHIPPING_ADDRESSES.get(customer),
     }
     body.update(extra)
     return body

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from frappe.utils import add_days, nowdate
 
-from tests.medgrid.api_site import USERS
+from tests.medgrid.api_site import USERS, server_messages
 
 ROLE_USERS = ("partner", "partner2", "rep", "rep2", "vendor")
 
@@ -367,3 +367,49 @@ def test_webhook_events_and_logs_follow_the_order_even_if_a_site_opens_them(api,
                 frappe.clear_cache(doctype=doctype)
     for doctype in doctypes:
         assert api.resource("GET", doctype, user="rep").status_code == 403
+
+
+def test_an_order_names_only_its_own_customers_address_and_contact(api):
+    """A partner may not ship to (and read back) another clinic's address through its own order."""
+    from tests.medgrid.test_api_orders import order_body
+
+    for field in ("shipping_address_name", "customer_address"):
+        body = order_body(**{field: "Other Clinic-Shipping"})
+        r = api.resource("POST", "Sales Order", user="partner", body=body)
+        assert r.status_code == 403 and r.json_body["exc_type"] == "PermissionError", r.json_body
+        assert "is not linked to Customer Demo Clinic Partner" in " ".join(server_messages(r))
+    with api.context() as frappe:
+        assert not frappe.db.exists("Sales Order", {"shipping_address_name": "Other Clinic-Shipping",
+                                                    "customer": "Demo Clinic Partner"})
+        assert not frappe.db.exists("Sales Order", {"customer_address": "Other Clinic-Shipping",
+                                                    "customer": "Demo Clinic Partner"})
+    # its own address is fine, and the address display is refused for the other clinic's
+    assert api.resource("POST", "Sales Order", user="partner", body=order_body()).status_code == 200
+    r = api.method("erpnext.contacts.doctype.address.address.get_address_display", "partner",
+                   address_dict="Other Clinic-Shipping")
+    assert r.status_code == 403
+
+
+def test_a_cancel_changes_nothing_but_the_docstatus(api):
+    """PUT {"docstatus": 2} with rewritten lines would store them with the cancel (Frappe skips validation
+    there) and release the stock of the rewritten lines instead of the submitted ones."""
+    from tests.medgrid.test_api_orders import create
+
+    name = create(api, "partner")["name"]
+    assert api.resource("PUT", "Sales Order", name, user="partner", body={"docstatus": 1}).status_code == 200
+    with api.context() as frappe:
+        reserved = frappe.db.get_value("Bin", {"item_code": "ITEM-001", "warehouse": "Skydell Main - SM"},
+                                       "reserved_qty")
+    rewritten = {"docstatus": 2, "grand_total": 1, "items": [{"item_code": "ITEM-002", "qty": 1, "rate": 0.01,
+                                                               "warehouse": "Skydell Main - SM"}]}
+    for user in ("partner", "admin"):
+        r = api.resource("PUT", "Sales Order", name, user=user, body=rewritten)
+        assert r.status_code == 417 and r.json_body["exc_type"] == "UpdateAfterSubmitError", r.json_body
+    with api.context() as frappe:
+        assert frappe.db.get_value("Sales Order", name, "docstatus") == 1
+        assert frappe.get_all("Sales Order Item", filters={"parent": name}, pluck="item_code") == ["ITEM-001"]
+    r = api.resource("PUT", "Sales Order", name, user="partner", body={"docstatus": 2})
+    assert r.status_code == 200, r.json_body
+    with api.context() as frappe:
+        after = frappe.db.get_value("Bin", {"item_code": "ITEM-001", "warehouse": "Skydell Main - SM"}, "reserved_qty")
+    assert after == reserved - 5  # the submitted line's reservation is the one released

@@ -50,7 +50,7 @@ class Address(Document):
 
 	def get_display(self):
 		"""Formatted HTML of this address."""
-		return get_address_display(self.as_dict())
+		return render_address(self.as_dict())
 
 	def has_link(self, doctype, name):
 		"""True when this address is linked to (doctype, name)."""
@@ -79,6 +79,11 @@ def get_default_address(doctype, name, sort_key="is_primary_address"):
 
 @frappe.whitelist()
 def get_address_display(address_dict):
+	"""The rendered address; a caller naming an Address must be allowed to read it (as Frappe 15)."""
+	return render_address(address_dict, check_permissions=True)
+
+
+def render_address(address_dict, check_permissions=False):
 	"""Render an address (dict or name) as HTML lines separated by <br>.
 
 	United States addresses (and every address on a US company's site, whose default template is
@@ -87,6 +92,8 @@ def get_address_display(address_dict):
 	if not address_dict:
 		return None
 	if isinstance(address_dict, str):
+		if check_permissions and frappe.db.exists("Address", address_dict):
+			frappe.get_doc("Address", address_dict).check_permission("read")
 		address_dict = frappe.db.get_value("Address", address_dict, "*", as_dict=True) or {}
 	a = frappe._dict(address_dict)
 	lines = [cstr(a.address_line1)]

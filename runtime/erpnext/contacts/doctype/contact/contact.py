@@ -98,7 +98,14 @@ def get_default_contact(doctype, name):
 
 @frappe.whitelist()
 def get_contact_details(contact):
-	"""The contact_* values a transaction shows for a Contact."""
+	"""The contact_* values of a Contact the caller may read (as Frappe 15 checks)."""
+	if contact and frappe.db.exists("Contact", contact):
+		frappe.get_doc("Contact", contact).check_permission("read")
+	return contact_details(contact)
+
+
+def contact_details(contact):
+	"""The contact_* values a transaction shows for a Contact (no permission check: internal use)."""
 	c = frappe.db.get_value(
 		"Contact", contact,
 		["name", "salutation", "first_name", "last_name", "email_id", "phone", "mobile_no", "designation"],

@@ -50,9 +50,9 @@ class Customer(Document):
 			self.language = getattr(frappe.local, "lang", None) or "en"
 		self.validate_sales_team()
 		if self.customer_primary_address:
-			from erpnext.contacts.doctype.address.address import get_address_display
+			from erpnext.contacts.doctype.address.address import render_address
 
-			self.primary_address = get_address_display(self.customer_primary_address)
+			self.primary_address = render_address(self.customer_primary_address)
 		else:
 			self.primary_address = None
 

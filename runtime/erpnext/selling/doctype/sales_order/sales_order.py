@@ -147,21 +147,21 @@ class SalesOrder(Document):
 		if not self.selling_price_list:
 			self.selling_price_list = get_default_price_list(customer) or None
 
-		from erpnext.contacts.doctype.address.address import get_address_display, get_default_address
-		from erpnext.contacts.doctype.contact.contact import get_contact_details, get_default_contact
+		from erpnext.contacts.doctype.address.address import get_default_address, render_address
+		from erpnext.contacts.doctype.contact.contact import contact_details, get_default_contact
 
 		if not self.customer_address:
 			self.customer_address = get_default_address("Customer", self.customer)
 		if self.customer_address and not self.address_display:
-			self.address_display = get_address_display(self.customer_address)
+			self.address_display = render_address(self.customer_address)
 		if not self.shipping_address_name:
 			self.shipping_address_name = get_party_shipping_address("Customer", self.customer)
 		if self.shipping_address_name and not self.shipping_address:
-			self.shipping_address = get_address_display(self.shipping_address_name)
+			self.shipping_address = render_address(self.shipping_address_name)
 		if not self.contact_person:
 			self.contact_person = get_default_contact("Customer", self.customer)
 		if self.contact_person and not self.contact_display:
-			details = get_contact_details(self.contact_person)
+			details = contact_details(self.contact_person)
 			for field in ("contact_display", "contact_email", "contact_mobile", "contact_phone"):
 				if not self.get(field):
 					self.set(field, details.get(field))
