@@ -370,6 +370,10 @@ def _handle_exception(e: Exception) -> Response:
     else:
         response = _html_error_page(e, http_status_code)
 
+    retry_after = getattr(e, "retry_after", None)
+    if retry_after and response is not None:
+        response.headers["Retry-After"] = str(retry_after)
+
     if e.__class__ == frappe.AuthenticationError:
         login_manager = getattr(frappe.local, "login_manager", None)
         if login_manager is not None:

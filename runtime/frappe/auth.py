@@ -498,7 +498,9 @@ def _system_setting(key: str):
 def get_login_attempt_tracker(key: str, raise_locked_exception: bool = True):
     """The tracker for ``key`` (a user or an IP), or None when tracking is off.
 
-    While the key is locked this raises ``SecurityException`` (no HTTP status of its own: 500).
+    While the key is locked this raises ``SecurityException`` with Frappe's message. Frappe answers it
+    with a 500; the runtime answers 429 with ``Retry-After`` (a deliberate difference: the caller is
+    told to wait, not that the server broke — SECURITY.md, runtime/README.md).
     """
     max_attempts = _system_setting("allow_consecutive_login_attempts")
     max_attempts = 10 if max_attempts is None else _cint(max_attempts)
@@ -509,10 +511,14 @@ def get_login_attempt_tracker(key: str, raise_locked_exception: bool = True):
 
     tracker = LoginAttemptTracker(key, max_consecutive_login_attempts=max_attempts, lock_interval=lock_interval)
     if raise_locked_exception and not tracker.is_user_allowed():
-        frappe.throw(
-            _("Your account has been locked and will resume after {0} seconds").format(lock_interval),
-            frappe.SecurityException,
-        )
+        try:
+            frappe.throw(
+                _("Your account has been locked and will resume after {0} seconds").format(lock_interval),
+                frappe.SecurityException,
+            )
+        except frappe.SecurityException as e:
+            e.http_status_code, e.retry_after = 429, lock_interval
+            raise
     return tracker
 
 

@@ -84,13 +84,6 @@ KNOWN_CAUSES = (
         "POST /api/resource/Sales Order/<name> without run_method answers 500 KeyError: 'run_method' "
         "(real Frappe 15 too); caller input, so a 4xx per issue 12's rule.",
         r"KeyError: 'run_method'", "execute_doc_method"),
-    KnownCause(
-        "login-lockout",
-        "runtime/frappe/auth.py (get_login_attempt_tracker) — decision for the lead",
-        "After allow_consecutive_login_attempts failures from one IP, every login answers 500 "
-        "SecurityException 'Your account has been locked…' for allow_login_after_fail seconds — as real "
-        "Frappe 15 does (recording D03). Issue 12 keeps Frappe's message; a 4xx status would match its rule.",
-        r"SecurityException: Your account has been locked", "get_login_attempt_tracker"),
 )
 
 

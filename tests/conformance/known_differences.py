@@ -183,6 +183,11 @@ SECURITY_DESK_DIFFERENCES = [
                           "security-desk/B10_item_fields_not_json"), "deliberate", (), _FIELDS_500,
                     extra={"answer": Answer(CLIENT_ERRORS, {"DataError", "ValidationError"}, forbid=SQL_WORDS,
                                             describe="4xx DataError/ValidationError without SQL")}),
+    KnownDifference(_SD, ("security-desk/D03_first_locked_answer", "security-desk/D04_correct_password_while_locked"),
+                    "deliberate", (), _SAME_ERROR_4XX + " The lock-out is answered 429 with Retry-After: the "
+                    "caller must wait, the server is not broken (SECURITY.md).",
+                    extra={"answer": same_error_as_4xx(_recorded("D03_first_locked_answer"),
+                                                       "429 SecurityException with Frappe's message")}),
     KnownDifference(_SD, ("security-desk/A15_reportview_soi_parent_partner",), "deliberate", (), _SAME_ERROR_4XX,
                     extra={"answer": same_error_as_4xx(_recorded("A15_reportview_soi_parent_partner"),
                                                        "4xx TypeError with Frappe's message")}),
