@@ -80,14 +80,10 @@ def test_rep_listing_users_gets_no_api_keys(api):
 
 
 # ------------------------------------------------------------------ item 3 (B02–B06)
-
-NEEDS_ERPNEXT = pytest.mark.xfail(
-    reason="needs the runtime's ERPNext Sales Order to round row floats (flt with precision) before its "
-           "checks, as ERPNext does, and to test whole-number UOMs with cint/flt instead of int(); see the "
-           "issue 12 runtime report", strict=False)
+# flt/cint as Frappe's, ERPNext's round_floats_in before pricing (NaN/Infinity become 0), so the app's
+# own line check refuses the quantity and a NaN rate becomes the price-list rate
 
 
-@NEEDS_ERPNEXT
 @pytest.mark.parametrize("qty_json", ['"NaN"', '"Infinity"', "Infinity", "1e309"])
 def test_non_finite_quantity_is_refused_by_the_apps_own_check(api, qty_json):
     before = count_orders(api)
@@ -99,7 +95,6 @@ def test_non_finite_quantity_is_refused_by_the_apps_own_check(api, qty_json):
     assert count_orders(api) == before
 
 
-@NEEDS_ERPNEXT
 def test_nan_rate_becomes_the_price_list_rate(api):
     response = api.resource("POST", "Sales Order", user="partner", body=order_body(rate="NaN"))
     assert response.status_code == 200, response.json_body
@@ -109,7 +104,7 @@ def test_nan_rate_becomes_the_price_list_rate(api):
 
 
 @pytest.mark.parametrize("value", ['"NaN"', '"Infinity"', "Infinity", "-Infinity", "1e309"])
-@pytest.mark.parametrize("field", ["rate", pytest.param("qty", marks=NEEDS_ERPNEXT)])
+@pytest.mark.parametrize("field", ["rate", "qty"])
 def test_non_finite_numbers_never_answer_500(api, field, value):
     text = json.dumps(order_body(**{field: "__V__"})).replace('"__V__"', value)
     response = post_raw(api, "/api/resource/Sales%20Order", text)
