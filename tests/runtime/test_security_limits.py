@@ -132,5 +132,7 @@ def test_malformed_json_is_a_400_with_frappes_message(http):
     assert body["exc_type"] == "JSONDecodeError"
     assert body["exception"] == ("json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: "
                                  "line 1 column 2 (char 1)")
+    # refused before the session is set up: no cookies, as Frappe's 500 had none
+    assert reply.set_cookies == []
     reply = http.post("/api/method/frappe.client.save", auth=http.token(), form={"doc": "{broken"})
     assert reply.status == 400 and reply.json()["exc_type"] == "JSONDecodeError"
