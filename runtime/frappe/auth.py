@@ -240,6 +240,12 @@ class LoginManager:
             user, pwd = frappe.form_dict.get("usr"), frappe.form_dict.get("pwd")
         if not (user and pwd):
             self.fail(_("Incomplete login details"), user=user)
+        if not (isinstance(user, str) and isinstance(pwd, str)):
+            # a JSON body can send lists, numbers or booleans: Frappe 500s on them (len(True), or the
+            # list reaching the SQL); here they are a failed login like any wrong credential
+            ip_tracker = get_login_attempt_tracker(frappe.local.request_ip)
+            ip_tracker and ip_tracker.add_failure_attempt()
+            self.fail("Invalid login credentials", user=user if isinstance(user, str) else None)
         if len(pwd) > MAX_PASSWORD_SIZE:
             self.fail(_("Password size exceeded the maximum allowed size"), user=user)
 

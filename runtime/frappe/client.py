@@ -203,6 +203,9 @@ def get_value(doctype, fieldname, filters=None, as_dict=True, debug=False, paren
         fields = [fieldname]
     if isinstance(fields, str):
         fields = [fields]
+    if not (isinstance(fields, list) and fields and all(isinstance(f, str) for f in fields)):
+        # JSON that is not a name or a list of names (Frappe fails on it with a 500)
+        frappe.throw(_("fieldname must be a field name or a list of field names"), frappe.DataError)
 
     if not filters:
         filters = None

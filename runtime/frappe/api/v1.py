@@ -130,7 +130,16 @@ def execute_doc_method(doctype: str, name: str, method: str | None = None):
     """Run a whitelisted controller method; GET needs read, POST needs write permission."""
     from werkzeug.exceptions import NotFound
 
-    method = method or frappe.form_dict.pop("run_method")
+    from frappe.utils.caller_input import bad_request
+
+    if not method:
+        # Frappe's own KeyError (a 500 there) for a POST without run_method, as a 400 here
+        if "run_method" not in frappe.form_dict:
+            raise bad_request(KeyError("run_method"))
+        method = frappe.form_dict.pop("run_method")
+    if not isinstance(method, str):
+        # a JSON body can send a list or a number (Frappe: TypeError from hasattr, a 500)
+        raise bad_request(TypeError("attribute name must be string"))
     doc = frappe.get_doc(doctype, name)
     if not hasattr(doc, method):
         # Frappe answers an unknown controller method with Werkzeug's HTML 404

@@ -110,6 +110,7 @@ class Database:
             else:
                 cursor.execute(sql, params)
         except Exception as e:
+            _refuse_out_of_range(e)
             self._raise_for(e, query)
             raise
         if self._is_write(query):
@@ -277,6 +278,52 @@ class Database:
             return rows
         # Frappe's get_values answers a tuple of tuples, like frappe.db.sql
         return tuple(tuple(r) for r in rows)
+
+    def _stored_single(self, doctype) -> frappe._dict:
+        """A Single's row as Frappe 15 keeps it in tabSingles: text values as stored, every valid
+        column present (null when unset; Frappe also stores the nulls) and ``name`` the doctype."""
+        meta = frappe.get_meta(doctype)
+        stored = dict(self.sql("select `field`, `value` from `tabSingles` where `doctype`=%s", (doctype,)))
+        out = frappe._dict()
+        for column in ["name", *meta.get_valid_columns()]:
+            value = stored.pop(column, None)
+            out[column] = None if value is None else str(value)
+        out.name = doctype
+        out.update({k: None if v is None else str(v) for k, v in stored.items()})
+        return out
+
+    def get_values_from_single(self, fields, filters, doctype, as_dict=False, debug=False, update=None, *,
+                               run=True, pluck=False, distinct=False):
+        """Values of a Single, the way Frappe 15 reads them for ``frappe.client.get_value``: the text
+        stored in tabSingles, uncast. With dict filters the whole row is checked against them (and
+        returned whole with ``as_dict``, whatever fields were asked for); a mismatch gives []."""
+        if fields == "*" or isinstance(filters, dict):
+            values = self._stored_single(doctype)
+            if isinstance(filters, dict):
+                for key, value in filters.items():
+                    if values.get(key) != value:
+                        return []
+            if as_dict:
+                return [values] if values else []
+            if isinstance(fields, (list, tuple)):
+                return [[values.get(f) for f in fields]]
+            return [list(values.values())]
+        fields = [fields] if isinstance(fields, str) else list(fields)
+        if not fields:
+            return []
+        placeholders = ", ".join(["%s"] * len(fields))
+        rows = self.sql(f"select {'distinct ' if distinct else ''}`field`, `value` from `tabSingles` "
+                        f"where `doctype`=%s and `field` in ({placeholders})", (doctype, *fields), debug=debug)
+        if pluck:
+            return [r[0] for r in rows]
+        if not rows:
+            return []
+        found = frappe._dict((f, None if v is None else str(v)) for f, v in rows)
+        if update:
+            found.update(update)
+        if as_dict:
+            return [found]
+        return [[found.get(f) for f in fields]]
 
     def _get_single_values(self, doctype, fieldname, as_dict, pluck):
         fields = [fieldname] if isinstance(fieldname, str) else list(fieldname)
@@ -575,6 +622,16 @@ def _refuse_non_finite(values) -> None:
     for value in items:
         if isinstance(value, float) and not math.isfinite(value):
             frappe.throw(_("Numbers must be finite, not {0}").format(value), title=_("Invalid Number"))
+
+
+def _refuse_out_of_range(e: Exception) -> None:
+    """A number too big for its column (SQLite: OverflowError from the driver; MariaDB error 1264;
+    PostgreSQL SQLSTATE 22003) is the caller's 417, not the 500 Frappe lets out."""
+    args = getattr(e, "args", ()) or ()
+    if (isinstance(e, OverflowError) or (args and args[0] == 1264)
+            or getattr(e, "sqlstate", None) == "22003"):
+        frappe.throw(_("Value too big for its column"), frappe.CharacterLengthExceededError,
+                     title=_("Value too big"))
 
 
 def _data_too_long_column(e: Exception) -> str | None:

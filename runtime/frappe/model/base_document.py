@@ -135,6 +135,13 @@ class BaseDocument:
         if isinstance(value, list) and not as_value and key in self._table_fieldnames:
             self.__dict__[key] = []
             self.extend(key, value)
+        elif (not as_value and key in self._table_fieldnames and value is not None
+              and not isinstance(value, (tuple, BaseDocument))):
+            # Frappe keeps a string or an object given for a table as it is, and later walks it as rows
+            # (each character a "row": a 500); a table takes a list of rows
+            df = self.meta.get_field(key)
+            frappe.throw(_("{0} must be a list of rows").format(_(df.label or key) if df else key),
+                         frappe.ValidationError)
         else:
             self.__dict__[key] = value
 
@@ -158,8 +165,11 @@ class BaseDocument:
                 row.idx = len(table)
             row.parent_doc = self
             return row
-        raise ValueError(f"Document attached to child table of {self.name} must be a dict or BaseDocument, not "
-                         f"{type(value)} ({value})")
+        from frappe.utils.caller_input import bad_request
+
+        # Frappe's ValueError and message, but a 417: a request body can put any JSON in a table
+        raise bad_request(ValueError(f"Document attached to child table of {self.name} must be a dict or "
+                                     f"BaseDocument, not {type(value)} ({value})"), 417, keep_class=True)
 
     def extend(self, key, value):
         for v in value:
@@ -507,6 +517,9 @@ class BaseDocument:
 
     def _validate_length(self):
         for df in self.meta.fields:
+            if df.fieldtype in ("Int", "Long Int") and not self.meta.issingle:
+                self._validate_int_range(df)
+                continue
             if df.fieldtype not in ("Data", "Link", "Dynamic Link", "Select", "Read Only", "Phone", "Color"):
                 continue
             value = self.get(df.fieldname)
@@ -515,6 +528,26 @@ class BaseDocument:
                 frappe.throw(_("{0}: '{1}' ({3}) will get truncated, as max characters allowed is {2}").format(
                     _(self.doctype), _(df.label), max_length, value), frappe.CharacterLengthExceededError,
                     title=_("Value too big"))
+
+    def _validate_int_range(self, df):
+        """Frappe 15 checks whole numbers against their column's size in ``_validate_length`` (a
+        "Value too big" CharacterLengthExceededError); past it the database would refuse the row."""
+        from frappe.utils import cint
+
+        value = self.get(df.fieldname)
+        if value is None or value == "":
+            return
+        big = df.fieldtype == "Long Int" or frappe.db.db_type == "postgres"  # bigint columns there
+        max_value = 2**63 - 1 if big else 2**31 - 1
+        if abs(cint(value)) <= max_value:
+            return
+        if self.get("parentfield"):
+            reference = _("{0}, Row {1}").format(_(self.doctype), self.idx)
+        else:
+            reference = f"{_(self.doctype)} {self.name}"
+        frappe.throw(_("{0}: '{1}' ({3}) will get truncated, as max characters allowed is {2}").format(
+            reference, _(df.label), max_value, value), frappe.CharacterLengthExceededError,
+            title=_("Value too big"))
 
     def _validate_non_negative(self):
         for df in self.meta.fields:

@@ -67,6 +67,9 @@ class DatabaseQuery:
                 fields = [f.strip() for f in fields.split(",")] if fields else None
         if pluck:
             fields = [f"`tab{self.doctype}`.`{pluck}`" if _IDENT.match(pluck) else pluck]
+        if fields and not (isinstance(fields, (list, tuple, set, frozenset)) and all(isinstance(f, str) for f in fields)):
+            # JSON that is not a list of names (fields=0.5, [1], {"a": 1}…): Frappe 500s iterating it
+            frappe.throw(_("fields must be a list of field names"), frappe.DataError)
         fields = list(fields or ["name"]) if fields else [f"`tab{self.doctype}`.`name`"]
         filters = _parse_maybe_json(filters)
         or_filters = _parse_maybe_json(or_filters)
@@ -108,6 +111,11 @@ class DatabaseQuery:
         if order_by:
             sql += " order by " + self.build_order_by(order_by)
         page = cint(limit_page_length)
+        for label, value in (("limit_start", limit_start), ("limit_page_length", page)):
+            # Frappe writes a negative number into LIMIT/OFFSET: an SQL syntax error (500 with the
+            # SQL) on MariaDB, silently ignored by SQLite; refused the same way on every engine here
+            if cint(value) < 0:
+                frappe.throw(_("{0} must not be negative").format(label), frappe.DataError)
         if page:
             sql += f" limit {page}"
             if cint(limit_start):

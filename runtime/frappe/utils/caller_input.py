@@ -122,13 +122,15 @@ class CallerInputError(ValidationError):
 _STAND_INS: dict = {}
 
 
-def bad_request(exc: BaseException, status: int = 400) -> Exception:
+def bad_request(exc: BaseException, status: int = 400, *, keep_class: bool = False) -> Exception:
     """An exception for a 4xx answer that reports itself as ``exc`` does (same class name, module
-    and message), so a client sees Frappe's ``exc_type`` and text with a client-error status."""
+    and message), so a client sees Frappe's ``exc_type`` and text with a client-error status.
+    With ``keep_class`` it is also an instance of ``exc``'s class, for code that catches that."""
     cls = type(exc)
-    key = (cls, status)
+    key = (cls, status, keep_class)
     if key not in _STAND_INS:
-        _STAND_INS[key] = type(cls.__name__, (CallerInputError,), {
+        bases = (CallerInputError, cls) if keep_class else (CallerInputError,)
+        _STAND_INS[key] = type(cls.__name__, bases, {
             "__module__": cls.__module__, "__qualname__": cls.__qualname__, "http_status_code": status,
         })
     return _STAND_INS[key](str(exc))
