@@ -35,55 +35,11 @@ class KnownCause:
 
 KNOWN_CAUSES = (
     KnownCause(
-        "login-credentials-not-strings",
-        "runtime/frappe/auth.py (LoginManager.authenticate)",
-        "POST /api/method/login with JSON non-strings: {\"usr\": [null, null], …} reaches the SQL parameters "
-        "(sqlite3.ProgrammingError / a MariaDB error), {\"usr\": true, \"pwd\": true} fails len(pwd) with "
-        "TypeError; both answer 500 where a failed login (401 AuthenticationError) is due.",
-        r"(ProgrammingError|OperationalError|InterfaceError|DataError|TypeError)", "authenticate"),
-    KnownCause(
         "sales-order-without-items",
         "runtime/erpnext/selling/doctype/sales_order/sales_order.py (set_payment_schedule)",
         "POST /api/resource/Sales Order with no body (or no items) answers 500 TypeError "
         "(NoneType * float) in set_payment_schedule; ERPNext refuses an order without items with 417.",
         r"TypeError", "set_payment_schedule"),
-    KnownCause(
-        "list-fields-not-a-list",
-        "runtime/frappe/model/db_query.py (DatabaseQuery.execute) — issue 12 item 16",
-        "GET /api/resource/Sales Order?fields=0.5 (JSON that is not a list of strings) answers 500 "
-        "TypeError: 'float' object is not iterable; caller input (4xx DataError / ValidationError).",
-        r"TypeError: '\w+' object is not iterable", "execute"),
-    KnownCause(
-        "child-row-not-an-object",
-        "runtime/frappe/model/base_document.py (BaseDocument.append)",
-        "POST /api/resource/Sales Order with \"items\": [[null, null]] answers 500 ValueError 'Document "
-        "attached to child table of None must be a dict or BaseDocument' (real Frappe 15 too); caller input (4xx).",
-        r"ValueError: Document attached to child table", "append"),
-    KnownCause(
-        "child-table-not-a-list",
-        "runtime/frappe/model/base_document.py / document.py (child tables given a string)",
-        "POST /api/resource/Sales Order with \"items\": \"AAA\" answers 500 AttributeError: 'str' object has "
-        "no attribute 'modified' (in set_user_and_timestamp: each character became a row); caller input (4xx).",
-        r"AttributeError: 'str' object has no attribute", "set_user_and_timestamp"),
-    KnownCause(
-        "integer-out-of-range",
-        "runtime/frappe (cint / Int columns) — issue 12 item 3; reached through the cancel hole in the report",
-        "PUT /api/resource/Sales Order/<submitted> {\"docstatus\": 2, \"items\": [{…, \"qty\": 1.7e308, "
-        "\"rx_refills\": 461746484313590}]} answers 500 OverflowError 'Python int too large to convert to SQLite "
-        "INTEGER' (MariaDB: out of range); caller input (4xx).",
-        r"(OverflowError|DataError|OperationalError).*(too large|[Oo]ut of range)", "db_insert"),
-    KnownCause(
-        "negative-limit-start",
-        "runtime/frappe/model/db_query.py (limit / offset) — MariaDB only",
-        "GET /api/resource/Sales Order?limit_start=-1 answers 500 pymysql ProgrammingError 1064 (SQL syntax "
-        "near '-1', the SQL in the body) on MariaDB; SQLite ignores a negative offset. Caller input (4xx).",
-        r"ProgrammingError: \(1064", "execute"),
-    KnownCause(
-        "resource-post-without-run-method",
-        "runtime/frappe/api/v1.py (execute_doc_method)",
-        "POST /api/resource/Sales Order/<name> without run_method answers 500 KeyError: 'run_method' "
-        "(real Frappe 15 too); caller input, so a 4xx per issue 12's rule.",
-        r"KeyError: 'run_method'", "execute_doc_method"),
 )
 
 

@@ -290,7 +290,8 @@ class Database:
             out[column] = None if value is None else str(value)
         out.name = doctype
         out.update({k: None if v is None else str(v) for k, v in stored.items()})
-        return out
+        # in field order, as MariaDB reads tabSingles along its (doctype, field) key
+        return frappe._dict(sorted(out.items()))
 
     def get_values_from_single(self, fields, filters, doctype, as_dict=False, debug=False, update=None, *,
                                run=True, pluck=False, distinct=False):
@@ -607,6 +608,10 @@ def _cast(fieldtype: str, value):
 
 def _single_value(v):
     if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        # MariaDB writes a whole double into tabSingles' text column without ".0" (what Frappe
+        # reads back raw, e.g. frappe.client.get_value on a Single); SQLite would keep "0.0"
         return int(v)
     if isinstance(v, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
         return str(v)
