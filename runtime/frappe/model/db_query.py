@@ -411,11 +411,24 @@ class DatabaseQuery:
                 self.joins.setdefault(alias, f"{alias}.`name` = `tab{self.doctype}`.`{link.fieldname}`")
         meta = frappe.get_meta(doctype)
         self._check_column(meta, fieldname)
+        if getattr(self, "apply_permissions", False):
+            self._check_filter_readable(doctype, fieldname)
         column = f"`tab{doctype}`.`{fieldname}`"
         df = meta.get_field(fieldname)
         fieldtype = df.fieldtype if df else ("Datetime" if fieldname in ("creation", "modified") else
                                              "Int" if fieldname in ("docstatus", "idx") else "Data")
         return _condition(column, fieldtype, operator, value, self.values, doctype, meta)
+
+    def _check_filter_readable(self, doctype, fieldname) -> None:
+        """A filter may only name a column the caller could read in ``fields``. Frappe 15 filters on
+        any column, so a user who may not see ``api_key`` could still guess it letter by letter with
+        ``like`` filters; refused here (a deliberate difference, runtime/README.md)."""
+        if fieldname in optional_fields:
+            return
+        kind = "self" if doctype == self.doctype else "child" if self._is_child_of_self(doctype) else "link"
+        if fieldname not in self._permitted_columns(doctype, kind):
+            frappe.throw(_("You are not allowed to filter on {0}").format(
+                escape_html(f"{_(doctype)}.{fieldname}")), frappe.PermissionError)
 
     # ------------------------------------------------------------ permissions
 
