@@ -34,12 +34,6 @@ class KnownCause:
 
 
 KNOWN_CAUSES = (
-    KnownCause(
-        "sales-order-without-items",
-        "runtime/erpnext/selling/doctype/sales_order/sales_order.py (set_payment_schedule)",
-        "POST /api/resource/Sales Order with no body (or no items) answers 500 TypeError "
-        "(NoneType * float) in set_payment_schedule; ERPNext refuses an order without items with 417.",
-        r"TypeError", "set_payment_schedule"),
 )
 
 

@@ -26,10 +26,6 @@ EXPECTED_FAILURES: dict = {
         "[sd-frappe-desk] frappe.desk.search.search_link does not exist in the runtime (417 'No module named frappe.desk.search'); Frappe answers [] to a 60 KB search text (B11)",
         'runtime/frappe/desk/search.py',
     ),
-    ('security-desk.json', 'security-desk/B14b_get_value_single_filters'): (
-        "[sd-single-fields] frappe.client.get_value on a Single now answers as Frappe does (the whole stored row, text values), but the ERPNext subset's Selling Settings lacks the field role_to_override_stop_action, which the recording's row carries (null)",
-        'runtime/erpnext/selling/doctype/selling_settings/selling_settings.json',
-    ),
     ('security-desk.json', 'security-desk/C03_rep_user_get_doc'): (
         "[sd-perm-message] document-level refusal message lacks ': User - partner@clinic.example' after 'does not have access to this document'",
         'runtime/frappe/permissions.py',
