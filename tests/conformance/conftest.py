@@ -1,4 +1,4 @@
-"""Fixtures of the HTTP conformance suite (replays /work/shared/frappe/recordings)."""
+"""Fixtures of the HTTP conformance suite (replays ../shared/frappe/recordings, next to the repository)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,22 @@ for path in (HERE, os.path.join(HERE, "probe_app"), os.path.join(REPO, "runtime"
 
 from conformance_harness.scenarios import RECORDINGS_DIR  # noqa: E402
 
-if not os.path.isdir(RECORDINGS_DIR):
-    # nothing to replay on a machine without the recordings (MEDGRID_RECORDINGS_DIR)
-    collect_ignore_glob = ["test_*.py"]
+
+def missing_recordings_error(recordings_dir: str) -> str | None:
+    """Why the recordings cannot be replayed from ``recordings_dir``, or None when they can."""
+    if not os.path.isdir(recordings_dir):
+        return (f"the Frappe recordings folder {recordings_dir} does not exist: check out the shared folder next "
+                f"to the repository (../shared/frappe/recordings) or set MEDGRID_RECORDINGS_DIR")
+    if not any(name.endswith(".json") for name in os.listdir(recordings_dir)):
+        return f"the Frappe recordings folder {recordings_dir} holds no recordings (*.json)"
+    return None
+
+
+# a missing folder fails the run (collection error): skipping would report a green conformance suite
+# that compared nothing
+_problem = missing_recordings_error(RECORDINGS_DIR)
+if _problem:
+    raise RuntimeError(_problem)
 
 
 @pytest.fixture(scope="session")

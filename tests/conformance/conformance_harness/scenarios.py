@@ -19,7 +19,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-RECORDINGS_DIR = os.environ.get("MEDGRID_RECORDINGS_DIR", "/work/shared/frappe/recordings")
+# the recordings live next to the repository (<repo>/../shared/frappe/recordings), where CI checks
+# out the shared folder; MEDGRID_RECORDINGS_DIR points elsewhere
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+DEFAULT_RECORDINGS_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "frappe", "recordings"))
+RECORDINGS_DIR = os.environ.get("MEDGRID_RECORDINGS_DIR") or DEFAULT_RECORDINGS_DIR
 HOST = "medgrid.localhost:8000"
 ADMIN_TOKEN = "token <ADMIN_API_KEY>:<ADMIN_API_SECRET>"
 SALES_TOKEN = "token <SALES_API_KEY>:<SALES_API_SECRET>"
