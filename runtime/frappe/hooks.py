@@ -10,3 +10,8 @@ permission_query_conditions = {
 has_permission = {
     "User": "frappe.core.doctype.user.user.has_permission",
 }
+
+# scheduled backups: each hour, a backup set when enabled and due, keeping the newest backup_limit
+scheduler_events = {
+    "hourly_long": ["frappe.utils.backups.run_scheduled_backup"],
+}

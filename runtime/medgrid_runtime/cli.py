@@ -87,6 +87,7 @@ def _open_site(context, site: str, connect: bool = True) -> None:
 
 
 @click.group(name="medgrid-runtime", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="medgrid-runtime", message="%(version)s")  # bare, as `bench --version`
 @click.option("--site", help="Site name, or 'all' for every site.")
 @click.option(
     "--sites-path",

@@ -65,7 +65,8 @@ def test_new_site_writes_the_config_and_install_app_syncs_hooks(cli_sites):
     assert execute(cli_sites, "frappe.get_installed_apps") == ["frappe", "runtime_test_app"]
     # installing the app turned its scheduler_events into Scheduled Job Types
     job_types = execute(cli_sites, "frappe.get_all", "--args", "'Scheduled Job Type'", "--kwargs", "{'pluck': 'name'}")
-    assert sorted(job_types) == ["events.daily_job", "events.five_minute_job"]
+    # (plus the frappe app's own scheduled backup)
+    assert sorted(job_types) == ["backups.run_scheduled_backup", "events.daily_job", "events.five_minute_job"]
 
 
 def test_execute_passes_args_and_kwargs_and_prints_json(cli_sites):
