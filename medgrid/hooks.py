@@ -38,6 +38,10 @@ permission_query_conditions = {
     "Contact Phone": "medgrid.permissions.child_table_query",
     "Fulfillment Dispatch Line": "medgrid.permissions.child_table_query",
     "MedGrid Sales Rep Territory": "medgrid.permissions.child_table_query",
+    # a vendor user reads only its own connections and Vendor Profiles
+    "ShipStation Connection": "medgrid.integrations.permissions.shipstation_connection_query",
+    "Shopify Connection": "medgrid.integrations.permissions.shopify_connection_query",
+    "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_query",
 }
 has_permission = {
     "Sales Order": "medgrid.permissions.sales_order_permission",
@@ -47,23 +51,30 @@ has_permission = {
     "MedGrid Sales Rep": "medgrid.permissions.sales_rep_permission",
     "Address": "medgrid.permissions.linked_party_permission",
     "Contact": "medgrid.permissions.linked_party_permission",
+    "ShipStation Connection": "medgrid.integrations.permissions.connection_permission",
+    "Shopify Connection": "medgrid.integrations.permissions.connection_permission",
+    "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_permission",
 }
 
-# The fulfilment connectors the router knows, by vendor key (a new vendor = one module + one line)
-medgrid_connectors = {
-    "perfectrx": "medgrid.connectors.perfectrx.PerfectRxConnector",
-    "shipstation": "medgrid.connectors.shipstation.ShipStationConnector",
-    "sinq": "medgrid.connectors.sinq.SinqConnector",
-    "centre_research": "medgrid.connectors.centre_research.CentreResearchConnector",
-    "exoceuticals": "medgrid.connectors.exoceuticals.ExoceuticalsConnector",
-    "shopify": "medgrid.connectors.shopify.ShopifyConnector",
-}
+# The vendor registry (medgrid/vendors/): one descriptor per vendor — connector, Sales Order fields, statuses,
+# webhook apply, poll, settings, sandbox. Other apps add vendors by listing their own descriptors here.
+medgrid_vendors = [
+    "medgrid.vendors.builtin.PERFECTRX",
+    "medgrid.vendors.builtin.SHIPSTATION",
+    "medgrid.vendors.builtin.SINQ",
+    "medgrid.vendors.builtin.CENTRE_RESEARCH",
+    "medgrid.vendors.builtin.EXOCEUTICALS",
+    "medgrid.vendors.builtin.SHOPIFY",
+]
 
 doc_events = {
     "Sales Order": {
         "validate": "medgrid.fulfillment_router.events.validate_sales_order",
         "on_submit": "medgrid.fulfillment_router.events.route_on_submit",
         "on_cancel": "medgrid.fulfillment_router.events.cancel_dispatches",
+        # closing, holding or cancelling tags the vendor-store orders (ERPNext writes those statuses with
+        # db_set, which runs on_change)
+        "on_change": "medgrid.integrations.order_status.tag_store_orders",
     },
     "Warehouse": {"on_update": "medgrid.catalog.clear_warehouse_cache"},
     # no write moves a document out of the caller's reach as stored, no amendment of another's document
@@ -77,29 +88,43 @@ doc_events = {
 }
 
 scheduler_events = {
-    # every minute: retries that came due and sends abandoned by a dead worker
     "cron": {
+        # retries that came due and sends abandoned by a dead worker
         "* * * * *": ["medgrid.fulfillment_router.dispatch.sweep"],
-        # Centre Research has no status webhook: poll open orders until a final status
-        "*/5 * * * *": ["medgrid.connectors.centre_research.poll_open_orders"],
+        # every registered vendor's status poll when its interval is due (medgrid/webhooks/reconcile.py), and
+        # another try for webhook events whose apply was lost or failed
+        "*/5 * * * *": [
+            "medgrid.webhooks.reconcile.poll_vendors",
+            "medgrid.webhooks.reconcile.sweep_webhook_events",
+        ],
     },
+    # Shopify → MedGrid catalog and inventory of every store, on the long queue
+    "daily_long": ["medgrid.integrations.sync_jobs.daily"],
+    "daily": ["medgrid.integrations.shopify_oauth.purge_expired_states"],
 }
 
-# Inbound vendor webhooks at the guide's paths ("Webhook Reference"); there are no medgrid/perfectrx.py …
-# modules: each path is served by medgrid/webhooks/<vendor>.py (one Shopify endpoint for all shops)
+# The guide's paths: inbound vendor webhooks ("Webhook Reference"; served by medgrid/webhooks/<vendor>.py, one
+# Shopify endpoint for all shops), vendor self-service connections and the Exoceuticals store
+# (medgrid/integrations/)
 override_whitelisted_methods = {
     "medgrid.perfectrx.webhook": "medgrid.webhooks.perfectrx.webhook",
     "medgrid.shipstation.webhook": "medgrid.webhooks.shipstation.webhook",
     "medgrid.sinq.webhook": "medgrid.webhooks.sinq.webhook",
     "medgrid.exoceuticals.webhook": "medgrid.webhooks.shopify.webhook",
+    "medgrid.integrations.connect_shipstation": "medgrid.integrations.shipstation.connect_shipstation",
+    "medgrid.integrations.shipstation_status": "medgrid.integrations.shipstation.shipstation_status",
+    "medgrid.integrations.disconnect_shipstation": "medgrid.integrations.shipstation.disconnect_shipstation",
+    "medgrid.integrations.shopify_start_install": "medgrid.integrations.vendor_shopify.shopify_start_install",
+    "medgrid.integrations.shopify_callback": "medgrid.integrations.vendor_shopify.shopify_callback",
+    "medgrid.integrations.shopify_status": "medgrid.integrations.vendor_shopify.shopify_status",
+    "medgrid.integrations.disconnect_shopify": "medgrid.integrations.vendor_shopify.disconnect_shopify",
+    "medgrid.integrations.sync_shopify_store": "medgrid.integrations.sync_jobs.sync_shopify_store",
+    "medgrid.integrations.list_integrations": "medgrid.integrations.status.list_integrations",
+    "medgrid.exoceuticals.start_install": "medgrid.integrations.exoceuticals.start_install",
+    "medgrid.exoceuticals.oauth_callback": "medgrid.integrations.exoceuticals.oauth_callback",
+    "medgrid.exoceuticals.sync_catalog": "medgrid.integrations.exoceuticals.sync_catalog",
+    "medgrid.exoceuticals.sync_inventory": "medgrid.integrations.exoceuticals.sync_inventory",
 }
-
-# The status-poll fallback for lost webhooks, and another try for events whose apply was lost or failed
-scheduler_events["cron"].setdefault("*/15 * * * *", []).extend([
-    "medgrid.webhooks.reconcile.poll_shipstation",
-    "medgrid.webhooks.reconcile.poll_shopify",
-])
-scheduler_events["cron"].setdefault("*/5 * * * *", []).append("medgrid.webhooks.reconcile.sweep_webhook_events")
 
 # Portal pages (medgrid/www/): /portal/integrations (vendors), /sales-order (reps, partners), and the admin
 # views under /medgrid-admin/ — their folder is medgrid_admin/ so the page modules import as Python modules
@@ -116,38 +141,3 @@ standard_portal_menu_items = [
 
 # Desk: the catalog browser inside the Sales Order form (guide: "Internal Sales Rep API")
 doctype_js = {"Sales Order": "public/js/sales_order.js"}
-
-# Vendor self-service connections and the Exoceuticals store (medgrid/integrations/): the guide's paths.
-# Added to the mapping above whichever block defines it first (blocks are appended independently)
-globals().setdefault("override_whitelisted_methods", {}).update({
-    "medgrid.integrations.connect_shipstation": "medgrid.integrations.shipstation.connect_shipstation",
-    "medgrid.integrations.shipstation_status": "medgrid.integrations.shipstation.shipstation_status",
-    "medgrid.integrations.disconnect_shipstation": "medgrid.integrations.shipstation.disconnect_shipstation",
-    "medgrid.integrations.shopify_start_install": "medgrid.integrations.vendor_shopify.shopify_start_install",
-    "medgrid.integrations.shopify_callback": "medgrid.integrations.vendor_shopify.shopify_callback",
-    "medgrid.integrations.shopify_status": "medgrid.integrations.vendor_shopify.shopify_status",
-    "medgrid.integrations.disconnect_shopify": "medgrid.integrations.vendor_shopify.disconnect_shopify",
-    "medgrid.integrations.sync_shopify_store": "medgrid.integrations.sync_jobs.sync_shopify_store",
-    "medgrid.integrations.list_integrations": "medgrid.integrations.status.list_integrations",
-    "medgrid.exoceuticals.start_install": "medgrid.integrations.exoceuticals.start_install",
-    "medgrid.exoceuticals.oauth_callback": "medgrid.integrations.exoceuticals.oauth_callback",
-    "medgrid.exoceuticals.sync_catalog": "medgrid.integrations.exoceuticals.sync_catalog",
-    "medgrid.exoceuticals.sync_inventory": "medgrid.integrations.exoceuticals.sync_inventory",
-})
-# Shopify → MedGrid catalog and inventory of every store, once a day on the long queue
-scheduler_events.setdefault("daily_long", []).append("medgrid.integrations.sync_jobs.daily")
-scheduler_events.setdefault("daily", []).append("medgrid.integrations.shopify_oauth.purge_expired_states")
-# A vendor user reads only its own connections and Vendor Profiles
-globals().setdefault("permission_query_conditions", {}).update({
-    "ShipStation Connection": "medgrid.integrations.permissions.shipstation_connection_query",
-    "Shopify Connection": "medgrid.integrations.permissions.shopify_connection_query",
-    "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_query",
-})
-globals().setdefault("has_permission", {}).update({
-    "ShipStation Connection": "medgrid.integrations.permissions.connection_permission",
-    "Shopify Connection": "medgrid.integrations.permissions.connection_permission",
-    "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_permission",
-})
-# MedGrid → vendor Shopify stores: tag the store's order when its Sales Order is closed, held or cancelled
-# (ERPNext writes those statuses with db_set, which runs on_change)
-doc_events.setdefault("Sales Order", {})["on_change"] = "medgrid.integrations.order_status.tag_store_orders"

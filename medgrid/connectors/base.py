@@ -1,7 +1,8 @@
-"""The verbs every fulfilment connector implements, and the registry the router reads from hooks.
+"""The verbs every fulfilment connector implements, and the connectors of the vendor registry.
 
-A new vendor is one module under ``medgrid/connectors/`` plus one line in ``hooks.medgrid_connectors``;
-the router never names a vendor.
+Which connector serves a vendor is its descriptor's (``medgrid.vendors``, the ``medgrid_vendors`` hook); what
+a vendor's Sales Order fields mean is the descriptor's too, so a connector only talks to its vendor. The
+router never names a vendor.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import frappe
+
+from medgrid.vendors import CONNECTOR_OVERRIDE_HOOK, VendorDescriptor, get_vendor, get_vendors
+from medgrid.vendors.update import VendorUpdate
 
 
 class VendorError(Exception):
@@ -38,14 +42,37 @@ class SendResult:
 
 
 class Connector:
-    """Base class of one vendor's connector. Subclasses set the class attributes and implement send."""
+    """Base class of one vendor's connector. Subclasses set ``key`` and implement send.
 
-    key: str = ""                 # the vendor key used everywhere: "perfectrx", "shipstation", …
-    label: str = ""               # human label shown in aggregate_shipments
-    item_mapping_field: str = ""  # Item field holding the vendor's product id / SKU
-    status_field: str = ""        # Sales Order field with this vendor's status
-    tracking_fields: tuple = ()   # (tracking_number, carrier, tracking_url) Sales Order fields
-    initial_status: str | None = None  # status written to the order when the dispatch is created
+    Label, Item mapping field and the Sales Order fields come from the vendor's descriptor.
+    """
+
+    key: str = ""  # the vendor key used everywhere: "perfectrx", "shipstation", …
+
+    @property
+    def descriptor(self) -> VendorDescriptor | None:
+        return get_vendor(self.key)
+
+    @property
+    def label(self) -> str:
+        return self.descriptor.label if self.descriptor else self.key
+
+    @property
+    def item_mapping_field(self) -> str:
+        return (self.descriptor.item_mapping_field if self.descriptor else None) or ""
+
+    @property
+    def status_field(self) -> str:
+        return (self.descriptor.order_fields.status if self.descriptor else None) or ""
+
+    @property
+    def tracking_fields(self) -> tuple:
+        fields = self.descriptor.order_fields.tracking if self.descriptor else ()
+        return fields if any(fields) else ()
+
+    @property
+    def initial_status(self) -> str | None:
+        return self.descriptor.statuses.initial if self.descriptor else None
 
     def is_configured(self) -> bool:
         """Whether the managed settings / connection needed to send exist."""
@@ -63,16 +90,17 @@ class Connector:
         """Ask the vendor to cancel; False when the vendor offers no cancel."""
         return False
 
-    def fetch_status(self, dispatch, order) -> dict | None:
-        """Current vendor status as Sales Order field values, or None when the vendor has no poll API."""
+    def fetch_status(self, dispatch, order) -> VendorUpdate | None:
+        """The vendor's current status of a sent dispatch, or None when the vendor has no status API."""
         return None
 
 
 def get_connectors() -> dict[str, Connector]:
-    """vendor key → connector instance, from every installed app's ``medgrid_connectors`` hook."""
-    registry = frappe.get_hooks("medgrid_connectors") or {}
+    """vendor key → connector instance for every registered vendor (``medgrid_connectors`` may replace one)."""
+    overrides = frappe.get_hooks(CONNECTOR_OVERRIDE_HOOK) or {}
     out = {}
-    for key, paths in registry.items():
+    for key, descriptor in get_vendors().items():
+        paths = overrides.get(key) or [descriptor.connector]
         path = paths[-1] if isinstance(paths, list) else paths
         out[key] = frappe.get_attr(path)()
     return out

@@ -8,8 +8,9 @@ Wire format (guide "Centre Research", vendor-facts §5.3, contracts.md):
 * ``{"success": false, "error"}`` inside a ``200`` is a refusal (always read ``success``, not the status);
 * up to 3 retries with exponential backoff on 429/5xx/network errors; ``Retry-After`` (or the body's
   ``retryAfter``) is honoured;
-* no status webhook exists: :func:`poll_open_orders` (scheduler, every 5 minutes) reads
-  ``GET …/orders/{orderId}`` for every open order until it reaches a final status.
+* no status webhook exists: the vendor poll (:func:`medgrid.webhooks.reconcile.poll_vendors`, every 5 minutes)
+  asks :meth:`CentreResearchConnector.fetch_status` (``GET …/orders/{orderId}``) for every open order until it
+  reaches a final status.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from medgrid.connectors.order_data import (
     recipient_names,
     state_code,
 )
+from medgrid.vendors.update import VendorUpdate
 
 VENDOR = "centre_research"
 LABEL = "Centre Research Peptides"
@@ -66,7 +68,6 @@ STATUS_MAP = {
     "REFUNDED": "Refunded",
     "ON_HOLD": "On Hold",
 }
-FINAL_STATUSES = ("Delivered", "Cancelled", "Refunded")
 DUPLICATE_FLAGS = ("duplicate", "existing", "alreadyExists", "already_exists")
 
 
@@ -171,11 +172,6 @@ class CentreResearchConnector(Connector):
     """Places a dispatch's peptide lines with Centre Research and polls them to a final status."""
 
     key = VENDOR
-    label = LABEL
-    item_mapping_field = "centre_research_product_id"
-    status_field = FIELD_STATUS
-    tracking_fields = (FIELD_TRACKING_NUMBER, FIELD_CARRIER, FIELD_TRACKING_URL)
-    initial_status = None
 
     def is_configured(self) -> bool:
         settings = _settings()
@@ -238,40 +234,9 @@ class CentreResearchConnector(Connector):
             raise VendorError(f"Centre Research refused to cancel: {body.get('error')}", retryable=False)
         return True
 
-    def fetch_status(self, dispatch, order) -> dict | None:
+    def fetch_status(self, dispatch, order) -> VendorUpdate | None:
         order_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
         if not order_id:
             return None
-        return status_fields(fetch_order(order_id, reference=("Sales Order", order.name)))
-
-
-def poll_open_orders() -> None:
-    """Scheduler job (every 5 minutes): refresh every submitted order with a ``cr_order_id`` whose
-    ``cr_status`` is not final (Delivered / Cancelled / Refunded).
-
-    Each order is committed on its own, so one vendor error neither loses nor blocks the others.
-    """
-    settings = _settings()
-    if not settings.enabled:
-        return
-    orders = frappe.get_all("Sales Order", filters=[["docstatus", "=", 1], [FIELD_ORDER_ID, "is", "set"],
-                                                    [FIELD_STATUS, "not in", FINAL_STATUSES]],
-                            fields=["name", FIELD_ORDER_ID], order_by=f"{FIELD_SYNC_DATE} asc")
-    from medgrid.webhooks import common, status_order
-
-    for row in orders:
-        try:
-            data = fetch_order(row[FIELD_ORDER_ID], settings, ("Sales Order", row.name))
-            # through the same ordered write as the webhooks: a stale answer never moves cr_status back
-            common.lock_order(row.name)
-            fields = status_fields(data)
-            if status_order.write_update(row.name, VENDOR, fields):
-                frappe.db.set_value("Sales Order", row.name, FIELD_SYNC_DATE, fields[FIELD_SYNC_DATE],
-                                    update_modified=False)
-            frappe.db.commit()
-        except VendorError as error:
-            frappe.db.rollback()
-            frappe.log_error(title=f"Centre Research status poll failed for {row.name}", message=str(error),
-                             reference_doctype="Sales Order", reference_name=row.name)
-            if error.retryable and error.status_code == 429:
-                break  # the channel's rate limit is spent; the next run continues
+        fields = status_fields(fetch_order(order_id, reference=("Sales Order", order.name)))
+        return VendorUpdate.from_order_fields(self.descriptor.order_fields, fields, vendor_order_id=str(order_id))

@@ -17,6 +17,7 @@ from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
 from medgrid.integrations import shopify_tokens
+from medgrid.vendors.update import VendorUpdate
 
 VENDOR = "exoceuticals"
 LABEL = "Exoceuticals"
@@ -82,11 +83,6 @@ class ExoceuticalsConnector(Connector):
     """Creates the Exoceuticals Shopify order for a dispatch."""
 
     key = VENDOR
-    label = LABEL
-    item_mapping_field = "exoceuticals_variant_id"
-    status_field = FIELD_STATUS
-    tracking_fields = (FIELD_TRACKING_NUMBER, FIELD_CARRIER, FIELD_TRACKING_URL)
-    initial_status = STATUS_PENDING
 
     def is_configured(self) -> bool:
         settings = _settings()
@@ -117,8 +113,8 @@ class ExoceuticalsConnector(Connector):
         get_client(reference=("Sales Order", order.name)).cancel_order(order_gid, CANCEL_NOTE.format(name=order.name))
         return True
 
-    def fetch_status(self, dispatch, order) -> dict | None:
-        """The Shopify order's state as Sales Order fields (a fallback for lost webhooks)."""
+    def fetch_status(self, dispatch, order) -> VendorUpdate | None:
+        """The Shopify order's state as a vendor update (a fallback for lost webhooks)."""
         order_gid = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
         if not order_gid:
             return None
@@ -126,7 +122,8 @@ class ExoceuticalsConnector(Connector):
         node = data.get("order")
         if not node:
             return None
-        return status_fields(node)
+        return VendorUpdate.from_order_fields(self.descriptor.order_fields, status_fields(node),
+                                              vendor_order_id=order_gid)
 
 
 def status_fields(node: dict) -> dict:

@@ -263,11 +263,6 @@ class PerfectRxConnector(Connector):
     """Sends prescriptions (eScript) and OTC lines of a Sales Order to PerfectRx."""
 
     key = VENDOR
-    label = LABEL
-    item_mapping_field = "perfectrx_drug_description"
-    status_field = FIELD_STATUS
-    tracking_fields = (FIELD_TRACKING_NUMBER, FIELD_CARRIER, FIELD_TRACKING_URL)
-    initial_status = None
 
     def is_configured(self) -> bool:
         settings = _settings()

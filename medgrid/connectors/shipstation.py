@@ -39,6 +39,7 @@ from medgrid.connectors.order_data import (
     quantity,
     state_code,
 )
+from medgrid.vendors.update import VendorUpdate
 
 VENDOR = "shipstation"
 LABEL = "ShipStation"
@@ -311,11 +312,6 @@ class ShipStationConnector(Connector):
     """Sends a dispatch's lines to ShipStation as one order per (Sales Order, key pair)."""
 
     key = VENDOR
-    label = LABEL
-    item_mapping_field = "shipstation_product_id"
-    status_field = FIELD_STATUS
-    tracking_fields = (FIELD_TRACKING_NUMBER, FIELD_CARRIER, FIELD_TRACKING_URL)
-    initial_status = STATUS_SUBMITTED
 
     def is_configured(self) -> bool:
         return bool(frappe.db.exists(CONNECTION_DOCTYPE, {"status": CONNECTED}))
@@ -400,8 +396,8 @@ class ShipStationConnector(Connector):
         self._create_or_update(dispatch, order, ORDER_STATUS_CANCELLED)
         return True
 
-    def fetch_status(self, dispatch, order) -> dict | None:
-        """Current status (and tracking once shipped) as Sales Order field values."""
+    def fetch_status(self, dispatch, order) -> VendorUpdate | None:
+        """Current status (and tracking once shipped) as a vendor update."""
         order_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
         if not order_id:
             return None
@@ -417,4 +413,4 @@ class ShipStationConnector(Connector):
             live = [s for s in shipments.get("shipments") or [] if not s.get("voided")]
             if live:
                 fields.update(shipment_fields(live[-1]))
-        return fields
+        return VendorUpdate.from_order_fields(self.descriptor.order_fields, fields, vendor_order_id=str(order_id))

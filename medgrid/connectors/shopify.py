@@ -60,11 +60,6 @@ class ShopifyConnector(Connector):
     """Creates orders in a vendor's own Shopify store."""
 
     key = VENDOR
-    label = LABEL
-    item_mapping_field = "exoceuticals_variant_id"
-    status_field = ""
-    tracking_fields = ()
-    initial_status = None
 
     def is_configured(self) -> bool:
         return bool(frappe.db.exists(CONNECTION_DOCTYPE, {"status": CONNECTED}))

@@ -75,11 +75,6 @@ class SinqConnector(Connector):
     """Sends a dispatch's lines to SINQ Ops."""
 
     key = VENDOR
-    label = LABEL
-    item_mapping_field = "sinq_sku"
-    status_field = FIELD_STATUS
-    tracking_fields = (FIELD_TRACKING_NUMBER, FIELD_CARRIER, FIELD_TRACKING_URL)
-    initial_status = None
 
     def is_configured(self) -> bool:
         settings = _settings()

@@ -19,8 +19,12 @@ from frappe import _
 from frappe.utils import add_to_date, cint, now_datetime
 
 from medgrid.connectors.base import VendorError, get_connector
+from medgrid.constants import DISPATCH, OPEN_DISPATCH_STATUSES, SALES_ORDER
+from medgrid.fulfillment_router.tracking import record_vendor_update
+from medgrid.vendors import get_vendor
+from medgrid.vendors.update import VendorUpdate
 
-OPEN_STATUSES = ("Queued", "Retrying", "Sending")
+OPEN_STATUSES = OPEN_DISPATCH_STATUSES
 SEND_JOB = "medgrid.fulfillment_router.dispatch.send_dispatch"
 DEFAULT_LEASE_SECONDS = 20
 
@@ -56,8 +60,14 @@ def create_dispatches(order, routes) -> list[str]:
         })
         dispatch.insert(ignore_permissions=True)
         names.append(dispatch.name)
-        if connector.initial_status and connector.status_field:
-            order.db_set(connector.status_field, connector.initial_status, update_modified=False)
+        initial = get_vendor(route.vendor).statuses.initial
+        if initial:
+            record_vendor_update(order.name, route.vendor, VendorUpdate(status=initial), route_key=route.key,
+                                 dispatch=dispatch.name)
+            # the submit goes on with this document: keep it in step with the row
+            status_field = get_vendor(route.vendor).order_fields.status
+            if status_field and route.key == route.vendor:
+                order.set(status_field, initial)
     return names
 
 
@@ -164,13 +174,10 @@ def _record_success(doc, order, result) -> None:
               "claimed_until": None, "next_retry_at": None,
               "vendor_order_id": result.vendor_order_id or doc.vendor_order_id,
               "vendor_reference": result.vendor_reference or doc.vendor_reference}
-    connector = get_connector(doc.vendor)
-    status = (result.order_fields or {}).get(connector.status_field)
-    if status:
-        values["vendor_status"] = status
-    frappe.db.set_value("Fulfillment Dispatch", doc.name, values)
+    frappe.db.set_value(DISPATCH, doc.name, values)
     if result.order_fields:
-        frappe.db.set_value("Sales Order", order.name, result.order_fields, update_modified=False)
+        # what the vendor answered is a vendor update like any other: order and dispatch alike
+        record_vendor_update(order.name, doc.vendor, result.order_fields, dispatch=doc.name)
     frappe.db.commit()
 
 
@@ -191,17 +198,14 @@ def _record_failure(doc, message: str, retryable: bool, retry_after, policy) -> 
 
 
 def _mark_vendor_failed(doc) -> None:
-    connector = get_connector(doc.vendor)
-    field = connector.status_field
-    if not field:
-        return
-    df = frappe.get_meta("Sales Order").get_field(field)
-    if not df or "Failed" not in (df.options or "").split("\n"):
+    descriptor = get_vendor(doc.vendor)
+    field = descriptor.order_fields.status if descriptor else None
+    if not field or "Failed" not in descriptor.statuses.vocabulary:
         return
     # a status the vendor reported (e.g. Shipped) is the truth; only our own placeholder becomes Failed
-    current = frappe.db.get_value("Sales Order", doc.sales_order, field)
-    if current in (None, "", connector.initial_status):
-        frappe.db.set_value("Sales Order", doc.sales_order, field, "Failed", update_modified=False)
+    current = frappe.db.get_value(SALES_ORDER, doc.sales_order, field)
+    if current in (None, "", descriptor.statuses.initial):
+        record_vendor_update(doc.sales_order, doc.vendor, VendorUpdate(status="Failed"), dispatch=doc.name)
 
 
 def backoff_seconds(attempts: int, base: int, cap: int) -> float:

@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 
 import frappe
 from frappe import _
+from frappe.query_builder import Order
 from frappe.utils import cint, convert_utc_to_system_timezone, get_datetime, now_datetime
 
 from medgrid.exceptions import InvalidParameterError, WebhookVerificationError
+from medgrid.vendors import get_vendor
 
 WEBHOOK_EVENT = "MedGrid Webhook Event"
 SALES_ORDER = "Sales Order"
@@ -32,15 +34,6 @@ PROCESSED = "Processed"
 IGNORED = "Ignored"
 UNMATCHED = "Unmatched"
 FAILED = "Failed"
-
-# The background half of each vendor: vendor key → apply(event) -> Outcome
-APPLY_HANDLERS = {
-    "perfectrx": "medgrid.webhooks.perfectrx.apply",
-    "shipstation": "medgrid.webhooks.shipstation.apply",
-    "sinq": "medgrid.webhooks.sinq.apply",
-    "exoceuticals": "medgrid.webhooks.shopify.apply",
-    "shopify": "medgrid.webhooks.shopify.apply",
-}
 
 MAX_ERROR_CHARS = 10_000
 
@@ -231,8 +224,11 @@ def apply_event(webhook_event: str) -> str | None:
         return doc.status
     attempts = cint(doc.attempts) + 1
     try:
-        handler = frappe.get_attr(APPLY_HANDLERS[doc.vendor])
-        outcome = handler(doc)
+        # the background half of each vendor is its descriptor's webhook apply
+        descriptor = get_vendor(doc.vendor)
+        if not descriptor or not descriptor.webhook_apply:
+            raise LookupError(f"no webhook apply is registered for vendor {doc.vendor}")
+        outcome = frappe.get_attr(descriptor.webhook_apply)(doc)
     except Exception as e:
         frappe.db.rollback()
         _settle(event, FAILED, attempts, error=f"{type(e).__name__}: {e}\n\n{frappe.get_traceback()}")
@@ -303,12 +299,16 @@ def is_stale(vendor: str, sales_order: str, occurred_at, exclude: str | None = N
     """
     if not occurred_at:
         return False
-    filters = {"vendor": vendor, "sales_order": sales_order, "status": PROCESSED, "occurred_at": ["is", "set"]}
+    # frappe.qb, not a get_all "is set" filter: that compares the timestamp with '' (a MySQL-ism PostgreSQL
+    # refuses); ``is not null`` means the same on every engine
+    event = frappe.qb.DocType(WEBHOOK_EVENT)
+    query = (frappe.qb.from_(event).select(event.occurred_at)
+             .where((event.vendor == vendor) & (event.sales_order == sales_order) & (event.status == PROCESSED)
+                    & event.occurred_at.isnotnull()))
     if exclude:
-        filters["name"] = ["!=", exclude]
-    latest = frappe.get_all(WEBHOOK_EVENT, filters=filters, fields=["occurred_at"], order_by="occurred_at desc",
-                            limit=1)
-    return bool(latest) and get_datetime(occurred_at) < get_datetime(latest[0].occurred_at)
+        query = query.where(event.name != exclude)
+    latest = query.orderby(event.occurred_at, order=Order.desc).limit(1).run()
+    return bool(latest) and get_datetime(occurred_at) < get_datetime(latest[0][0])
 
 
 def parse_timestamp(value) -> datetime | None:

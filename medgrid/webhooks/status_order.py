@@ -5,7 +5,7 @@ in :func:`medgrid.webhooks.common.is_stale` only covers those that do). So besid
 statuses have an order: an order that is Delivered does not go back to Shipped because a late
 ORDER_SHIPPED arrives. The rules, per vendor:
 
-* **stages** progress in the listed order; an update to an earlier stage is ignored;
+* **stages** progress in the listed order (each vendor's descriptor lists them, ``medgrid.vendors``); an update to an earlier stage is ignored;
 * **final** statuses (Cancelled, Refunded) are always applied — a cancellation is explicit — and once
   there, only an explicit move (a PerfectRx ORDER_RESHIPPED) leaves them;
 * **side** statuses (Failed, On Hold) apply while nothing has shipped; any status may follow them
@@ -24,23 +24,11 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-DISPATCH = "Fulfillment Dispatch"
-SALES_ORDER = "Sales Order"
-
-# vendor key → its progress stages, earliest first (the Sales Order field vocabularies of the guide)
-STAGES = {
-    "perfectrx": ("Received", "Shipped", "Delivered"),
-    "shipstation": ("Submitted", "Awaiting Shipment", "Shipped", "Delivered"),
-    "sinq": ("Synced", "Pending", "Shipped", "Completed"),
-    "centre_research": ("Pending", "Processing", "Label Created", "Shipped", "Delivered"),
-    "exoceuticals": ("Pending", "Open", "Fulfilled"),
-    "shopify": ("Pending", "Open", "Fulfilled"),
-}
-# the first stage at which goods have left the vendor
-SHIPPED = {"perfectrx": "Shipped", "shipstation": "Shipped", "sinq": "Shipped", "centre_research": "Shipped",
-           "exoceuticals": "Fulfilled", "shopify": "Fulfilled"}
-FINAL = ("Cancelled", "Refunded")
-SIDE = ("Failed", "On Hold")
+from medgrid.constants import DISPATCH, SALES_ORDER
+from medgrid.vendors import FINAL_STATUSES as FINAL
+from medgrid.vendors import SIDE_STATUSES as SIDE
+from medgrid.vendors import get_vendor
+from medgrid.vendors.update import VendorUpdate
 
 
 def may_move(vendor: str, current: str | None, new: str | None, *, explicit: bool = False) -> bool:
@@ -51,9 +39,10 @@ def may_move(vendor: str, current: str | None, new: str | None, *, explicit: boo
         return True
     if current in FINAL:
         return False
-    stages = STAGES.get(vendor, ())
+    descriptor = get_vendor(vendor)
+    stages = descriptor.statuses.stages if descriptor else ()
     if new in SIDE:
-        return current in SIDE or not _at_or_after(stages, current, SHIPPED.get(vendor))
+        return current in SIDE or not _at_or_after(stages, current, descriptor.statuses.shipped if descriptor else None)
     if current in SIDE or new not in stages or current not in stages:
         return True
     return stages.index(new) >= stages.index(current)
@@ -78,10 +67,8 @@ def not_routed_note(sales_order: str, label: str) -> str:
 def current_status(sales_order: str, vendor: str, *, route_key: str | None = None,
                    dispatch: str | None = None) -> str | None:
     """The status MedGrid shows now for this order at this vendor (route)."""
-    from medgrid.connectors.base import get_connectors
-
-    connector = get_connectors().get(vendor)
-    status_field = connector.status_field if connector else None
+    descriptor = get_vendor(vendor)
+    status_field = descriptor.order_fields.status if descriptor else None
     if status_field and route_key in (None, vendor):
         return frappe.db.get_value(SALES_ORDER, sales_order, status_field) or None
     if not dispatch:
@@ -92,24 +79,26 @@ def current_status(sales_order: str, vendor: str, *, route_key: str | None = Non
     return (frappe.db.get_value(DISPATCH, dispatch, "vendor_status") or None) if dispatch else None
 
 
-def write_update(sales_order: str, vendor: str, fields: dict, *, route_key: str | None = None,
+def write_update(sales_order: str, vendor: str, update: VendorUpdate | dict, *, route_key: str | None = None,
                  dispatch: str | None = None, explicit: bool = False) -> str | None:
     """Write a vendor update through ``record_vendor_update`` unless it moves the status backwards.
 
     Returns None when written, else why it was not (nothing is written then). The caller holds the
     order's row lock (:func:`medgrid.webhooks.common.lock_order`), so check and write do not interleave
-    with another event's.
+    with another event's. A dict is taken as the vendor's Sales Order field values.
     """
-    from medgrid.connectors.base import get_connectors
     from medgrid.fulfillment_router.tracking import record_vendor_update
 
-    connector = get_connectors().get(vendor)
-    status_field = connector.status_field if connector else None
-    new = fields.get(status_field) if status_field and status_field in fields else fields.get("vendor_status")
-    if new:
+    descriptor = get_vendor(vendor)
+    if descriptor is None:
+        frappe.throw(_("No vendor {0} is registered").format(vendor))
+    if isinstance(update, dict):
+        update = VendorUpdate.from_order_fields(descriptor.order_fields, update)
+    explicit = explicit or update.explicit
+    if update.status:
         current = current_status(sales_order, vendor, route_key=route_key, dispatch=dispatch)
-        if not may_move(vendor, current, new, explicit=explicit):
+        if not may_move(vendor, current, update.status, explicit=explicit):
             return _("Out of order: {0} status {1} does not go back to {2}").format(
-                connector.label if connector else vendor, current, new)
-    record_vendor_update(sales_order, vendor, fields, route_key=route_key, dispatch=dispatch)
+                descriptor.label, current, update.status)
+    record_vendor_update(sales_order, vendor, update, route_key=route_key, dispatch=dispatch)
     return None

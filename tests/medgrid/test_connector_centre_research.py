@@ -147,9 +147,9 @@ def test_fetch_status_maps_every_vendor_status(order, mocked, vendor_status, cr_
     dispatch = factories.dispatch(order, "centre_research", vendor_order_id="cr-1")
     mocked.get(f"{ORDERS}/cr-1", json={"success": True, "data": {"orderId": "cr-1", "status": vendor_status}})
 
-    fields = CentreResearchConnector().fetch_status(dispatch, order)
+    update = CentreResearchConnector().fetch_status(dispatch, order)
 
-    assert fields["cr_status"] == cr_status
+    assert update.status == cr_status and update.vendor_order_id == "cr-1"
 
 
 def test_fetch_status_reads_tracking_from_the_latest_shipment(order, mocked):
@@ -159,32 +159,46 @@ def test_fetch_status_reads_tracking_from_the_latest_shipment(order, mocked):
         "shipments": [{"id": "s1", "carrier": "UPS", "trackingNumber": "1Z999AA10123456784", "trackingUrl": None,
                        "status": "SHIPPED"}]}})
 
-    fields = CentreResearchConnector().fetch_status(dispatch, order)
+    update = CentreResearchConnector().fetch_status(dispatch, order)
 
-    assert fields["cr_status"] == "Shipped"
-    assert fields["cr_tracking_number"] == "1Z999AA10123456784" and fields["cr_carrier"] == "UPS"
-    assert fields["cr_tracking_url"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    assert update.status == "Shipped"
+    assert update.tracking_number == "1Z999AA10123456784" and update.carrier == "UPS"
+    assert update.tracking_url == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
 
 
 @pytest.fixture()
 def only_this_tests_orders(order):
-    """The poll commits per order, so orders of earlier poll tests may be committed: close them."""
-    frappe.db.sql("""update `tabSales Order` set `cr_status`='Cancelled'
-                     where `cr_order_id` is not null and `name`!=%s""", order.name)
+    """The poll commits per order, so dispatches of earlier poll tests may be committed: close them."""
+    frappe.db.sql("""update `tabFulfillment Dispatch` set `vendor_status`='Cancelled'
+                     where `vendor`='centre_research' and `sales_order`!=%s""", order.name)
+
+
+def sent_dispatch(order, order_id: str, status: str | None, **extra):
+    """The order's Centre Research dispatch after the send: Sent, the vendor's id, order and dispatch agreeing."""
+    doc = factories.dispatch(order, "centre_research", status="Sent", vendor_order_id=order_id,
+                             vendor_status=status, **extra)
+    frappe.db.set_value("Sales Order", order.name, {"cr_order_id": order_id, "cr_status": status})
+    return doc
+
+
+def poll():
+    from medgrid.webhooks.reconcile import poll_vendor
+
+    return poll_vendor("centre_research")
 
 
 def test_poll_updates_open_orders_and_skips_final_ones(order, mocked, only_this_tests_orders):
-    frappe.db.set_value("Sales Order", order.name, {"cr_order_id": "cr-open", "cr_status": "Pending"})
+    sent_dispatch(order, "cr-open", "Pending")
     delivered = factories.sales_order([("CT-CR-BPC", 1)])
-    frappe.db.set_value("Sales Order", delivered.name, {"cr_order_id": "cr-done", "cr_status": "Delivered"})
+    sent_dispatch(delivered, "cr-done", "Delivered")
     no_status = factories.sales_order([("CT-CR-BPC", 1)])
-    frappe.db.set_value("Sales Order", no_status.name, {"cr_order_id": "cr-new", "cr_status": None})
+    sent_dispatch(no_status, "cr-new", None)
     mocked.get(f"{ORDERS}/cr-open", json={"success": True, "data": {
         "orderId": "cr-open", "status": "LABEL_CREATED", "shipments": [
             {"carrier": "FedEx", "trackingNumber": "7712", "trackingUrl": "https://fedex.example/7712"}]}})
     mocked.get(f"{ORDERS}/cr-new", json={"success": True, "data": {"orderId": "cr-new", "status": "ON_HOLD"}})
 
-    centre_research.poll_open_orders()
+    poll()
 
     polled = sorted(c.request.url.rsplit("/", 1)[1] for c in mocked.calls)
     assert "cr-done" not in polled and {"cr-open", "cr-new"} <= set(polled)
@@ -196,17 +210,32 @@ def test_poll_updates_open_orders_and_skips_final_ones(order, mocked, only_this_
     assert frappe.db.get_value("Sales Order", no_status.name, "cr_status") == "On Hold"
 
 
+def test_poll_writes_the_dispatch_as_well_as_the_order(order, mocked, only_this_tests_orders):
+    # issue 16: the poll wrote cr_status onto the order only, so the dispatch (and the admin page) kept
+    # "Pending" without tracking while the order said "Delivered"
+    dispatch = sent_dispatch(order, "cr-delivered", "Pending")
+    mocked.get(f"{ORDERS}/cr-delivered", json={"success": True, "data": {
+        "orderId": "cr-delivered", "status": "DELIVERED", "shipments": [
+            {"carrier": "UPS", "trackingNumber": "1ZDELIVERED", "trackingUrl": None}]}})
+
+    poll()
+
+    row = frappe.db.get_value("Fulfillment Dispatch", dispatch.name,
+                              ["vendor_status", "tracking_number", "carrier", "tracking_url", "last_sync"], as_dict=True)
+    assert (row.vendor_status, row.tracking_number, row.carrier) == ("Delivered", "1ZDELIVERED", "UPS")
+    assert row.tracking_url == "https://www.ups.com/track?tracknum=1ZDELIVERED" and row.last_sync
+    assert frappe.db.get_value("Sales Order", order.name, "cr_status") == "Delivered"
+
+
 def test_poll_logs_a_failing_order_and_continues(order, mocked, clock, only_this_tests_orders):
     # the healthy order is polled first (oldest sync); its commit keeps the data the failure rolls back to
     other = factories.sales_order([("CT-CR-BPC", 1)])
-    frappe.db.set_value("Sales Order", other.name, {"cr_order_id": "cr-fine", "cr_status": "Processing",
-                                                    "cr_sync_date": "2000-01-01 00:00:00"})
-    frappe.db.set_value("Sales Order", order.name, {"cr_order_id": "cr-broken", "cr_status": "Processing",
-                                                    "cr_sync_date": "2000-01-02 00:00:00"})
+    sent_dispatch(other, "cr-fine", "Processing", last_sync="2000-01-01 00:00:00")
+    sent_dispatch(order, "cr-broken", "Processing", last_sync="2000-01-02 00:00:00")
     mocked.get(f"{ORDERS}/cr-broken", status=404, json={"success": False, "error": "Order not found"})
     mocked.get(f"{ORDERS}/cr-fine", json={"success": True, "data": {"orderId": "cr-fine", "status": "DELIVERED"}})
 
-    centre_research.poll_open_orders()
+    poll()
 
     assert frappe.db.get_value("Sales Order", other.name, "cr_status") == "Delivered"
     assert frappe.db.get_value("Sales Order", order.name, "cr_status") == "Processing"
@@ -220,8 +249,12 @@ def test_cancel_deletes_by_partner_order_id(order, mocked):
 
 
 def test_poll_is_scheduled_every_five_minutes(site):
+    from medgrid.vendors import get_vendor
+
     cron = frappe.get_hooks("scheduler_events").get("cron", {})
-    assert "medgrid.connectors.centre_research.poll_open_orders" in cron.get("*/5 * * * *", [])
+    assert "medgrid.webhooks.reconcile.poll_vendors" in cron.get("*/5 * * * *", [])
+    poll_spec = get_vendor("centre_research").poll
+    assert poll_spec.per_order and poll_spec.every_minutes == 5
 
 
 def test_api_key_is_redacted_in_the_log(order, mocked):

@@ -346,12 +346,12 @@ def test_fetch_status_maps_a_shipped_order_with_its_tracking(order, connection, 
         {"shipmentId": 1, "voided": True, "trackingNumber": "OLD", "carrierCode": "ups"},
         {"shipmentId": 2, "voided": False, "trackingNumber": "9400100000000000000000", "carrierCode": "stamps_com"}]})
 
-    fields = ShipStationConnector().fetch_status(dispatch, order)
+    update = ShipStationConnector().fetch_status(dispatch, order)
 
-    assert fields["shipstation_status"] == "Shipped"
-    assert fields["shipstation_tracking_number"] == "9400100000000000000000"
-    assert fields["shipstation_carrier"] == "stamps_com"
-    assert fields["shipstation_tracking_url"].startswith("https://tools.usps.com/")
+    assert update.status == "Shipped" and update.vendor_order_id == "555"
+    assert update.tracking_number == "9400100000000000000000"
+    assert update.carrier == "stamps_com"
+    assert update.tracking_url.startswith("https://tools.usps.com/")
 
 
 def test_cancel_upserts_the_order_as_cancelled(order, connection, mocked):

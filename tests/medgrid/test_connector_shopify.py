@@ -233,12 +233,12 @@ def test_exoceuticals_fetch_status_reads_fulfilment_tracking(exo, mocked):
         "extensions": cost()})
     dispatch = factories.dispatch(exo, "exoceuticals", vendor_order_id="gid://shopify/Order/5001")
 
-    fields = ExoceuticalsConnector().fetch_status(dispatch, exo)
+    update = ExoceuticalsConnector().fetch_status(dispatch, exo)
 
     assert shop.seen == [("MedGridOrderStatus", {"id": "gid://shopify/Order/5001"})]
-    assert fields["exoceuticals_status"] == "Fulfilled"
-    assert (fields["exoceuticals_tracking_number"], fields["exoceuticals_carrier"]) == ("1Z999AA10123456784", "UPS")
-    assert fields["exoceuticals_tracking_url"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    assert update.status == "Fulfilled"
+    assert (update.tracking_number, update.carrier) == ("1Z999AA10123456784", "UPS")
+    assert update.tracking_url == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
 
 
 def test_exoceuticals_cancel_sends_order_cancel_without_refund(exo, mocked):

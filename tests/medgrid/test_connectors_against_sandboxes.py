@@ -97,7 +97,7 @@ def test_centre_research(csite, start):
     assert second.vendor_order_id == first.vendor_order_id and second.already_placed
     status = get_connector("centre_research").fetch_status(factories.dispatch(
         order, "centre_research", vendor_order_id=first.vendor_order_id), order)
-    assert status["cr_status"] in {"Pending", "Processing", "Label Created", "Shipped", "Delivered"}
+    assert status.status in {"Pending", "Processing", "Label Created", "Shipped", "Delivered"}
 
 
 def test_exoceuticals(csite, start):

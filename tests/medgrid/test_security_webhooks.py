@@ -91,7 +91,7 @@ def send_sinq(order: str, status: str, **extra):
     ("shopify", "Open", "Fulfilled", False, True),
     ("sinq", "Shipped", "Something New", False, True),        # a status the table does not know
 ])
-def test_status_order(vendor, current, new, explicit, allowed):
+def test_status_order(site, vendor, current, new, explicit, allowed):
     from medgrid.webhooks.status_order import may_move
 
     assert may_move(vendor, current, new, explicit=explicit) is allowed
@@ -129,6 +129,7 @@ def test_sinq_completed_stays_completed(sinq):
 
 def test_a_stale_centre_research_poll_does_not_move_the_status_back(site, monkeypatch):
     from medgrid.connectors import centre_research
+    from medgrid.webhooks.reconcile import poll_vendor
 
     order = make_order(items=("ITEM-001",))
     frappe.db.set_value("Sales Order", order, {"cr_order_id": f"cr-{order}", "cr_status": "Shipped",
@@ -138,12 +139,12 @@ def test_a_stale_centre_research_poll_does_not_move_the_status_back(site, monkey
     # only this test's order answers; every other open order reads "nothing new"
     monkeypatch.setattr(centre_research, "fetch_order", lambda order_id, settings=None, reference=None:
                         answers.get(order_id, {}))
-    centre_research.poll_open_orders()
+    poll_vendor("centre_research")
     values = order_values(order, "cr_status", "cr_tracking_number", "cr_sync_date")
     assert (values.cr_status, values.cr_tracking_number) == ("Shipped", "1ZCR")
     assert values.cr_sync_date  # the poll still records that it looked
     answers[f"cr-{order}"] = {"status": "DELIVERED"}
-    centre_research.poll_open_orders()
+    poll_vendor("centre_research")
     assert order_values(order, "cr_status").cr_status == "Delivered"
     configure_single("Centre Research Settings", enabled=0)
 

@@ -22,7 +22,7 @@ def test_guide_paths_and_scheduled_fallbacks_are_registered(site):
         "medgrid.exoceuticals.webhook": "medgrid.webhooks.shopify.webhook",
     }
     scheduled = [m for methods in frappe.get_hooks("scheduler_events")["cron"].values() for m in methods]
-    for method in ("poll_shipstation", "poll_shopify", "sweep_webhook_events"):
+    for method in ("poll_vendors", "sweep_webhook_events"):
         assert f"medgrid.webhooks.reconcile.{method}" in scheduled
 
 
