@@ -467,7 +467,8 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
 
     key_source = None
     if backup_config.get("encryption_key"):
-        if config.get("encryption_key") != backup_config["encryption_key"]:
+        site_key = _read_json(config_path).get("encryption_key") if exists else None
+        if site_key != backup_config["encryption_key"]:
             key_source = backup_config_path
         config["encryption_key"] = backup_config["encryption_key"]
     elif not config.get("encryption_key"):
