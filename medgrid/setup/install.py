@@ -5,6 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.permissions import add_permission, update_permission_property
+from frappe.utils import cint
 
 from medgrid.setup.custom_fields import get_custom_fields
 
@@ -60,10 +61,38 @@ def setup() -> None:
 
 
 def make_roles() -> None:
+    """Create the app's roles and give existing ones the intended desk access.
+
+    Frappe's DocType sync creates every role a doctype's permissions name with desk access before
+    ``after_install`` runs, so "External Vendor" already exists (desk access 1) on a new site: the
+    desk access is set here on existing roles too, and their users re-saved so that their user type
+    follows (a vendor must be a Website User, kept out of /app).
+    """
     for role, desk_access in ROLES.items():
         if not frappe.db.exists("Role", role):
             frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": desk_access}).insert(
                 ignore_permissions=True)
+            continue
+        doc = frappe.get_doc("Role", role)
+        if cint(doc.desk_access) == desk_access:
+            continue
+        doc.desk_access = desk_access
+        doc.save(ignore_permissions=True)
+        resave_users_with_role(role)
+
+
+def resave_users_with_role(role: str) -> None:
+    """Save every user holding ``role`` whose user type no longer matches its roles' desk access
+    (Frappe's Role.on_update does this too, but not while an app is being installed)."""
+    users = frappe.get_all("Has Role", filters={"role": role, "parenttype": "User"}, pluck="parent")
+    for name in sorted(set(users)):
+        if name in ("Administrator", "Guest"):
+            continue
+        user = frappe.get_doc("User", name)
+        before = user.user_type
+        user.set_system_user()
+        if user.user_type != before:
+            user.save(ignore_permissions=True)
 
 
 def set_sales_order_naming() -> None:

@@ -197,17 +197,45 @@ def sync_app_doctypes(app: str) -> None:
     from frappe.model.meta import clear_meta_cache, get_doctype_index, load_doctype_from_file
 
     clear_meta_cache()
+    synced = []
     for doctype, (doc_app, _module, _path) in get_doctype_index().items():
         if doc_app != app:
             continue
         meta = frappe.get_meta(doctype, cached=False)
         sync_table(meta)
         _run_on_doctype_update(meta)
+        synced.append(meta)
+    make_roles_named_in_permissions(synced)
     # custom fields of already-installed apps may target this app's doctypes
     if frappe.db.table_exists("Custom Field"):
         for (dt,) in frappe.db.sql("select distinct `dt` from `tabCustom Field`"):
             if dt in get_doctype_index():
                 sync_table(frappe.get_meta(dt, cached=False))
+
+
+def make_roles_named_in_permissions(metas) -> list[str]:
+    """Create every role a synced doctype's permissions name that does not exist yet, with desk
+    access, as Frappe's DocType sync does (``make_module_and_roles``). An app that wants one of its
+    roles without desk access must therefore set it on the existing role after the sync.
+
+    The automatic roles (Administrator, Guest, All, Desk User) are left to the site install, which
+    makes them with their own desk access. Returns the names created.
+    """
+    from frappe.permissions import AUTOMATIC_ROLES
+
+    if not frappe.db.table_exists("Role", cached=False):
+        return []
+    created = []
+    for meta in metas:
+        for perm in meta.permissions or []:
+            role = perm.get("role")
+            if not role or role in AUTOMATIC_ROLES or role in created or frappe.db.exists("Role", role):
+                continue
+            doc = frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1})
+            doc.flags.ignore_mandatory = doc.flags.ignore_permissions = True
+            doc.insert()
+            created.append(role)
+    return created
 
 
 def _run_on_doctype_update(meta) -> None:
