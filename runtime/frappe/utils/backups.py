@@ -477,25 +477,38 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
         config["encryption_key"] = Fernet.generate_key().decode()
         key_source = "new"
 
+    # a broken archive must be found before the site's database is replaced
+    for tar_path, folder in ((with_public_files, "public"), (with_private_files, "private")):
+        if tar_path:
+            check_files_archive(tar_path, folder)
+
     progress(f"[2/{steps}] {'Replacing the database of' if exists else 'Creating'} site {site} ({engine})")
     for folder in (("public", "files"), ("private", "files"), ("private", "backups"), ("logs",)):
         os.makedirs(os.path.join(site_path, *folder), exist_ok=True)
-    if engine != "sqlite":
-        # drops and recreates the database (and its user) with the root credentials
-        _create_database(engine, config, db_root_username, db_root_password, True)
-    _write_site_config(site_path, config)
+    try:
+        if engine != "sqlite":
+            # drops and recreates the database (and its user) with the root credentials
+            _create_database(engine, config, db_root_username, db_root_password, True)
+        _write_site_config(site_path, config)
 
-    progress(f"[3/{steps}] Loading {os.path.basename(sql_file_path)}")
-    {"sqlite": _load_sqlite, "mariadb": _load_mariadb, "postgres": _load_postgres}[engine](
-        sql_file_path, site_path, config)
+        progress(f"[3/{steps}] Loading {os.path.basename(sql_file_path)}")
+        {"sqlite": _load_sqlite, "mariadb": _load_mariadb, "postgres": _load_postgres}[engine](
+            sql_file_path, site_path, config)
 
-    step = 4
-    for label, tar_path, folder in (("public", with_public_files, "public"),
-                                    ("private", with_private_files, "private")):
-        if tar_path:
-            progress(f"[{step}/{steps}] Extracting {label} files from {os.path.basename(tar_path)}")
-            extract_files(site_path, tar_path, folder)
-            step += 1
+        step = 4
+        for label, tar_path, folder in (("public", with_public_files, "public"),
+                                        ("private", with_private_files, "private")):
+            if tar_path:
+                progress(f"[{step}/{steps}] Extracting {label} files from {os.path.basename(tar_path)}")
+                extract_files(site_path, tar_path, folder)
+                step += 1
+    except Exception as e:
+        if not exists:
+            _remove_new_site(site_path, config, db_root_username, db_root_password)
+            raise BackupError(f"{_first_line(e)} (the new site {site} was removed again)") from None
+        if engine == "sqlite" and isinstance(e, BackupError):
+            raise  # SQLite loads into a side file: a dump that does not load leaves the old database
+        raise BackupError(f"{_first_line(e)} (site {site}'s database may be incomplete: restore again)") from None
 
     progress(f"[{step}/{steps}] Clearing the site's cache{' and setting the Administrator password' if admin_password else ''}")
     frappe.init(site, sites_path=sites_path, force=True)
@@ -510,6 +523,23 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
     finally:
         frappe.destroy()
     return {"created": not exists, "engine": engine, "encryption_key_from": key_source}
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _remove_new_site(site_path: str, config: dict, root_user, root_password) -> None:
+    """Undo a restore into a new site that failed half-way: its database and its folder."""
+    from frappe.installer import drop_site_database
+
+    if config.get("db_type") in ("mariadb", "postgres"):
+        try:
+            drop_site_database(config, root_user, root_password)
+        except Exception:
+            pass  # the database may never have been created
+    shutil.rmtree(site_path, ignore_errors=True)
 
 
 def clear_site_cache() -> None:
@@ -596,29 +626,44 @@ def _load_postgres(sql_path: str, site_path: str, config: dict) -> None:
     _feed_command(command, sql_path, {"PGPASSWORD": str(config.get("db_password") or "")})
 
 
-def extract_files(site_path: str, tar_path: str, folder: str) -> int:
-    """Extract a files archive (bench's or ours) into ``<site>/<folder>/files``; returns the file count.
+def _archive_members(tar, tar_path: str, folder: str) -> list:
+    """The members of a files archive (bench's or ours), renamed to ``<folder>/files/...``.
 
     Members are ``[./]<any site>/<folder>/files/...``: the site part is dropped (a backup restores
     into a site of another name), and anything outside ``<folder>/files`` or not a plain file or
     folder (links, devices) is refused, so an archive cannot write elsewhere.
     """
-    try:
-        tar = tarfile.open(tar_path, "r:*")
-    except (tarfile.TarError, OSError) as e:
-        raise BackupError(f"{tar_path} is not a tar archive: {e}") from None
     prefix = f"{folder}/files"
     members = []
-    with tar:
-        for member in tar.getmembers():
-            parts = [p for p in member.name.split("/") if p not in ("", ".")]
-            relative = "/".join(parts[1:])
-            if not (relative == prefix or relative.startswith(prefix + "/")):
-                raise BackupError(f"{tar_path} holds {member.name}, which is not under <site>/{prefix}: "
-                                  f"is this the {'private' if folder == 'public' else 'public'} files archive?")
-            if not (member.isfile() or member.isdir()) or ".." in parts:
-                raise BackupError(f"{tar_path} holds {member.name}, which is not a plain file or folder")
-            member.name = relative
-            members.append(member)
+    for member in tar.getmembers():
+        parts = [p for p in member.name.split("/") if p not in ("", ".")]
+        relative = "/".join(parts[1:])
+        if not (relative == prefix or relative.startswith(prefix + "/")):
+            raise BackupError(f"{tar_path} holds {member.name}, which is not under <site>/{prefix}: "
+                              f"is this the {'private' if folder == 'public' else 'public'} files archive?")
+        if not (member.isfile() or member.isdir()) or ".." in parts:
+            raise BackupError(f"{tar_path} holds {member.name}, which is not a plain file or folder")
+        member.name = relative
+        members.append(member)
+    return members
+
+
+def _open_archive(tar_path: str):
+    try:
+        return tarfile.open(tar_path, "r:*")
+    except (tarfile.TarError, OSError) as e:
+        raise BackupError(f"{tar_path} is not a tar archive: {e}") from None
+
+
+def check_files_archive(tar_path: str, folder: str) -> int:
+    """Refuse an archive :func:`extract_files` would refuse, without extracting; the file count."""
+    with _open_archive(tar_path) as tar:
+        return sum(1 for m in _archive_members(tar, tar_path, folder) if m.isfile())
+
+
+def extract_files(site_path: str, tar_path: str, folder: str) -> int:
+    """Extract a files archive into ``<site>/<folder>/files``; returns the file count."""
+    with _open_archive(tar_path) as tar:
+        members = _archive_members(tar, tar_path, folder)
         tar.extractall(site_path, members=members, filter="data")
     return sum(1 for m in members if m.isfile())

@@ -290,7 +290,7 @@ def doctor(context, site_option=None):
 
     The first part is bench's report; the checks after it exit with 1 when something is down.
     """
-    from frappe.utils.background_jobs import get_queue_list, get_workers
+    from frappe.utils.background_jobs import generate_qname, get_queue_list, get_workers
     from frappe.utils.scheduler import is_scheduler_inactive
 
     site = site_option or (context.sites[0] if context.sites else None)
@@ -306,7 +306,9 @@ def doctor(context, site_option=None):
         queue_url = frappe.local.conf.get("redis_queue")
         workers_online, jobs = 0, defaultdict(list)
         if queue_url and not _check_redis(queue_url):
-            workers_online = len(get_workers())
+            # only workers of this installation's queues (one Redis may serve several benches)
+            own_queues = {generate_qname(q) for q in get_queue_list()}
+            workers_online = sum(1 for w in get_workers() if own_queues & set(w.queue_names()))
             jobs = _jobs_by_queue(site)
         queues = get_queue_list()
 
