@@ -1,0 +1,312 @@
+"""The fulfilment router with fake connectors: routing, durable dispatch, retries, leases, tracking.
+
+The fakes (``medgrid.tests.fake_connectors``) replace every vendor's connector through the
+``medgrid_connectors`` hook; background jobs run from :class:`medgrid.tests.utils.JobQueue` when the
+test commits, as a worker would run them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import frappe
+from frappe.tests.utils import FrappeTestCase, patch_hooks
+from frappe.utils import add_days, add_to_date, now_datetime, nowdate
+
+from medgrid.setup.demo import make_demo_data
+from medgrid.tests import fake_connectors as fakes
+from medgrid.tests.utils import JobQueue
+
+# the hook through which an app replaces a vendor's connector (the last app wins)
+CONNECTOR_OVERRIDE_HOOK = "medgrid_connectors"
+ALL_ITEMS = ["ITEM-001", "ITEM-002", "ITEM-003", "ITEM-004", "ITEM-005"]
+
+
+def make_order(items=ALL_ITEMS, qty=1, submit=True, **extra):
+    values = {
+        "doctype": "Sales Order", "customer": "Demo Clinic Partner", "company": "Skydell",
+        "delivery_date": add_days(nowdate(), 7), "shipping_address_name": "Demo Clinic Partner-Shipping",
+        "patient_first_name": "Jane", "patient_last_name": "Smith", "patient_dob": "1980-04-02",
+        "prescriber_npi": "1234567890", "prescriber_first_name": "Greg", "prescriber_last_name": "House",
+        "items": [{"item_code": code, "qty": qty,
+                   "warehouse": "Skydell Exoceuticals - SM" if code == "ITEM-005" else "Skydell Main - SM"}
+                  for code in items],
+    }
+    values.update(extra)
+    order = frappe.get_doc(values).insert()
+    if submit:
+        order.submit()
+    return order
+
+
+def dispatches(order):
+    return {d.vendor: d for d in frappe.get_all("Fulfillment Dispatch", filters={"sales_order": order.name},
+                                                fields=["*"])}
+
+
+def _claimed_until(name):
+    frappe.db.rollback()  # a fresh snapshot: the heartbeat writes from its own connection
+    return frappe.db.get_value("Fulfillment Dispatch", name, "claimed_until")
+
+
+class TestFulfillmentRouter(FrappeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        make_demo_data()  # the guide's catalog, stock and partner (kept when already there)
+        cls.lease_seconds = frappe.db.get_single_value("MedGrid System Settings", "dispatch_lease_seconds")
+
+    def setUp(self):
+        fakes.reset()
+        hooks = patch_hooks({CONNECTOR_OVERRIDE_HOOK: fakes.CONNECTOR_OVERRIDES})
+        hooks.__enter__()
+        self.addCleanup(hooks.__exit__, None, None, None)
+        self.jobs = JobQueue().start()
+        self.addCleanup(self.jobs.stop)
+        self.addCleanup(frappe.db.rollback)
+
+    @classmethod
+    def tearDownClass(cls):
+        # a test commits the short lease it needs; the site keeps its own setting
+        frappe.db.rollback()
+        frappe.db.set_single_value("MedGrid System Settings", "dispatch_lease_seconds", cls.lease_seconds)
+        frappe.db.commit()
+        super().tearDownClass()
+
+    def test_order_is_named_like_the_guide(self):
+        order = make_order(submit=False)
+        assert order.name.startswith(f"SO-{nowdate()[:4]}-") and len(order.name) == len("SO-2026-00001")
+
+
+    def test_submit_writes_one_dispatch_per_vendor_and_sends_only_after_commit(self):
+        order = make_order()
+        rows = dispatches(order)
+        assert set(rows) == {"perfectrx", "shipstation", "sinq", "centre_research", "exoceuticals"}
+        assert all(r.status == "Queued" for r in rows.values())
+        assert fakes.SENT == []  # the submit never waits on a vendor
+        assert frappe.db.get_value("Sales Order", order.name, "shipstation_status") == "Submitted"
+        lines = frappe.get_all("Fulfillment Dispatch Line", filters={"parent": rows["sinq"].name},
+                               fields=["item_code", "qty", "vendor_sku"])
+        assert [(l.item_code, l.qty, l.vendor_sku) for l in lines] == [("ITEM-003", 1.0, "SINQ-ITEM-001")]
+        self.jobs.commit()
+        assert sorted(s[0] for s in fakes.SENT) == ["centre_research", "exoceuticals", "perfectrx", "shipstation", "sinq"]
+        rows = dispatches(order)
+        assert all(r.status == "Sent" and r.attempts == 1 for r in rows.values())
+        assert rows["sinq"].vendor_order_id == f"sinq-{order.name}"
+        values = frappe.db.get_value("Sales Order", order.name, ["sinq_status", "cr_status", "perfectrx_status",
+                                                                 "shipstation_status"], as_dict=True)
+        assert values == {"sinq_status": "Synced", "cr_status": "Pending", "perfectrx_status": "Received",
+                          "shipstation_status": "Awaiting Shipment"}
+        items = frappe.get_all("Sales Order Item", filters={"parent": order.name}, fields=["item_code", "fulfillment_vendor"])
+        assert {i.item_code: i.fulfillment_vendor for i in items}["ITEM-001"] == "centre_research"
+
+
+    def test_rollback_of_the_submit_sends_nothing(self):
+        order = make_order(items=["ITEM-003"])
+        frappe.db.rollback()
+        assert fakes.SENT == [] and not frappe.db.exists("Fulfillment Dispatch", {"sales_order": order.name})
+
+
+    def test_unroutable_line_is_refused_with_417(self):
+        frappe.get_doc({"doctype": "Item", "item_code": "UNMAPPED", "item_name": "Unmapped", "item_group": "Products",
+                        "stock_uom": "Nos", "is_stock_item": 1, "medgrid_approved": 1}).insert()
+        from medgrid.exceptions import OrderNotRoutableError
+
+        with self.assertRaisesRegex(OrderNotRoutableError, "has no fulfillment vendor") as exc:
+            make_order(items=["UNMAPPED"], submit=False)
+        assert exc.exception.http_status_code == 417
+
+
+    def test_rx_line_needs_patient_and_prescriber(self):
+        from medgrid.exceptions import OrderNotRoutableError
+
+        with self.assertRaisesRegex(OrderNotRoutableError, "Prescriber NPI"):
+            make_order(items=["ITEM-004"], submit=False, prescriber_npi=None)
+        make_order(items=["ITEM-003"], submit=False, prescriber_npi=None, patient_first_name=None)  # OTC only: fine
+
+
+    def test_unapproved_item_is_refused_with_400(self):
+        from medgrid.exceptions import InvalidOrderError
+
+        frappe.db.set_value("Item", "ITEM-002", "medgrid_approved", 0)
+        with self.assertRaisesRegex(InvalidOrderError, "not available for sale") as exc:
+            make_order(items=["ITEM-002"], submit=False)
+        assert exc.exception.http_status_code == 400
+
+
+    def test_retryable_failure_waits_then_the_sweep_resends(self):
+        from medgrid.fulfillment_router.dispatch import sweep
+
+        fakes.BEHAVIOUR["sinq"] = ["retry"]
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()
+        row = dispatches(order)["sinq"]
+        assert row.status == "Retrying" and row.attempts == 1 and "down (503)" in row.last_error
+        assert row.next_retry_at > now_datetime()
+        assert sweep() >= 0 and dispatches(order)["sinq"].status == "Retrying"  # not due yet
+        frappe.db.set_value("Fulfillment Dispatch", row.name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+        self.jobs.commit()
+        sweep()
+        self.jobs.commit()
+        row = dispatches(order)["sinq"]
+        assert row.status == "Sent" and row.attempts == 2 and row.last_error is None
+        assert [s for s in fakes.SENT if s[1] == order.name] == [("sinq", order.name, [("ITEM-003", 1.0, "SINQ-ITEM-001")])]
+
+
+    def test_permanent_failure_is_failed_visible_and_retryable(self):
+        from medgrid.fulfillment_router import retry_dispatches
+
+        fakes.BEHAVIOUR["sinq"] = ["fail"]
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()
+        row = dispatches(order)["sinq"]
+        assert row.status == "Failed" and row.last_error == "SINQ Ops refused the order"
+        assert frappe.db.get_value("Sales Order", order.name, "sinq_status") == "Failed"
+        assert retry_dispatches([row.name]) == {"retried": [row.name]}
+        self.jobs.commit()
+        assert dispatches(order)["sinq"].status == "Sent"
+
+
+    def test_unexpected_error_is_logged_and_retried(self):
+        fakes.BEHAVIOUR["sinq"] = ["crash"]
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()
+        row = dispatches(order)["sinq"]
+        assert row.status == "Retrying" and row.last_error.startswith("KeyError")
+        assert frappe.db.exists("Error Log", {"reference_name": row.name})
+
+
+    def test_worker_dying_mid_send_is_recovered_once(self):
+        from medgrid.fulfillment_router.dispatch import _claim, sweep
+
+        fakes.BEHAVIOUR["shipstation"] = ["retry"]
+        order = make_order(items=["ITEM-002"])
+        name = dispatches(order)["shipstation"].name
+        self.jobs.commit()
+        # the claim a dead worker left behind: Sending, with its lease still running
+        frappe.db.set_value("Fulfillment Dispatch", name, {"status": "Sending", "claimed_until": add_to_date(now_datetime(), seconds=60)})
+        self.jobs.commit()
+        assert _claim(name, 300) is None  # nobody else may send while the lease runs
+        frappe.db.set_value("Fulfillment Dispatch", name, "claimed_until", add_to_date(now_datetime(), seconds=-1))
+        self.jobs.commit()
+        sweep()
+        self.jobs.commit()
+        assert dispatches(order)["shipstation"].status == "Sent"
+        assert len([s for s in fakes.SENT if s[1] == order.name]) == 1
+
+
+    def test_a_slow_send_keeps_its_short_lease_alive(self):
+        """Issue 12 item 17: the lease is short and a heartbeat renews it while the vendor takes its time."""
+        import time
+
+        from medgrid.fulfillment_router.dispatch import DEFAULT_LEASE_SECONDS, _claim, send_dispatch
+
+        assert DEFAULT_LEASE_SECONDS <= 30  # a killed worker's send is re-sent within about a minute
+        frappe.db.set_single_value("MedGrid System Settings", "dispatch_lease_seconds", 3)
+        fakes.BEHAVIOUR["sinq"] = ["retry"]
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()  # the first send runs (and is refused for a retry)
+        name = dispatches(order)["sinq"].name
+        frappe.db.set_value("Fulfillment Dispatch", name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+        self.jobs.commit()
+        seen = {}
+
+        def slow_vendor(dispatch, order):
+            seen["first"] = _claimed_until(name)
+            time.sleep(4.5)  # longer than the 3 s lease: without renewals the claim would have lapsed
+            seen["later"] = _claimed_until(name)
+            seen["claim_by_another_worker"] = _claim(name, 3)
+
+        fakes.BEHAVIOUR["sinq"] = [slow_vendor]
+        assert send_dispatch(name) == "Sent"
+        assert seen["later"] > seen["first"] and seen["later"] > now_datetime() - timedelta(seconds=2)
+        assert seen["claim_by_another_worker"] is None
+        assert len([s for s in fakes.SENT if s[1] == order.name]) == 1
+
+
+    def test_claim_is_exclusive(self):
+        from medgrid.fulfillment_router.dispatch import _claim
+
+        fakes.BEHAVIOUR["sinq"] = ["retry"]
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()
+        name = dispatches(order)["sinq"].name
+        frappe.db.set_value("Fulfillment Dispatch", name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+        assert _claim(name, 300)
+        assert _claim(name, 300) is None
+
+
+    def test_cancel_stops_open_dispatches_and_cancels_sent_ones(self):
+        fakes.BEHAVIOUR["sinq"] = ["retry"]
+        order = make_order(items=["ITEM-003", "ITEM-001"])
+        self.jobs.commit()
+        order = frappe.get_doc("Sales Order", order.name)
+        order.cancel()
+        self.jobs.commit()
+        rows = dispatches(order)
+        assert rows["sinq"].status == "Cancelled"
+        assert rows["centre_research"].status == "Cancelled"
+        assert ("centre_research", order.name) in fakes.CANCELLED
+
+
+    def test_aggregate_shipments(self):
+        from medgrid.fulfillment_router import aggregate_shipments
+        from medgrid.fulfillment_router.tracking import record_vendor_update
+
+        order = make_order(items=["ITEM-001", "ITEM-002"])
+        self.jobs.commit()
+        record_vendor_update(order.name, "centre_research", {"cr_status": "Shipped", "cr_tracking_number": "1Z999",
+                                                              "cr_carrier": "UPS",
+                                                              "cr_tracking_url": "https://www.ups.com/track?tracknum=1Z999"})
+        result = aggregate_shipments(order.name)
+        assert result["sales_order"] == order.name
+        by_vendor = {s["vendor"]: s for s in result["shipments"]}
+        assert by_vendor["centre_research"] == {"vendor": "centre_research", "vendor_label": "Centre Research Peptides",
+                                                "status": "Shipped", "tracking_number": "1Z999", "carrier": "UPS",
+                                                "tracking_url": "https://www.ups.com/track?tracknum=1Z999"}
+        assert by_vendor["shipstation"]["status"] == "Awaiting Shipment"
+        assert frappe.db.get_value("Fulfillment Dispatch", {"sales_order": order.name, "vendor": "centre_research"},
+                                   "tracking_number") == "1Z999"
+        with self.assertRaises(frappe.DoesNotExistError):
+            aggregate_shipments("SO-2026-99999")
+
+
+    def test_dispatch_vendor_conflicts_and_draft(self):
+        from medgrid.exceptions import AlreadyDispatchedError, OrderNotRoutableError
+        from medgrid.fulfillment_router import dispatch_vendor
+
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()
+        with self.assertRaises(AlreadyDispatchedError) as exc:
+            dispatch_vendor(order.name, "sinq")
+        assert exc.exception.http_status_code == 409
+        draft = make_order(items=["ITEM-003"], submit=False)
+        with self.assertRaises(OrderNotRoutableError) as exc:
+            dispatch_vendor(draft.name, "sinq")
+        assert exc.exception.http_status_code == 417
+
+
+    def test_a_failure_never_overwrites_a_status_the_vendor_reported(self):
+        from medgrid.fulfillment_router import dispatch as dispatch_module
+
+        fakes.BEHAVIOUR["shipstation"] = ["retry"]
+        order = make_order(items=["ITEM-002"])
+        self.jobs.commit()
+        row = dispatches(order)["shipstation"]
+        frappe.db.set_value("Sales Order", order.name, "shipstation_status", "Shipped")  # the vendor's own event
+        frappe.db.set_value("Fulfillment Dispatch", row.name, "attempts", 99)
+        self.jobs.commit()
+        policy = dispatch_module.settings()
+        dispatch_module._record_failure(frappe.get_doc("Fulfillment Dispatch", row.name), "boom", False, None, policy)
+        assert frappe.db.get_value("Sales Order", order.name, "shipstation_status") == "Shipped"
+        assert dispatches(order)["shipstation"].status == "Failed"
+
+
+    def test_patch_moves_the_old_default_lease_only(self):
+        from medgrid.fulfillment_router.dispatch import DEFAULT_LEASE_SECONDS
+        from medgrid.patches import short_dispatch_lease
+
+        for stored, expected in ((300, DEFAULT_LEASE_SECONDS), (45, 45)):
+            frappe.db.set_single_value("MedGrid System Settings", "dispatch_lease_seconds", stored)
+            short_dispatch_lease.execute()
+            assert frappe.db.get_single_value("MedGrid System Settings", "dispatch_lease_seconds") == expected
