@@ -15,3 +15,6 @@ after_install = "erpnext.setup.install.after_install"
 
 # Address and Contact titles/links are maintained by their controllers; nothing else hooks in.
 doc_events = {}
+
+# Link-field searches answered by a query of their own (frappe.desk.search), as ERPNext's hooks name them
+standard_queries = {"Customer": "erpnext.controllers.queries.customer_query"}

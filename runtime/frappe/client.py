@@ -406,3 +406,38 @@ def delete_doc(doctype, name):
                 break
     else:
         frappe.delete_doc(doctype, name, ignore_missing=False)
+
+
+@frappe.whitelist()
+def validate_link(doctype: str, docname: str, fields=None):
+    """Desk's check of a Link value: ``{"name": <the stored name, or None>}`` plus ``fields`` of the
+    record when the user may read it (a record outside its User Permissions gives the name only, as
+    Frappe does: the Link field accepts it and the save's own checks decide)."""
+    if not isinstance(doctype, str) or not doctype:
+        frappe.throw(_("DocType must be a string"), frappe.ValidationError)
+    if not isinstance(docname, str):
+        frappe.throw(_("Document Name must be a string"), frappe.ValidationError)
+    import frappe.permissions
+    from frappe.model.meta import get_doctype_index
+
+    if doctype not in get_doctype_index():
+        frappe.throw(_("DocType {0} not found").format(doctype), frappe.DoesNotExistError)
+    if doctype != "DocType" and not (frappe.permissions.has_permission(doctype, "select", print_logs=False)
+                                     or frappe.permissions.has_permission(doctype, "read", print_logs=False)):
+        frappe.throw(_("You do not have Read or Select Permissions for {}").format(frappe.bold(doctype)),
+                     frappe.PermissionError)
+    values = frappe._dict()
+    if frappe.get_meta(doctype).issingle:
+        values.name = doctype if docname == doctype else None
+    else:
+        values.name = frappe.db.get_value(doctype, docname, "name")
+    if not values.name:
+        return values
+    fields = frappe.parse_json(fields) if isinstance(fields, str) else fields
+    if not fields:
+        return values
+    try:
+        values.update(get_value(doctype, fields, values.name) or {})
+    except frappe.PermissionError:
+        frappe.clear_last_message()
+    return values

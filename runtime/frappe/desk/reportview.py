@@ -77,3 +77,29 @@ def _unexpected_argument(name: str) -> None:
     from frappe.utils.caller_input import bad_request
 
     raise bad_request(TypeError(f"DatabaseQuery.execute() got an unexpected keyword argument '{name}'"))
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_count():
+    """The list view's count: rows of ``doctype`` the user may list under ``filters`` (capped at
+    ``limit`` when given, as Frappe counts a limited query). Same permission rules as ``get``."""
+    from frappe.model.db_query import DatabaseQuery
+
+    args = frappe._dict(frappe.local.form_dict)
+    doctype = args.get("doctype")
+    filters = frappe.parse_json(args.get("filters")) if isinstance(args.get("filters"), str) else args.get("filters")
+    or_filters = args.get("or_filters")
+    if isinstance(or_filters, str):
+        or_filters = frappe.parse_json(or_filters)
+    limit = frappe.utils.cint(args.get("limit"))
+    distinct = str(args.get("distinct")).lower() == "true"
+    if limit:
+        rows = DatabaseQuery(doctype).execute(fields=[f"`tab{doctype}`.`name`"], filters=filters or [],
+                                              or_filters=or_filters or [], limit_page_length=limit,
+                                              distinct=distinct, order_by=None)
+        return len(rows)
+    field = f"count({'distinct ' if distinct else ''}`tab{doctype}`.`name`) as total_count"
+    rows = DatabaseQuery(doctype).execute(fields=[field], filters=filters or [], or_filters=or_filters or [],
+                                          order_by=None)
+    return rows[0].get("total_count") if rows else 0
