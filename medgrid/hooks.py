@@ -6,8 +6,10 @@ app_email = "dev@medgrid.local"
 app_license = "MIT"
 required_apps = ["erpnext"]
 
-after_install = "medgrid.setup.install.after_install"
-after_migrate = "medgrid.setup.install.after_migrate"
+after_install = ["medgrid.setup.install.after_install", "medgrid.setup.vendor_options.after_install_or_migrate"]
+after_migrate = ["medgrid.setup.install.after_migrate", "medgrid.setup.vendor_options.after_install_or_migrate"]
+# an app that adds vendors (medgrid_vendors) gets their fields and options when it is installed
+after_app_install = "medgrid.setup.vendor_options.after_app_install"
 
 # Tenant row rules (medgrid/permissions.py): reps see their territories' orders and their own; what hangs
 # off an order follows the order; child rows only of parents the caller may list; a partner's addresses

@@ -81,6 +81,10 @@ class CentreResearchSandbox(VendorSandbox):
         "shipping_tiers": DEFAULT_TIERS,
     }
 
+    def medgrid_settings(self) -> dict:
+        return {"Centre Research Settings": {"centre_research_api_url": self.base_url,
+                                             "centre_research_api_key": next(iter(self.config["api_keys"]))}}
+
     def reset_state(self) -> None:
         self.orders: dict[str, dict] = {}
         self.by_partner: dict[tuple[str, str], str] = {}

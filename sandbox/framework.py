@@ -780,6 +780,10 @@ class VendorSandbox:
     def __exit__(self, *exc):
         self.stop()
 
+    def medgrid_settings(self) -> dict:
+        """The MedGrid settings (doctype → field → value) that point MedGrid at this sandbox."""
+        return {}
+
     @property
     def base_url(self) -> str:
         """Where this sandbox listens, e.g. ``http://127.0.0.1:9101``."""

@@ -57,6 +57,13 @@ class PerfectRxSandbox(VendorSandbox):
         "patient_events": False,
     }
 
+    def medgrid_settings(self) -> dict:
+        c = self.config
+        return {"PerfectRx Settings": {"base_url": self.base_url, "client_id": c["client_id"],
+                                       "client_secret": c["client_secret"],
+                                       "default_practice_id": (c.get("practice_ids") or ["PRACTICE-001"])[0],
+                                       "partner_account": c.get("partner_account")}}
+
     def reset_state(self) -> None:
         self.tokens: dict[str, float] = {}
         self.patients: dict[str, dict] = {}

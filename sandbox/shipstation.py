@@ -91,6 +91,13 @@ class ShipStationSandbox(VendorSandbox):
         "subscribe_response": "docs",
     }
 
+    def medgrid_settings(self) -> dict:
+        acct = self.config["accounts"][0]
+        return {"ShipStation Connection": {"base_url": self.base_url, "api_key": acct["api_key"],
+                                           "api_secret": acct["api_secret"],
+                                           "webhook_token": acct.get("webhook_token") or self.config.get("webhook_token"),
+                                           "warehouse_id": "2001705", "store_id": "310001"}}
+
     def reset_state(self) -> None:
         self._ids = {"order": itertools.count(100000001), "item": itertools.count(500000001),
                      "shipment": itertools.count(200000001), "batch": itertools.count(300001),

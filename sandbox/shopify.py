@@ -702,6 +702,21 @@ class ShopifySandbox(VendorSandbox):
     }
 
     # ---- state
+    def medgrid_settings(self) -> dict:
+        shop_domain = self.config["default_shop"]
+        shop = self.config["shops"].get(shop_domain, {})
+        token, app = next(iter((shop.get("access_tokens") or {}).items()), (None, None))
+        medgrid_app, medgrid_conf = next(iter(self.config["apps"].items()))
+        return {
+            "Exoceuticals Settings": {"shop_domain": shop_domain, "api_version": "2026-04",
+                                      "api_base_url": self.base_url, "client_id": app,
+                                      "client_secret": (self.config["apps"].get(app) or {}).get("secret"),
+                                      "access_token": token, "webhook_secret": shop.get("webhook_secret")},
+            "MedGrid System Settings": {"medgrid_shopify_api_key": medgrid_app,
+                                        "medgrid_shopify_api_secret": medgrid_conf["secret"]},
+            "Shopify Connection": {"api_base_url": f"{self.base_url}/shops/<shop>.myshopify.com (or {self.base_url})"},
+        }
+
     def reset_state(self) -> None:
         self.ids = itertools.count(9000001)
         self._order_numbers: dict[str, itertools.count] = {}

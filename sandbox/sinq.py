@@ -46,6 +46,11 @@ class SinqSandbox(VendorSandbox):
         "carrier": "UPS",
     }
 
+    def medgrid_settings(self) -> dict:
+        c = self.config
+        return {"SINQ Settings": {"sinq_api_url": self.base_url, "sinq_api_key": c["api_key"],
+                                  "sinq_webhook_key": c["webhook_key"], "sinq_webhook_secret": c.get("webhook_secret")}}
+
     def reset_state(self) -> None:
         self.orders: dict[str, dict] = {}
         self._txn = itertools.count(1)

@@ -17,25 +17,16 @@ from medgrid.integrations.constants import (
     CARD_NOT_CONNECTED,
     CARD_PENDING,
     CONNECTED,
-    EXOCEUTICALS,
-    EXOCEUTICALS_SETTINGS,
     SHIPSTATION,
     SHIPSTATION_CONNECTION,
     SHOPIFY,
     SHOPIFY_CONNECTION,
     VENDOR_PROFILE,
 )
+from medgrid.vendors import get_vendor
 
 SELF_SERVICE = "self_service"
 MANAGED = "managed"
-
-# vendor key → (label, settings single) of the integrations MedGrid's team configures
-MANAGED_INTEGRATIONS = {
-    "perfectrx": ("PerfectRx", "PerfectRx Settings"),
-    "sinq": ("SINQ Ops", "SINQ Settings"),
-    "centre_research": ("Centre Research", "Centre Research Settings"),
-    EXOCEUTICALS: ("Exoceuticals (Shopify)", EXOCEUTICALS_SETTINGS),
-}
 
 # precedence when a vendor has several connections of one kind
 _CARD_ORDER = (CARD_CONNECTED, CARD_ERROR, CARD_PENDING, CARD_DISCONNECTED)
@@ -81,19 +72,18 @@ def shopify_card(vendor_profile: str) -> dict:
 
 
 def managed_card(key: str) -> dict | None:
-    """A managed integration: configured (enabled) by MedGrid or still pending."""
-    if key not in MANAGED_INTEGRATIONS:
+    """A managed integration (its descriptor's ``managed``): configured (enabled) by MedGrid or still pending."""
+    descriptor = get_vendor(key)
+    managed = descriptor.managed if descriptor else None
+    if not managed or not descriptor.settings_doctype:
         return None
-    label, settings = MANAGED_INTEGRATIONS[key]
+    settings = descriptor.settings_doctype
     enabled = frappe.db.get_single_value(settings, "enabled")
-    last_sync = last_error = None
-    if key == EXOCEUTICALS:
-        values = [frappe.db.get_single_value(settings, f) for f in
-                  ("last_catalog_sync", "last_inventory_sync", "last_order_sync")]
-        values = [v for v in values if v]
-        last_sync = max(values) if values else None
-        last_error = _summary_error(frappe.db.get_single_value(settings, "last_sync_summary"))
-    return {"integration": key, "label": label, "type": MANAGED,
+    values = [v for v in (frappe.db.get_single_value(settings, f) for f in managed.last_sync_fields) if v]
+    last_sync = max(values) if values else None
+    last_error = (_summary_error(frappe.db.get_single_value(settings, managed.summary_field))
+                  if managed.summary_field else None)
+    return {"integration": key, "label": managed.label, "type": MANAGED,
             "status": CARD_CONNECTED if enabled else CARD_PENDING, "last_sync": last_sync,
             "last_error": last_error, "connections": []}
 

@@ -15,15 +15,13 @@ import frappe
 from frappe import _
 from frappe.utils import flt, fmt_money, format_datetime
 
+from medgrid.constants import CANCELLED, DISPATCH, FAILED, INTEGRATION_LOG, QUEUED, RETRYING, SENDING, SENT, WEBHOOK_EVENT
 from medgrid.pages import ADMIN_ROLES, base_context, is_admin, require_login
+from medgrid.vendors import vendor_keys
 
-DISPATCH = "Fulfillment Dispatch"
-WEBHOOK_EVENT = "MedGrid Webhook Event"
-INTEGRATION_LOG = "MedGrid Integration Log"
-VENDORS = ("perfectrx", "shipstation", "sinq", "centre_research", "exoceuticals", "shopify")
-DISPATCH_STATUSES = ("Queued", "Sending", "Sent", "Retrying", "Failed", "Cancelled")
+DISPATCH_STATUSES = (QUEUED, SENDING, SENT, RETRYING, FAILED, CANCELLED)
 EVENT_STATUSES = ("Received", "Processed", "Ignored", "Unmatched", "Failed")
-RETRYABLE_DISPATCH = ("Failed", "Retrying", "Queued")
+RETRYABLE_DISPATCH = (FAILED, RETRYING, QUEUED)
 RETRYABLE_EVENT = ("Failed", "Unmatched")
 PAGE_LENGTH = 100
 RELATED_LIMIT = 50
@@ -43,7 +41,7 @@ def _common(context, route: str, title: str) -> None:
     context.fmt_datetime = lambda value: format_datetime(value) if value else "—"
     context.fmt_number = lambda value: f"{flt(value):g}"
     context.fmt_money = lambda value: fmt_money(value) if value else "—"
-    context.vendors = VENDORS
+    context.vendors = vendor_keys()
 
 
 def _filters(allowed_statuses) -> tuple[dict, dict]:
@@ -56,7 +54,7 @@ def _filters(allowed_statuses) -> tuple[dict, dict]:
         filters["status"] = values["status"]
     else:
         values["status"] = ""
-    if values["vendor"] in VENDORS:
+    if values["vendor"] in vendor_keys():
         filters["vendor"] = values["vendor"]
     else:
         values["vendor"] = ""

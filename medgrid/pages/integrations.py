@@ -14,45 +14,10 @@ from frappe import _
 from frappe.utils import format_datetime, get_url
 
 from medgrid.pages import VENDOR, base_context, is_admin, require_roles
+from medgrid.vendors import get_vendors
 
 VENDOR_PROFILE = "Vendor Profile"
 MAX_VENDORS = 500
-
-# The guide's "Credentials Required" tables: what a vendor hands to the MedGrid integrations team
-MANAGED_REQUIREMENTS = {
-    "perfectrx": {
-        "label": "PerfectRx",
-        "summary": "Prescription (Rx) and OTC orders go to PerfectRx; shipping updates come back by webhook.",
-        "credentials": [
-            ("client_id", "OAuth2 Client ID issued by PerfectRx"),
-            ("client_secret", "OAuth2 Client Secret (also used for webhook verification)"),
-            ("default_practice_id", "The PracticeId created in PerfectRx for MedGrid's practice account"),
-            ("partner_account", "Optional: sub-account identifier if you are an aggregator"),
-            ("base_url", "https://apis.perfectrx.com (production) or https://test.apis.perfectrx.com (sandbox)"),
-        ],
-        "webhook": "/api/method/medgrid.perfectrx.webhook",
-    },
-    "sinq": {
-        "label": "SINQ Ops",
-        "summary": "OTC and HRT orders go to SINQ; shipment status comes back by webhook.",
-        "credentials": [
-            ("sinq_api_url", "SINQ Ops API base URL"),
-            ("sinq_api_key", "API key sent with every outbound order (as a key header)"),
-            ("sinq_webhook_key", "Key that SINQ includes in inbound webhook notifications"),
-            ("sinq_webhook_secret", "Secret for verifying webhook signatures (optional but recommended)"),
-        ],
-        "webhook": "/api/method/medgrid.sinq.webhook",
-    },
-    "centre_research": {
-        "label": "Centre Research",
-        "summary": "Peptide orders go to Centre Research; MedGrid polls each order's status.",
-        "credentials": [
-            ("centre_research_api_url", "API base URL (default: https://pepapi.stmin.dev/api)"),
-            ("centre_research_api_key", "API key sent as X-API-Key header on all requests"),
-        ],
-        "webhook": None,
-    },
-}
 
 # The guide's onboarding checklist ("Onboarding & Support")
 ONBOARDING_STEPS = (
@@ -126,13 +91,18 @@ def managed_cards(own: dict | None) -> list[dict]:
     from medgrid.integrations.status import managed_card
 
     out = []
-    for key, info in MANAGED_REQUIREMENTS.items():
+    # the guide's "Credentials Required" tables: what a vendor hands to the MedGrid integrations team
+    for key, descriptor in get_vendors().items():
+        managed = descriptor.managed
+        if not (managed and managed.credentials):
+            continue
         card = dict(managed_card(key) or {"integration": key, "status": "pending"})
-        card.update(info)
+        card.update({"label": managed.label, "summary": managed.summary, "credentials": list(managed.credentials),
+                     "webhook": managed.webhook_path})
         card["yours"] = bool(own and own.get("integration") == key)
         if card["yours"]:
             card["managed_requirements"] = own.get("managed_requirements")
-        card["webhook_url"] = get_url(info["webhook"]) if info["webhook"] else None
+        card["webhook_url"] = get_url(managed.webhook_path) if managed.webhook_path else None
         out.append(card)
     return out
 

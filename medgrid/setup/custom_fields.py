@@ -1,35 +1,47 @@
-"""Fields MedGrid adds to ERPNext doctypes (created by the app on install and migrate)."""
+"""Fields MedGrid adds to ERPNext doctypes (created by the app on install and migrate).
+
+Each vendor's Sales Order section, status options and Item mapping fields come from its descriptor
+(``medgrid.vendors``), in registry order, so a vendor registered by another app gets its fields too.
+"""
 
 from __future__ import annotations
 
-VENDOR_KEYS = ("perfectrx", "shipstation", "sinq", "centre_research", "exoceuticals", "shopify")
+from medgrid.vendors import VendorDescriptor, get_vendors
 
-# The guide's status vocabularies, one per vendor field
-PERFECTRX_STATUSES = ("Received", "Shipped", "Delivered", "Cancelled")
-SHIPSTATION_STATUSES = ("Submitted", "Awaiting Shipment", "Shipped", "Delivered", "Cancelled", "Failed")
-SINQ_STATUSES = ("Synced", "Pending", "Shipped", "Completed", "Cancelled", "Failed")
-CR_STATUSES = ("Pending", "Processing", "Label Created", "Shipped", "Delivered", "Cancelled", "Refunded", "On Hold")
-EXOCEUTICALS_STATUSES = ("Pending", "Open", "Fulfilled", "Cancelled", "Failed")
-
+# the last patient/prescriber field: vendor sections follow it
+SALES_ORDER_VENDOR_SECTIONS_AFTER = "prescriber_last_name"
+ITEM_MAPPING_FIELDS_AFTER = "medgrid_mapping_column"
 
 def _options(values) -> str:
     return "\n" + "\n".join(values)
 
 
-def _vendor_section(prefix: str, label: str, fields: list[tuple], after: str) -> list[dict]:
+def _vendor_section(descriptor: VendorDescriptor, after: str) -> list[dict]:
     """A collapsible section of read-only fields that change after submit (set by MedGrid only)."""
+    prefix, label, fields = descriptor.order_section
     out = [{"fieldname": f"{prefix}_section", "fieldtype": "Section Break", "label": label, "collapsible": 1,
             "insert_after": after}]
     previous = f"{prefix}_section"
-    for fieldname, fieldtype, field_label, *options in fields:
+    for fieldname, fieldtype, field_label in fields:
         df = {"fieldname": fieldname, "fieldtype": fieldtype, "label": field_label, "insert_after": previous,
               "read_only": 1, "allow_on_submit": 1, "no_copy": 1}
-        if options:
-            df["options"] = options[0]
+        if fieldname == descriptor.order_fields.status:
+            df["options"] = _options(descriptor.statuses.vocabulary)
         if fieldname.endswith(("_reference_id", "_order_id", "_transaction_id", "_reference")):
             df["search_index"] = 1
         out.append(df)
         previous = fieldname
+    return out
+
+
+def vendor_sections(after: str = SALES_ORDER_VENDOR_SECTIONS_AFTER) -> list[dict]:
+    """Every registered vendor's Sales Order section, one after the other."""
+    out = []
+    for descriptor in get_vendors().values():
+        if descriptor.order_section:
+            section = _vendor_section(descriptor, after)
+            out += section
+            after = section[-1]["fieldname"]
     return out
 
 
@@ -57,53 +69,8 @@ def sales_order_fields() -> list[dict]:
         {"fieldname": "prescriber_last_name", "fieldtype": "Data", "label": "Prescriber Last Name",
          "insert_after": "prescriber_first_name"},
     ]
-    fields += _vendor_section("perfectrx", "PerfectRx", [
-        ("perfectrx_reference_id", "Data", "PerfectRx Reference ID"),
-        ("perfectrx_status", "Select", "PerfectRx Status", _options(PERFECTRX_STATUSES)),
-        ("perfectrx_tracking_number", "Data", "PerfectRx Tracking Number"),
-        ("perfectrx_carrier", "Data", "PerfectRx Carrier"),
-        ("perfectrx_tracking_url", "Small Text", "PerfectRx Tracking URL"),
-        ("perfectrx_sync_date", "Datetime", "PerfectRx Sync Date"),
-        ("perfectrx_patient_id", "Data", "PerfectRx Patient ID"),
-        ("perfectrx_needs_attention", "Check", "PerfectRx Needs Manual Follow-up"),
-    ], "prescriber_last_name")
-    fields += _vendor_section("shipstation", "ShipStation", [
-        ("shipstation_order_id", "Data", "ShipStation Order ID"),
-        ("shipstation_status", "Select", "ShipStation Status", _options(SHIPSTATION_STATUSES)),
-        ("shipstation_tracking_number", "Data", "ShipStation Tracking Number"),
-        ("shipstation_carrier", "Data", "ShipStation Carrier"),
-        ("shipstation_tracking_url", "Small Text", "ShipStation Tracking URL"),
-        ("shipstation_label_url", "Small Text", "ShipStation Label URL"),
-        ("shipstation_sync_date", "Datetime", "ShipStation Sync Date"),
-    ], "perfectrx_needs_attention")
-    fields += _vendor_section("sinq", "SINQ Ops", [
-        ("sinq_reference", "Data", "SINQ Reference"),
-        ("sinq_transaction_id", "Data", "SINQ Transaction ID"),
-        ("sinq_status", "Select", "SINQ Status", _options(SINQ_STATUSES)),
-        ("sinq_tracking_number", "Data", "SINQ Tracking Number"),
-        ("sinq_tracking_url", "Small Text", "SINQ Tracking URL"),
-        ("sinq_carrier", "Data", "SINQ Carrier"),
-        ("sinq_sync_date", "Datetime", "SINQ Sync Date"),
-    ], "shipstation_sync_date")
-    fields += _vendor_section("cr", "Centre Research", [
-        ("cr_order_id", "Data", "Centre Research Order ID"),
-        ("cr_status", "Select", "Centre Research Status", _options(CR_STATUSES)),
-        ("cr_tracking_number", "Data", "Centre Research Tracking Number"),
-        ("cr_carrier", "Data", "Centre Research Carrier"),
-        ("cr_tracking_url", "Small Text", "Centre Research Tracking URL"),
-        ("cr_shipping_tier", "Data", "Centre Research Shipping Tier"),
-        ("cr_sync_date", "Datetime", "Centre Research Sync Date"),
-    ], "sinq_sync_date")
-    fields += _vendor_section("exoceuticals", "Exoceuticals (Shopify)", [
-        ("exoceuticals_order_id", "Data", "Exoceuticals Order ID"),
-        ("exoceuticals_order_name", "Data", "Exoceuticals Order Name"),
-        ("exoceuticals_status", "Select", "Exoceuticals Status", _options(EXOCEUTICALS_STATUSES)),
-        ("exoceuticals_tracking_number", "Data", "Exoceuticals Tracking Number"),
-        ("exoceuticals_carrier", "Data", "Exoceuticals Carrier"),
-        ("exoceuticals_tracking_url", "Small Text", "Exoceuticals Tracking URL"),
-        ("exoceuticals_sync_date", "Datetime", "Exoceuticals Sync Date"),
-    ], "cr_sync_date")
-    fields += shopify_source_fields("exoceuticals_sync_date")
+    fields += vendor_sections()
+    fields += shopify_source_fields(fields[-1]["fieldname"])
     return fields
 
 
@@ -141,7 +108,7 @@ def item_fields() -> list[dict]:
         {"fieldname": "medgrid_section", "fieldtype": "Section Break", "label": "MedGrid Fulfillment",
          "insert_after": "description"},
         {"fieldname": "fulfillment_vendor", "fieldtype": "Select", "label": "Fulfillment Vendor",
-         "options": _options(VENDOR_KEYS), "insert_after": "medgrid_section",
+         "options": _options(get_vendors()), "insert_after": "medgrid_section",
          "description": "Explicit route; when empty the vendor profile or the mapping fields decide"},
         {"fieldname": "vendor_profile", "fieldtype": "Link", "label": "Vendor Profile", "options": "Vendor Profile",
          "insert_after": "fulfillment_vendor", "search_index": 1},
@@ -151,18 +118,17 @@ def item_fields() -> list[dict]:
          "insert_after": "requires_prescription", "default": "1", "permlevel": 1,
          "description": "Only a MedGrid Marketplace Admin approves vendor products"},
         {"fieldname": "medgrid_mapping_column", "fieldtype": "Column Break", "insert_after": "medgrid_approved"},
-        {"fieldname": "perfectrx_drug_description", "fieldtype": "Small Text", "label": "PerfectRx Drug Description",
-         "insert_after": "medgrid_mapping_column"},
-        {"fieldname": "shipstation_product_id", "fieldtype": "Data", "label": "ShipStation Product ID (SKU)",
-         "insert_after": "perfectrx_drug_description"},
-        {"fieldname": "sinq_sku", "fieldtype": "Data", "label": "SINQ Service SKU", "insert_after": "shipstation_product_id"},
-        {"fieldname": "centre_research_product_id", "fieldtype": "Data", "label": "Centre Research Variant ID",
-         "insert_after": "sinq_sku"},
-        {"fieldname": "exoceuticals_variant_id", "fieldtype": "Data", "label": "Exoceuticals Variant GID",
-         "insert_after": "centre_research_product_id", "search_index": 1},
-        {"fieldname": "shopify_product_id", "fieldtype": "Data", "label": "Shopify Product GID",
-         "insert_after": "exoceuticals_variant_id", "read_only": 1},
-    ]
+    ] + vendor_item_fields()
+
+
+def vendor_item_fields(after: str = ITEM_MAPPING_FIELDS_AFTER) -> list[dict]:
+    """The Item fields of every registered vendor (its product id / SKU mapping), one after the other."""
+    out = []
+    for descriptor in get_vendors().values():
+        for field in descriptor.item_fields:
+            out.append({**field, "insert_after": after})
+            after = field["fieldname"]
+    return out
 
 
 def get_custom_fields() -> dict:

@@ -35,6 +35,8 @@ from urllib.parse import quote
 
 import requests
 
+from sandbox import sandbox_paths
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 BIN = VENV_BIN if os.path.exists(os.path.join(VENV_BIN, "python")) else os.path.dirname(sys.executable)
@@ -43,7 +45,7 @@ RUNTIME = os.path.join(BIN, "medgrid-runtime")
 GUNICORN = os.path.join(BIN, "gunicorn")
 
 SITE = "medgrid.localhost"
-VENDORS = ("perfectrx", "shipstation", "sinq", "centre_research", "shopify")
+VENDORS = tuple(sandbox_paths())  # the sandboxes the vendor registry names, in its order
 PARTNER = "partner@clinic.example"
 ADMIN = "admin@medgrid.example"
 CUSTOMER = "Demo Clinic Partner"

@@ -140,7 +140,7 @@ def test_partner_order_reaches_all_five_vendors_and_tracking_comes_back(e2e):
 
     # --- webhooks (PerfectRx, ShipStation, SINQ, Shopify) and the Centre Research poll bring tracking back
     def all_shipped():
-        stack.execute("medgrid.connectors.centre_research.poll_open_orders")  # the 5-minute scheduler job
+        stack.execute("medgrid.webhooks.reconcile.poll_vendor", "centre_research")  # the 5-minute poll
         rows = stack.shipments(so)
         done = all(r["status"] in SHIPPED_OR_LATER[r["vendor"]] and r["tracking_number"] for r in rows)
         return rows if done and len(rows) == 5 else None

@@ -65,7 +65,7 @@ def test_vendor_down_then_back_is_resent_by_the_sweep_exactly_once(e2e):
 
     # and the tracking still comes back for the late vendors
     def late_vendors_shipped():
-        stack.execute("medgrid.connectors.centre_research.poll_open_orders")
+        stack.execute("medgrid.webhooks.reconcile.poll_vendor", "centre_research")
         rows = {s["vendor"]: s for s in stack.shipments(so)}
         return rows if rows["sinq"]["tracking_number"] and rows["centre_research"]["tracking_number"] else None
 

@@ -262,3 +262,28 @@ def test_api_key_is_redacted_in_the_log(order, mocked):
     CentreResearchConnector().send(factories.dispatch(order, "centre_research"), order)
     [row] = logs_for(order.name, "centre_research")
     assert "cr-api-key-SECRET" not in frappe.as_json(row) and '"X-API-Key": "***"' in row.request_headers
+
+
+def test_a_resend_that_finds_the_order_shipped_writes_its_dispatch_too(order, mocked):
+    # issue 16: the send wrote the vendor's answer onto the order and only the status onto the dispatch, so
+    # a re-send that found the order already shipped left the dispatch (and the admin page) without tracking
+    from medgrid.fulfillment_router.dispatch import send_dispatch
+
+    dispatch = factories.dispatch(order, "centre_research", status="Queued", attempts=0)
+    frappe.db.commit()
+    mocked.post(ORDERS, status=400, json={"success": False, "orderId": "cr-shipped-1",
+                                          "error": "An order with this partnerOrderId already exists."})
+    mocked.get(f"{ORDERS}/cr-shipped-1", json={"success": True, "data": {
+        "orderId": "cr-shipped-1", "status": "SHIPPED",
+        "shipments": [{"carrier": "UPS", "trackingNumber": "1ZRESENT", "trackingUrl": None}]}})
+
+    assert send_dispatch(dispatch.name) == "Sent"
+
+    row = frappe.db.get_value("Fulfillment Dispatch", dispatch.name,
+                              ["vendor_status", "vendor_order_id", "tracking_number", "carrier", "tracking_url"],
+                              as_dict=True)
+    assert (row.vendor_status, row.vendor_order_id, row.tracking_number, row.carrier) == \
+        ("Shipped", "cr-shipped-1", "1ZRESENT", "UPS")
+    assert row.tracking_url == "https://www.ups.com/track?tracknum=1ZRESENT"
+    assert frappe.db.get_value("Sales Order", order.name, ["cr_status", "cr_tracking_number"]) == \
+        ("Shipped", "1ZRESENT")
