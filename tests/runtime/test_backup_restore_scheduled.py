@@ -102,3 +102,15 @@ def test_an_unknown_frequency_is_refused_and_nothing_is_taken(backup_site):
     with pytest.raises(BackupError, match="backup_frequency must be one of"):
         run_scheduled_backup()
     assert os.listdir(backup_site) == []
+
+
+def test_a_failed_backup_leaves_no_half_set_behind(backup_site, monkeypatch):
+    from frappe.utils.backups import BackupGenerator, new_backup
+
+    def disk_full(self, step=3, steps=4):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(BackupGenerator, "backup_files", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        new_backup(force=True)
+    assert os.listdir(backup_site) == []

@@ -111,12 +111,23 @@ class BackupGenerator:
         self.todays_date = now_datetime().strftime(TIMESTAMP_FORMAT)
         self.set_backup_file_name()
         steps = 2 if ignore_files else 4
-        self.progress(f"[1/{steps}] Dumping the {self.db_type} database to {self.backup_path_db}")
-        self.take_dump()
-        self.progress(f"[2/{steps}] Copying site_config.json to {self.backup_path_conf}")
-        self.copy_site_config()
+        written = [self.backup_path_db, self.backup_path_conf]
         if not ignore_files:
-            self.backup_files(step=3, steps=steps)
+            written += [self.backup_path_files, self.backup_path_private_files]
+        existing = {path for path in written if os.path.exists(path)}
+        try:
+            self.progress(f"[1/{steps}] Dumping the {self.db_type} database to {self.backup_path_db}")
+            self.take_dump()
+            self.progress(f"[2/{steps}] Copying site_config.json to {self.backup_path_conf}")
+            self.copy_site_config()
+            if not ignore_files:
+                self.backup_files(step=3, steps=steps)
+        except BaseException:
+            # no half set: it would pass for a backup and push a good one out of the kept sets
+            for path in written:
+                if path not in existing and os.path.exists(path):
+                    os.remove(path)
+            raise
 
     def set_backup_file_name(self) -> None:
         ext = "tgz" if self.compress_files else "tar"
