@@ -388,9 +388,50 @@ def is_whitelisted(method) -> None:
                 form_dict[key] = sanitize_html(value)
 
 
+def connect_replica() -> bool:
+    """Point ``frappe.db`` at the site's read replica (``replica_host`` …), keeping the primary in
+    ``local.primary_db``. False when already on the replica or the engine has none (SQLite)."""
+    from frappe.database import get_db
+
+    if getattr(local, "replica_db", None) is not None and getattr(local, "primary_db", None) is not None:
+        return False
+    conf = local.conf
+    if (conf.db_type or "sqlite") == "sqlite":
+        return False  # one file, no server to replicate: reads stay where they are
+    user, password = conf.db_user, conf.db_password
+    if conf.different_credentials_for_replica:
+        user = conf.replica_db_user or conf.replica_db_name
+        password = conf.replica_db_password
+    replica_conf = _dict(conf)
+    replica_conf.update(db_host=conf.replica_host, db_port=conf.replica_db_port, db_user=user,
+                        db_password=password)
+    local.replica_db = get_db(replica_conf)
+    local.primary_db = local.db
+    local.db = local.replica_db
+    return True
+
+
 def read_only():
+    """Decorator: with ``read_from_replica`` in the site config, run the function on the replica and
+    come back to the primary afterwards (nested calls stay on the replica opened by the outer one)."""
+
     def innfn(fn):
-        return fn
+        @functools.wraps(fn)
+        def wrapper_fn(*args, **kwargs):
+            switched = bool(local.conf.read_from_replica) and connect_replica()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if switched:
+                    try:
+                        local.replica_db.close()
+                    finally:
+                        local.db = local.primary_db
+                        del local.replica_db
+                        del local.primary_db
+
+        return wrapper_fn
+
     return innfn
 
 
