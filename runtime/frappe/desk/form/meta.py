@@ -115,7 +115,7 @@ def _doctype_folder(meta) -> str | None:
 def _bench_path(app: str, path: str) -> str:
     """``apps/<app>/<app>/…`` as a bench names the file (never the server's own folders)."""
     root = os.path.dirname(frappe.get_app_path(app))
-    rel = os.path.relpath(path, os.path.dirname(root))
+    rel = os.path.relpath(path, root)
     return f"apps/{app}/{rel}" if not rel.startswith("..") else os.path.basename(path)
 
 
