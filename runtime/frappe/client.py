@@ -350,8 +350,11 @@ def has_permission(doctype: str, docname: str, perm_type: str = "read"):
 
 @frappe.whitelist()
 def get_password(doctype: str, name: str, fieldname: str):
-    """A decrypted Password field (System Managers only)."""
+    """A decrypted Password field (System Managers only). A user's API secret is never returned: it
+    is shown once, by generate_keys."""
     frappe.only_for("System Manager")
+    if doctype == "User" and fieldname == "api_secret":
+        frappe.throw(_("The API secret is shown only when it is generated"), frappe.PermissionError)
     return frappe.get_doc(doctype, name).get_password(fieldname)
 
 

@@ -279,18 +279,29 @@ def get_restricted_ip_list(user):
 
 @frappe.whitelist(methods=["POST"])
 def generate_keys(user: str):
-	"""Issue API credentials for a user (System Manager only).
+	"""Issue API credentials for a user: a System Manager for anyone, a signed-in user for itself.
 
-	The API key is created once and then kept; a new 15-character secret is made
-	on every call. Returns ``{"api_key", "api_secret"}``; the secret is stored
-	encrypted and cannot be read back through the API later.
+	The API key is created once and then kept; a new 15-character secret is made on every call (the
+	old one stops working). Returns ``{"api_key", "api_secret"}``: the only time the secret is shown —
+	it is stored encrypted and no API returns it afterwards (``frappe.client.get_password`` refuses it).
 	"""
-	frappe.only_for("System Manager")
+	if not isinstance(user, str) or not user:
+		frappe.throw(_("User is required"), frappe.MandatoryError)
+	is_self = user == frappe.session.user and user != "Guest"
+	if not is_self:
+		frappe.only_for("System Manager")
+	if user in STANDARD_USERS and frappe.session.user != "Administrator":
+		raise frappe.PermissionError
+	if not frappe.db.exists("User", user):
+		frappe.throw(_("User {0} does not exist").format(user), frappe.DoesNotExistError)
 	user_details = frappe.get_doc("User", user)
 	api_secret = frappe.generate_hash(length=15)
 	if not user_details.api_key:
 		user_details.api_key = frappe.generate_hash(length=15)
 	user_details.api_secret = api_secret
+	# a user may not write its own User record (permlevel 1 holds the keys): the identity check above
+	# is the permission for the self-service case
+	user_details.flags.ignore_permissions = is_self
 	user_details.save()
 	return {"api_key": user_details.api_key, "api_secret": api_secret}
 
