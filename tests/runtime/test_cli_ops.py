@@ -497,3 +497,19 @@ def test_restore_without_the_config_backup_warns_that_passwords_cannot_be_decryp
         source_key = json.load(f)["encryption_key"]
     with open(os.path.join(ops_sites, new_site, "site_config.json")) as f:
         assert json.load(f)["encryption_key"] != source_key
+
+
+@pytest.mark.skipif(TEST_DB != "sqlite", reason="MariaDB/PostgreSQL restores drop the database before loading, as bench")
+def test_a_sqlite_dump_that_does_not_load_leaves_the_site_as_it_was(ops_sites, tmp_path):
+    broken = tmp_path / "20260101_000000-other_site-database.sql.gz"
+    broken.write_bytes(gzip.compress(b"-- Database engine: sqlite\nBEGIN TRANSACTION;\nCREATE TABLE `t` (a int);\n"
+                                     b"INSERT INTO `t` VALUES(1);\nINSERT INTO `t` VALUES(\n"))
+    (tmp_path / "20260101_000000-other_site-site_config_backup.json").write_text(
+        json.dumps({"encryption_key": "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMTI="}))
+    with open(os.path.join(ops_sites, SITE, "site_config.json")) as f:
+        config_before = f.read()
+    refused(invoke(ops_sites, "--site", SITE, "restore", str(broken), "--force"), "truncated")
+    with open(os.path.join(ops_sites, SITE, "site_config.json")) as f:
+        assert f.read() == config_before  # the key still matches the data
+    with on_site(ops_sites):
+        assert frappe.db.exists("User", "Administrator") and "t" not in frappe.db.get_tables(cached=False)

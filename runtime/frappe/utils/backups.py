@@ -17,6 +17,7 @@ configured frequency and keeps only the newest ``backup_limit`` sets.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -494,17 +495,19 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
             check_files_archive(tar_path, folder)
 
     progress(f"[2/{steps}] {'Replacing the database of' if exists else 'Creating'} site {site} ({engine})")
+    folder_existed = os.path.isdir(site_path)
     for folder in (("public", "files"), ("private", "files"), ("private", "backups"), ("logs",)):
         os.makedirs(os.path.join(site_path, *folder), exist_ok=True)
     try:
         if engine != "sqlite":
             # drops and recreates the database (and its user) with the root credentials
             _create_database(engine, config, db_root_username, db_root_password, True)
-        _write_site_config(site_path, config)
 
         progress(f"[3/{steps}] Loading {os.path.basename(sql_file_path)}")
         {"sqlite": _load_sqlite, "mariadb": _load_mariadb, "postgres": _load_postgres}[engine](
             sql_file_path, site_path, config)
+        # only now: the site's key must keep matching the data it holds if the load fails
+        _write_site_config(site_path, config)
 
         step = 4
         for label, tar_path, folder in (("public", with_public_files, "public"),
@@ -515,7 +518,7 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
                 step += 1
     except Exception as e:
         if not exists:
-            _remove_new_site(site_path, config, db_root_username, db_root_password)
+            _remove_new_site(site_path, config, db_root_username, db_root_password, folder_existed)
             raise BackupError(f"{_first_line(e)} (the new site {site} was removed again)") from None
         if engine == "sqlite" and isinstance(e, BackupError):
             raise  # SQLite loads into a side file: a dump that does not load leaves the old database
@@ -541,8 +544,9 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _remove_new_site(site_path: str, config: dict, root_user, root_password) -> None:
-    """Undo a restore into a new site that failed half-way: its database and its folder."""
+def _remove_new_site(site_path: str, config: dict, root_user, root_password, folder_existed: bool) -> None:
+    """Undo a restore into a new site that failed half-way: its database and its folder (or, in a
+    folder that was there before, only the config and database file the restore wrote)."""
     from frappe.installer import drop_site_database
 
     if config.get("db_type") in ("mariadb", "postgres"):
@@ -550,7 +554,13 @@ def _remove_new_site(site_path: str, config: dict, root_user, root_password) -> 
             drop_site_database(config, root_user, root_password)
         except Exception:
             pass  # the database may never have been created
-    shutil.rmtree(site_path, ignore_errors=True)
+    if not folder_existed:
+        shutil.rmtree(site_path, ignore_errors=True)
+        return
+    for name in ("site_config.json", f"{config.get('db_name') or 'site'}.sqlite3"):
+        if config.get("db_type") == "sqlite" or name == "site_config.json":
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(site_path, name))
 
 
 def clear_site_cache() -> None:
