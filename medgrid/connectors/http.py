@@ -225,13 +225,6 @@ class RetryPolicy:
     reset_header: str | None = None  # vendor header with seconds until the window resets
     body_retry_after: str | None = None  # JSON body field with seconds to wait (Centre Research)
 
-    def without_retries(self) -> "RetryPolicy":
-        """The same policy for a call that must not be repeated blindly (non-idempotent create)."""
-        return RetryPolicy(max_retries=0, retry_statuses=self.retry_statuses, retry_network_errors=False,
-                           backoff_base=self.backoff_base, backoff_max=self.backoff_max,
-                           max_in_call_wait=self.max_in_call_wait, retry_after_jitter=self.retry_after_jitter,
-                           reset_header=self.reset_header, body_retry_after=self.body_retry_after)
-
 
 # ----------------------------------------------------------------------------------------- rate limit
 

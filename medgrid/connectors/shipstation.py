@@ -226,11 +226,6 @@ def list_shipments(connection, since_datetime, reference=(None, None)) -> list[d
     return shipments
 
 
-def tracking_url(carrier_code: str | None, number: str | None) -> str | None:
-    """Public tracking page for a ShipStation carrier code (vendor-facts §1.6); None when unknown."""
-    return carriers.tracking_url(carrier_code, number)
-
-
 def shipment_fields(shipment: dict) -> dict:
     """Sales Order fields for one ShipStation shipment (a voided label withdraws its tracking)."""
     if shipment.get("voided"):
@@ -238,7 +233,7 @@ def shipment_fields(shipment: dict) -> dict:
                 FIELD_TRACKING_URL: None, FIELD_SYNC_DATE: now_datetime()}
     number, carrier = shipment.get("trackingNumber"), shipment.get("carrierCode")
     return {FIELD_STATUS: STATUS_SHIPPED, FIELD_TRACKING_NUMBER: number, FIELD_CARRIER: carrier,
-            FIELD_TRACKING_URL: tracking_url(carrier, number), FIELD_SYNC_DATE: now_datetime()}
+            FIELD_TRACKING_URL: carriers.tracking_url(carrier, number), FIELD_SYNC_DATE: now_datetime()}
 
 
 # -------------------------------------------------------------------------------------- payloads

@@ -7,8 +7,6 @@ thin. Every page here is per user: each www module sets ``no_cache = 1``.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import frappe
 from frappe import _
 from frappe.sessions import get_csrf_token
@@ -61,11 +59,6 @@ def require_roles(roles, message: str) -> None:
         return
     if not set(roles) & set(frappe.get_roles()):
         frappe.throw(message, frappe.PermissionError)
-
-
-def login_url(path: str) -> str:
-    """``/login?redirect-to=<path>`` (the Login button of the 403 page points there too)."""
-    return "/login?" + urlencode({"redirect-to": path})
 
 
 def nav_links(current: str) -> list[dict]:

@@ -27,6 +27,7 @@ from frappe import _
 from frappe.utils import cint, escape_html, now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from medgrid.connectors.carriers import tracking_url
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
@@ -160,9 +161,6 @@ def match_order(body: dict) -> str | None:
 
 def tracking_fields(data: dict) -> dict:
     """Tracking number, carrier and URL from an event's ``data`` (URL built when PerfectRx sends none)."""
-    # imported where used: the endpoint (fast path) never needs a connector or its HTTP stack
-    from medgrid.connectors.shipstation import tracking_url
-
     number = str(data.get("trackingNumber") or "").strip()
     if not number:
         return {}

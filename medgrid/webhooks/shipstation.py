@@ -47,6 +47,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from medgrid.connectors.carriers import tracking_url
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
@@ -313,9 +314,6 @@ def apply_shipments(connection, shipments, skipped: list | None = None) -> list[
     label is the one explicit way back from Shipped. Orders left alone because the update would move
     their status backwards are added to ``skipped`` as ``(sales_order, reason)``.
     """
-    # imported where used: the endpoint (fast path) never needs a connector or its HTTP stack
-    from medgrid.connectors.shipstation import tracking_url
-
     key = route_key(connection)
     updated = []
     for sales_order, rows in _group_by_order(shipments).items():

@@ -34,6 +34,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from medgrid.connectors.carriers import tracking_url
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, RECEIVED, UNMATCHED, Outcome, WebhookRejected
 
@@ -236,9 +237,6 @@ def order_status(state: OrderState, topic: str | None = None) -> str:
 
 def latest_tracking(state: OrderState) -> dict:
     """Carrier, number and URL of the newest live fulfillment ({} when none is live)."""
-    # imported where used: the endpoint (fast path) never needs a connector or its HTTP stack
-    from medgrid.connectors.shipstation import tracking_url
-
     live = [f for f in state.fulfillments or []
             if str(f.get("status") or "").lower() not in DEAD_FULFILLMENT_STATUSES and f.get("number")]
     if not live:

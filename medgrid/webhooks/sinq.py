@@ -27,6 +27,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from medgrid.connectors.carriers import tracking_url
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
@@ -155,9 +156,6 @@ def match_order(update: SinqUpdate) -> str | None:
 
 def tracking_fields(tracking: dict) -> dict:
     """Tracking number, carrier (``shipBy``) and URL (built when SINQ sends none)."""
-    # imported where used: the endpoint (fast path) never needs a connector or its HTTP stack
-    from medgrid.connectors.shipstation import tracking_url
-
     number = str(tracking.get("trackingNumber") or "").strip()
     if not number:
         return {}

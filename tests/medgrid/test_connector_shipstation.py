@@ -12,7 +12,7 @@ import pytest
 import frappe
 from frappe.utils import nowdate
 
-from medgrid.connectors import shipstation
+from medgrid.connectors import carriers, shipstation
 from medgrid.connectors.base import VendorError
 from medgrid.connectors.shipstation import ShipStationConnector
 from tests.medgrid import factories
@@ -331,11 +331,11 @@ def test_list_shipments_reads_every_page_since_a_datetime(connection, mocked):
     ("ontrac", None),
 ])
 def test_tracking_url_per_carrier(carrier, url):
-    assert shipstation.tracking_url(carrier, "1Z999AA10123456784") == url
+    assert carriers.tracking_url(carrier, "1Z999AA10123456784") == url
 
 
 def test_tracking_number_is_url_encoded():
-    assert shipstation.tracking_url("ups", "1Z 9&9") == "https://www.ups.com/track?tracknum=1Z%209%269"
+    assert carriers.tracking_url("ups", "1Z 9&9") == "https://www.ups.com/track?tracknum=1Z%209%269"
 
 
 def test_fetch_status_maps_a_shipped_order_with_its_tracking(order, connection, mocked):

@@ -29,7 +29,8 @@ ADMIN_ROLE = "MedGrid Marketplace Admin"
 
 
 @pytest.fixture(scope="module")
-def acme_site(sites_path):
+def test_site(sites_path):
+    """This module's site: MedGrid and the Acme app (the ``site`` fixture connects to it)."""
     conf = create_test_site(sites_path, SITE, apps=("erpnext", "medgrid", "medgrid_acme"))
     from frappe.installer import update_site_config
 
@@ -41,17 +42,7 @@ def acme_site(sites_path):
 
 
 @pytest.fixture()
-def asite(acme_site, sites_path):
-    frappe.init(acme_site, sites_path=sites_path, force=True)
-    frappe.connect()
-    frappe.set_user("Administrator")
-    yield acme_site
-    frappe.db.rollback()
-    frappe.destroy()
-
-
-@pytest.fixture()
-def medgrid_url(asite):
+def medgrid_url(site):
     """MedGrid served over loopback HTTP, where the sandbox sends its webhooks."""
     from werkzeug.serving import make_server
 
@@ -66,12 +57,12 @@ def medgrid_url(asite):
 
 
 @pytest.fixture()
-def acme(asite, medgrid_url):
+def acme(site, medgrid_url):
     """The Acme sandbox (manual timeline), and MedGrid's Acme Settings pointing at it."""
     from sandbox import sandbox_class
 
     sandbox = sandbox_class("acme", apps=["medgrid_acme"])(
-        {"step_delay": None, "medgrid_url": medgrid_url, "medgrid_host_header": asite}, port=0).start()
+        {"step_delay": None, "medgrid_url": medgrid_url, "medgrid_host_header": site}, port=0).start()
     settings = frappe.get_single("Acme Settings")
     settings.update({"enabled": 1, **sandbox.medgrid_settings()["Acme Settings"]})
     settings.save(ignore_permissions=True)
@@ -107,7 +98,7 @@ def acme_dispatch(order_name: str) -> dict:
 
 # ------------------------------------------------------------------------------- registry
 
-def test_installing_the_app_registers_acme_everywhere(asite):
+def test_installing_the_app_registers_acme_everywhere(site):
     from medgrid.connectors.base import get_connectors
     from medgrid.vendors import get_vendors
 
@@ -135,7 +126,7 @@ def test_the_sandbox_runner_knows_acme_only_when_asked():
 
 # --------------------------------------------------------------------------------- the flow
 
-def test_route_dispatch_sandbox_webhooks_tracking_and_admin_page(asite, acme):
+def test_route_dispatch_sandbox_webhooks_tracking_and_admin_page(site, acme):
     from medgrid.fulfillment_router import aggregate_shipments
 
     # route → dispatch → the sandbox (the send job runs at the submit's commit)
@@ -192,7 +183,7 @@ def admin_page(path: str):
     return http("GET", path, client=client, headers={"Accept": "text/html"})
 
 
-def test_a_late_webhook_does_not_move_acme_back_and_the_poll_catches_up(asite, acme):
+def test_a_late_webhook_does_not_move_acme_back_and_the_poll_catches_up(site, acme):
     from medgrid.webhooks.reconcile import poll_vendor
 
     order = routed_order(qty=1)
@@ -209,7 +200,7 @@ def test_a_late_webhook_does_not_move_acme_back_and_the_poll_catches_up(asite, a
 
 # ------------------------------------------------------------------------------- attackers
 
-def test_a_guest_with_a_wrong_signature_is_refused_and_nothing_is_stored(asite, acme):
+def test_a_guest_with_a_wrong_signature_is_refused_and_nothing_is_stored(site, acme):
     before = frappe.db.count("MedGrid Webhook Event", {"vendor": "acme"})
     reply = http("POST", "/api/method/medgrid_acme.vendor.webhook",
                  headers={"X-Acme-Signature": "0" * 64},
@@ -220,7 +211,7 @@ def test_a_guest_with_a_wrong_signature_is_refused_and_nothing_is_stored(asite, 
 
 @pytest.mark.parametrize("roles", [(), ("External Vendor",), ("Customer / Partner Platform",),
                                    ("Internal Sales Rep",)])
-def test_only_admins_read_acme_settings(asite, roles):
+def test_only_admins_read_acme_settings(site, roles):
     from tests.medgrid.integration_helpers import api_token
 
     headers = api_token(make_user(roles)) if roles else {}
