@@ -130,6 +130,8 @@
 		});
 	}
 
+	frappe.desk.set_breadcrumbs = set_breadcrumbs;
+
 	// ------------------------------------------------------------------ views
 	function show_workspace() {
 		set_breadcrumbs([[__("Home")]]);

@@ -88,7 +88,9 @@
 		/** Apply the field's state (hidden, read only, mandatory) and show the stored value. */
 		refresh() {
 			const state = this.layout.get_field_state(this.df);
-			this.$wrapper.toggle(!state.hidden);
+			// in a form, a read-only field without a value is not shown (Frappe does the same)
+			const empty_read_only = state.read_only && this.layout.frm && this.is_empty() && this.df.fieldtype !== "Check";
+			this.$wrapper.toggle(!state.hidden && !empty_read_only);
 			this.$wrapper.toggleClass("has-error", !!(state.reqd && !state.read_only && this.is_empty()));
 			if (this.$label) this.$label.toggleClass("reqd", !!state.reqd);
 			const value = this.get_value();
@@ -418,12 +420,12 @@
 
 		/** Build into ``$parent``. ``make_table(df, $column)`` draws Table fields (forms only). */
 		render($parent) {
-			this.$wrapper = $('<div class="form-layout"></div>').appendTo($parent);
+			this.$layout = $('<div class="form-layout"></div>').appendTo($parent);
 			const fields = this.fields.filter((df) => this.include_field(df));
 			const has_tabs = fields.some((df) => df.fieldtype === "Tab Break");
-			let $tab_body = this.$wrapper;
+			let $tab_body = this.$layout;
 			if (has_tabs) {
-				this.$tabs = $('<div class="form-tabs" role="tablist"></div>').appendTo(this.$wrapper);
+				this.$tabs = $('<div class="form-tabs" role="tablist"></div>').appendTo(this.$layout);
 				this.tabs = [];
 				if (fields[0].fieldtype !== "Tab Break") $tab_body = this.add_tab({ label: __("Details"), fieldname: "__details" });
 			}
@@ -470,7 +472,7 @@
 			const index = this.tabs.length;
 			const $button = $(`<button type="button" class="form-tab" role="tab"></button>`).text(__(df.label || df.fieldname))
 				.on("click", () => this.select_tab(index)).appendTo(this.$tabs);
-			const $body = $('<div class="form-tab-body" role="tabpanel"></div>').appendTo(this.$wrapper);
+			const $body = $('<div class="form-tab-body" role="tabpanel"></div>').appendTo(this.$layout);
 			this.tabs.push({ df, $button, $body });
 			return $body;
 		}

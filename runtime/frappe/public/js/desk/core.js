@@ -447,6 +447,8 @@
 			return undefined;
 		}
 		const text = String(value);
+		// ":Company" means "the default of the linked Company": the server fills it on save
+		if (text.startsWith(":")) return undefined;
 		if (text.toLowerCase() === "today") return frappe.datetime.get_today();
 		if (text.toLowerCase() === "now") return df.fieldtype === "Time" ? frappe.datetime.now_time() : frappe.datetime.now_datetime();
 		if (text === "__user") return frappe.session.user;

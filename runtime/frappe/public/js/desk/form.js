@@ -400,6 +400,11 @@
 			}
 			if (this.meta.issingle) title = __(this.doctype);
 			this.$title.text(title).attr("title", this.doc.name);
+			if (frappe.desk.set_breadcrumbs) {
+				const home = [__("Home"), "/app"];
+				frappe.desk.set_breadcrumbs(this.meta.issingle ? [home, [__(this.doctype)]] : [home,
+					[__(this.doctype), "/app/" + frappe.meta.slug(this.doctype)], [this.doc.__islocal ? __("New") : this.doc.name]]);
+			}
 			document.title = `${title} — ${__(this.doctype)}`;
 			const indicator = this.meta.issingle ? (this.doc.__unsaved ? [__("Not Saved"), "orange"] : null)
 				: frappe.get_indicator(this.doc, this.doctype);
@@ -517,7 +522,10 @@
 				}
 				doc[fieldname] = value;
 				if (!df || df.fieldtype !== "Password" || value) this.dirty();
-				if (df && ["Link", "Dynamic Link"].includes(df.fieldtype) && value) {
+				const has_fetches = df && (frappe.get_meta(doc.doctype).fields || []).some((f) => f.fetch_from
+					&& f.fetch_from.split(".")[0] === fieldname);
+				// what the user types is checked (and fetches); a script's value only when something is fetched from it
+				if (df && ["Link", "Dynamic Link"].includes(df.fieldtype) && value && (by_user || has_fetches)) {
 					const ok = await this.validate_link_and_fetch(doc, df, value);
 					if (!ok) continue;
 				} else if (df && ["Link", "Dynamic Link"].includes(df.fieldtype)) {
@@ -782,8 +790,8 @@
 				if (on_error) on_error(e);
 				return Promise.reject(e);
 			}
+			// savedocs itself sends the "Saved" / "Submitted" alert, as Frappe's does
 			await this.after_server_write(r, was_new);
-			frappe.show_alert({ message: action === "Submit" ? __("Submitted") : __("Saved"), indicator: "green" });
 			await this.safe_trigger("after_save");
 			if (action === "Submit") await this.safe_trigger("on_submit");
 			if (callback) callback(r);
@@ -819,7 +827,7 @@
 				frappe.confirm(__("Permanently Cancel {0}?", [esc(this.doc.name)]), async () => {
 					try {
 						await this.script_manager.trigger("before_cancel");
-						await frappe.call({ method: "frappe.client.cancel", freeze: true, freeze_message: __("Cancelling…"),
+						await frappe.call({ method: "frappe.desk.form.save.cancel", freeze: true, freeze_message: __("Cancelling…"),
 							args: { doctype: this.doctype, name: this.doc.name } });
 					} catch (e) {
 						if (on_error) on_error(e);
@@ -827,7 +835,6 @@
 					}
 					await this.reload_doc();
 					await this.safe_trigger("after_cancel");
-					frappe.show_alert({ message: __("Cancelled"), indicator: "red" });
 					if (callback) callback();
 					resolve(true);
 				}, () => resolve(null));

@@ -112,9 +112,9 @@
 			});
 			this.filter_area = new frappe.ui.FieldGroup({ fields, body: this.$wrapper.find(".standard-filter-section") });
 			this.filter_area.reference_doctype = this.doctype;
-			this.filter_area.$wrapper.addClass("list-filters");
+			this.filter_area.$layout.addClass("list-filters");
 			// each filter is its own column
-			this.filter_area.$wrapper.find(".form-column").addClass("filter-column");
+			this.filter_area.$layout.find(".form-column").addClass("filter-column");
 		}
 
 		/** Filters of the route (frappe.route_options, ?field=value): shown in the bar when it has the field. */
