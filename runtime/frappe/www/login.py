@@ -8,7 +8,7 @@ no_cache = 1
 
 def get_context(context):
     """Redirect a logged-in user to ``redirect-to`` or their home; otherwise show the form."""
-    redirect_to = frappe.local.request.args.get("redirect-to") if frappe.local.request else None
+    redirect_to = safe_redirect(frappe.local.request.args.get("redirect-to") if frappe.local.request else None)
 
     if frappe.session.user != "Guest":
         if not redirect_to:
@@ -27,4 +27,17 @@ def get_context(context):
     context.for_test = "login.html"
     context.title = _("Login")
     context.app_name = frappe.get_hooks("app_title") and frappe.get_hooks("app_title")[-1] or "MedGrid"
+    context.redirect_to = redirect_to or ""
     return context
+
+
+def safe_redirect(target):
+    """``redirect-to`` only names a page of this site (a path): anything else — another host,
+    ``//host``, a scheme, a backslash trick — is dropped, so the login page is no open redirect."""
+    if not isinstance(target, str) or not target:
+        return None
+    if target == "login":
+        return target
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or any(c in target for c in "\r\n\t"):
+        return None
+    return target
