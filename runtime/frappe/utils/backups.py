@@ -498,14 +498,25 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
     folder_existed = os.path.isdir(site_path)
     for folder in (("public", "files"), ("private", "files"), ("private", "backups"), ("logs",)):
         os.makedirs(os.path.join(site_path, *folder), exist_ok=True)
+    load = {"sqlite": _load_sqlite, "mariadb": _load_mariadb, "postgres": _load_postgres}[engine]
     try:
-        if engine != "sqlite":
-            # drops and recreates the database (and its user) with the root credentials
-            _create_database(engine, config, db_root_username, db_root_password, True)
-
         progress(f"[3/{steps}] Loading {os.path.basename(sql_file_path)}")
-        {"sqlite": _load_sqlite, "mariadb": _load_mariadb, "postgres": _load_postgres}[engine](
-            sql_file_path, site_path, config)
+        if engine == "sqlite":
+            load(sql_file_path, site_path, config)  # into a side file, moved over the old one when complete
+        elif not exists:
+            # a new database and user, with the root credentials
+            _create_database(engine, config, db_root_username, db_root_password, True)
+            load(sql_file_path, site_path, config)
+        else:
+            # into a side database first: a dump that does not load leaves the site's data alone
+            side = {**config, "db_name": f"{config['db_name']}_restoring"}
+            _create_database(engine, side, db_root_username, db_root_password, True)
+            try:
+                load(sql_file_path, site_path, side)
+            except Exception:
+                _drop_database(engine, side, db_root_username, db_root_password)
+                raise
+            _swap_in_database(engine, side["db_name"], config, db_root_username, db_root_password)
         # only now: the site's key must keep matching the data it holds if the load fails
         _write_site_config(site_path, config)
 
@@ -520,9 +531,9 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
         if not exists:
             _remove_new_site(site_path, config, db_root_username, db_root_password, folder_existed)
             raise BackupError(f"{_first_line(e)} (the new site {site} was removed again)") from None
-        if engine == "sqlite" and isinstance(e, BackupError):
-            raise  # SQLite loads into a side file: a dump that does not load leaves the old database
-        raise BackupError(f"{_first_line(e)} (site {site}'s database may be incomplete: restore again)") from None
+        if isinstance(e, _SwapFailed):
+            raise BackupError(f"{_first_line(e)} (site {site}'s database may be incomplete: restore again)") from None
+        raise BackupError(f"{_first_line(e)} (site {site} was left as it was)") from None
 
     progress(f"[{step}/{steps}] Clearing the site's cache{' and setting the Administrator password' if admin_password else ''}")
     frappe.init(site, sites_path=sites_path, force=True)
@@ -537,6 +548,71 @@ def restore_backup(sql_file_path: str, site: str, *, sites_path: str, db_root_us
     finally:
         frappe.destroy()
     return {"created": not exists, "engine": engine, "encryption_key_from": key_source}
+
+
+class _SwapFailed(Exception):
+    """Moving the restored side database into place failed after the old one was dropped."""
+
+
+def _root_connection(engine: str, config: dict, root_user, root_password):
+    """An autocommit connection with the root credentials (as ``new-site`` uses them)."""
+    if engine == "mariadb":
+        import pymysql
+
+        return pymysql.connect(host=config.get("db_host") or "127.0.0.1", port=int(config.get("db_port") or 3306),
+                               user=root_user or "root", password=root_password or "", autocommit=True)
+    import psycopg
+
+    return psycopg.connect(host=config.get("db_host") or "127.0.0.1", port=int(config.get("db_port") or 5432),
+                           user=root_user or "postgres", password=root_password or None, dbname="postgres",
+                           autocommit=True)
+
+
+def _drop_database(engine: str, config: dict, root_user, root_password) -> None:
+    conn = _root_connection(engine, config, root_user, root_password)
+    try:
+        with conn.cursor() as cur:
+            quoted = f"`{config['db_name']}`" if engine == "mariadb" else f'"{config["db_name"]}"'
+            cur.execute(f"drop database if exists {quoted}")
+    finally:
+        conn.close()
+
+
+def _swap_in_database(engine: str, side_name: str, config: dict, root_user, root_password) -> None:
+    """Replace the site's database by the loaded side database ``side_name``."""
+    name = config["db_name"]
+    conn = _root_connection(engine, config, root_user, root_password)
+    try:
+        with conn.cursor() as cur:
+            if engine == "postgres":
+                try:
+                    cur.execute(f'drop database if exists "{name}"')
+                except Exception as e:
+                    cur.execute(f'drop database if exists "{side_name}"')
+                    raise BackupError(f"Cannot replace database {name}: {_first_line(e)}; stop the site's web, "
+                                      f"worker and scheduler processes and restore again") from None
+                try:
+                    cur.execute(f'alter database "{side_name}" rename to "{name}"')
+                except Exception as e:
+                    raise _SwapFailed(f"Cannot rename {side_name} to {name}: {_first_line(e)}") from None
+                return
+            cur.execute("select table_name, table_type from information_schema.tables where table_schema = %s",
+                        (side_name,))
+            tables = cur.fetchall()
+            if any(kind != "BASE TABLE" for _table, kind in tables):
+                raise BackupError(f"The dump created views in {side_name}; restore it by hand with the mariadb client")
+            try:
+                cur.execute(f"drop database if exists `{name}`")
+                cur.execute(f"create database `{name}` character set utf8mb4 collate utf8mb4_unicode_ci")
+                if tables:
+                    # one statement: every table moves, or none does
+                    cur.execute("rename table " + ", ".join(f"`{side_name}`.`{t}` to `{name}`.`{t}`"
+                                                            for t, _kind in tables))
+                cur.execute(f"drop database `{side_name}`")
+            except Exception as e:
+                raise _SwapFailed(f"Cannot move {side_name} into {name}: {_first_line(e)}") from None
+    finally:
+        conn.close()
 
 
 def _first_line(error: BaseException) -> str:
