@@ -301,6 +301,14 @@
 				set_primary_action: (label, fn) => this.set_primary(label, fn),
 			};
 			this.setup_done = false;
+			// frm.events.<name>(frm, ...): the handlers registered for this doctype, as Frappe's frm.events
+			this.events = new Proxy({}, {
+				get: (target, event) => {
+					const handlers = ((frappe.ui.form.handlers[this.doctype] || {})[event]) || [];
+					if (!handlers.length) return undefined;
+					return (...args) => handlers.reduce((last, handler) => handler(...args), undefined);
+				},
+			});
 		}
 
 		// ---------------- loading
@@ -368,6 +376,7 @@
 			this.$indicator = $head.find(".form-indicator");
 			this.$custom_actions = $head.find(".custom-actions");
 			this.$standard_actions = $head.find(".standard-actions");
+			this.actions_signature = null;
 			this.$intro = $('<div class="form-intro" hidden></div>').appendTo(this.$wrapper);
 			this.$headline = $('<div class="form-headline" hidden></div>').appendTo(this.$wrapper);
 			this.$banner = $('<div class="form-banner" hidden></div>').appendTo(this.$wrapper);
@@ -420,10 +429,16 @@
 		}
 
 		render_standard_actions() {
-			const $actions = this.$standard_actions.empty();
 			const docstatus = cint(this.doc.docstatus);
 			const dirty = !!(this.doc.__unsaved || this.doc.__islocal);
 			const perm0 = this.perm[0] || {};
+			// redraw only when the buttons change: a blur that marks the form dirty must not replace the
+			// button being clicked (the click would be lost)
+			const signature = JSON.stringify([this.doc.name, docstatus, dirty, !!this.doc.__islocal, perm0,
+				(this.menu_items || []).map((m) => m[0]), this.custom_primary && this.custom_primary[0]]);
+			if (signature === this.actions_signature && this.$standard_actions.children().length) return;
+			this.actions_signature = signature;
+			const $actions = this.$standard_actions.empty();
 			const button = (label, fn, primary) => $(`<button type="button" class="btn btn-sm ${primary ? "btn-primary primary-action" : "btn-default"}"></button>`)
 				.text(label).on("click", fn).appendTo($actions);
 			// the "…" menu: Reload, Duplicate, Delete, New
