@@ -514,3 +514,14 @@ def test_a_dump_that_does_not_load_leaves_the_site_as_it_was(ops_sites, tmp_path
         assert f.read() == config_before  # the key still matches the data
     with on_site(ops_sites):
         assert frappe.db.exists("User", "Administrator") and "t" not in frappe.db.get_tables(cached=False)
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="only PostgreSQL refuses to drop a database that has connections")
+def test_a_restore_over_a_site_still_in_use_stops_and_changes_nothing(ops_sites):
+    dump = _latest_dump(ops_sites)
+    with on_site(ops_sites):
+        frappe.db.set_default("ops_in_use_probe", "kept")
+        frappe.db.commit()
+        # this connection is a web process that was not stopped
+        refused(invoke(ops_sites, "--site", SITE, "restore", dump, "--force"), "stop the site's web, worker")
+        assert frappe.db.get_default("ops_in_use_probe") == "kept"
