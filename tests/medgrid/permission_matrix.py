@@ -538,3 +538,51 @@ call            403   403    403   403   417    # admin passes; the matrix site 
 # Cells where today's code answers otherwise: (doctype or method, op, role) → the reason, naming the
 # issue item. Each is a strict xfail: when the hole closes the cell XPASSes and the entry must go.
 HOLES: dict[tuple[str, str, str], str] = {}
+
+# ------------------------------------------------------------------------------------------------ Desk (issue 13)
+# The frappe.* methods the Desk calls, by the same callers (tests/runtime/test_desk_medgrid.py drives
+# them). ``own`` / ``other`` as above: the caller's own Sales Order (Demo Clinic Partner, United States)
+# or another tenant's (Other Clinic, Canada); ``call`` where no tenant is named. The answers are the REST
+# API's for the same data: whoever may not read Sales Orders may not load their meta or forms either.
+# ``admin`` is a Marketplace Admin without System Manager: keys of others and the jobs view are refused.
+DESK_METHODS: dict[str, str] = {
+    "frappe.desk.form.load.getdoctype": """
+#              guest partner rep  vendor admin
+call            403   200    200   403   200    # doctype=Sales Order
+""",
+    "frappe.desk.form.load.getdoc": """
+#              guest partner rep  vendor admin
+own             403   200    200   403   200
+other           403   403    403   403   200
+""",
+    "frappe.desk.search.search_link": """
+#              guest partner rep  vendor admin
+call            403   200    200   403   200    # doctype=Customer; the rows are the REST list's (checked)
+""",
+    "frappe.client.validate_link": """
+#              guest partner rep  vendor admin
+call            403   200    200   403   200    # doctype=Customer
+""",
+    "frappe.desk.form.save.savedocs": """
+#              guest partner rep  vendor admin
+own             403   200    200   403   200    # a new draft for the caller's own customer
+other           403   403    403   403   200    # the other tenant's draft moved to the caller's customer
+""",
+    "frappe.desk.form.save.cancel": """
+#              guest partner rep  vendor admin
+own             403   200    403   403   200    # reps have no cancel right on Sales Order
+""",
+    "frappe.desk.reportview.get_count": """
+#              guest partner rep  vendor admin
+call            403   200    200   403   200    # doctype=Sales Order
+""",
+    "frappe.core.doctype.user.user.generate_keys": """
+#              guest partner rep  vendor admin
+own             403   200    200   200   200    # the caller's own User
+other           403   403    403   403   403    # another user: System Manager only
+""",
+    "frappe.core.page.background_jobs.background_jobs.get_info": """
+#              guest partner rep  vendor admin
+call            403   403    403   403   403    # System Manager only
+""",
+}
