@@ -30,6 +30,7 @@ from medgrid.connectors.order_data import (
     recipient_names,
     state_code,
 )
+from medgrid.vendors.builtin import CENTRE_RESEARCH
 from medgrid.vendors.update import VendorUpdate
 
 VENDOR = "centre_research"
@@ -49,13 +50,13 @@ WINDOW_SECONDS = 60
 DUPLICATE_STATUS = 400
 STATUS_EXISTING = 200
 
-FIELD_ORDER_ID = "cr_order_id"
-FIELD_STATUS = "cr_status"
-FIELD_TRACKING_NUMBER = "cr_tracking_number"
-FIELD_CARRIER = "cr_carrier"
-FIELD_TRACKING_URL = "cr_tracking_url"
+FIELD_ORDER_ID = CENTRE_RESEARCH.order_fields.vendor_order_id
+FIELD_STATUS = CENTRE_RESEARCH.order_fields.status
+FIELD_TRACKING_NUMBER = CENTRE_RESEARCH.order_fields.tracking_number
+FIELD_CARRIER = CENTRE_RESEARCH.order_fields.carrier
+FIELD_TRACKING_URL = CENTRE_RESEARCH.order_fields.tracking_url
 FIELD_SHIPPING_TIER = "cr_shipping_tier"
-FIELD_SYNC_DATE = "cr_sync_date"
+FIELD_SYNC_DATE = CENTRE_RESEARCH.order_fields.sync_date
 
 # Centre Research order status → the guide's cr_status vocabulary
 STATUS_MAP = {

@@ -17,6 +17,7 @@ from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
 from medgrid.integrations import shopify_tokens
+from medgrid.vendors.builtin import EXOCEUTICALS, EXOCEUTICALS_ORDER_NAME
 from medgrid.vendors.update import VendorUpdate
 
 VENDOR = "exoceuticals"
@@ -24,13 +25,13 @@ LABEL = "Exoceuticals"
 SETTINGS_DOCTYPE = "Exoceuticals Settings"
 API_VERSION = DEFAULT_API_VERSION  # the guide pins Exoceuticals to Admin API 2026-04
 
-FIELD_ORDER_ID = "exoceuticals_order_id"
-FIELD_ORDER_NAME = "exoceuticals_order_name"
-FIELD_STATUS = "exoceuticals_status"
-FIELD_TRACKING_NUMBER = "exoceuticals_tracking_number"
-FIELD_CARRIER = "exoceuticals_carrier"
-FIELD_TRACKING_URL = "exoceuticals_tracking_url"
-FIELD_SYNC_DATE = "exoceuticals_sync_date"
+FIELD_ORDER_ID = EXOCEUTICALS.order_fields.vendor_order_id
+FIELD_ORDER_NAME = EXOCEUTICALS_ORDER_NAME
+FIELD_STATUS = EXOCEUTICALS.order_fields.status
+FIELD_TRACKING_NUMBER = EXOCEUTICALS.order_fields.tracking_number
+FIELD_CARRIER = EXOCEUTICALS.order_fields.carrier
+FIELD_TRACKING_URL = EXOCEUTICALS.order_fields.tracking_url
+FIELD_SYNC_DATE = EXOCEUTICALS.order_fields.sync_date
 
 STATUS_PENDING = "Pending"
 STATUS_OPEN = "Open"

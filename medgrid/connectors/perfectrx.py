@@ -32,6 +32,7 @@ from medgrid.connectors.order_data import (
     quantity,
     state_code,
 )
+from medgrid.vendors.builtin import PERFECTRX, PERFECTRX_PATIENT_ID
 
 VENDOR = "perfectrx"
 LABEL = "PerfectRx"
@@ -59,13 +60,13 @@ TOKEN_502_MESSAGE = ("PerfectRx answered HTTP 502 to the OAuth token request. Th
                      "grant_type=client_credentials form body.")
 
 # Sales Order fields
-FIELD_REFERENCE_ID = "perfectrx_reference_id"
-FIELD_STATUS = "perfectrx_status"
-FIELD_TRACKING_NUMBER = "perfectrx_tracking_number"
-FIELD_CARRIER = "perfectrx_carrier"
-FIELD_TRACKING_URL = "perfectrx_tracking_url"
-FIELD_SYNC_DATE = "perfectrx_sync_date"
-FIELD_PATIENT_ID = "perfectrx_patient_id"
+FIELD_REFERENCE_ID = PERFECTRX.order_fields.vendor_order_id
+FIELD_STATUS = PERFECTRX.order_fields.status
+FIELD_TRACKING_NUMBER = PERFECTRX.order_fields.tracking_number
+FIELD_CARRIER = PERFECTRX.order_fields.carrier
+FIELD_TRACKING_URL = PERFECTRX.order_fields.tracking_url
+FIELD_SYNC_DATE = PERFECTRX.order_fields.sync_date
+FIELD_PATIENT_ID = PERFECTRX_PATIENT_ID
 
 STATUS_RECEIVED = "Received"
 # PerfectRx acknowledgement status → the guide's perfectrx_status vocabulary

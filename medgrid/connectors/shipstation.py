@@ -39,6 +39,7 @@ from medgrid.connectors.order_data import (
     quantity,
     state_code,
 )
+from medgrid.vendors.builtin import SHIPSTATION
 from medgrid.vendors.update import VendorUpdate
 
 VENDOR = "shipstation"
@@ -71,12 +72,12 @@ RATE_LIMIT_RESET_HEADER = "X-Rate-Limit-Reset"
 POLICY = RetryPolicy(max_retries=3, reset_header=RATE_LIMIT_RESET_HEADER, max_in_call_wait=WINDOW_SECONDS + 5)
 
 # Sales Order fields (guide "Sales Order Fields Updated")
-FIELD_ORDER_ID = "shipstation_order_id"
-FIELD_STATUS = "shipstation_status"
-FIELD_TRACKING_NUMBER = "shipstation_tracking_number"
-FIELD_CARRIER = "shipstation_carrier"
-FIELD_TRACKING_URL = "shipstation_tracking_url"
-FIELD_SYNC_DATE = "shipstation_sync_date"
+FIELD_ORDER_ID = SHIPSTATION.order_fields.vendor_order_id
+FIELD_STATUS = SHIPSTATION.order_fields.status
+FIELD_TRACKING_NUMBER = SHIPSTATION.order_fields.tracking_number
+FIELD_CARRIER = SHIPSTATION.order_fields.carrier
+FIELD_TRACKING_URL = SHIPSTATION.order_fields.tracking_url
+FIELD_SYNC_DATE = SHIPSTATION.order_fields.sync_date
 
 STATUS_SUBMITTED = "Submitted"
 STATUS_AWAITING_SHIPMENT = "Awaiting Shipment"

@@ -21,6 +21,7 @@ from medgrid.connectors.order_data import (
     recipient_names,
     state_code,
 )
+from medgrid.vendors.builtin import SINQ, SINQ_REFERENCE
 
 VENDOR = "sinq"
 LABEL = "SINQ Ops"
@@ -32,13 +33,13 @@ STATUS_CREATED = 201
 STATUS_REPEATED = 200
 POLICY = RetryPolicy(max_retries=3, retry_statuses=frozenset({500, 502, 503, 504}), retry_network_errors=True)
 
-FIELD_REFERENCE = "sinq_reference"
-FIELD_TRANSACTION_ID = "sinq_transaction_id"
-FIELD_STATUS = "sinq_status"
-FIELD_TRACKING_NUMBER = "sinq_tracking_number"
-FIELD_TRACKING_URL = "sinq_tracking_url"
-FIELD_CARRIER = "sinq_carrier"
-FIELD_SYNC_DATE = "sinq_sync_date"
+FIELD_REFERENCE = SINQ_REFERENCE
+FIELD_TRANSACTION_ID = SINQ.order_fields.vendor_order_id
+FIELD_STATUS = SINQ.order_fields.status
+FIELD_TRACKING_NUMBER = SINQ.order_fields.tracking_number
+FIELD_TRACKING_URL = SINQ.order_fields.tracking_url
+FIELD_CARRIER = SINQ.order_fields.carrier
+FIELD_SYNC_DATE = SINQ.order_fields.sync_date
 STATUS_SYNCED = "Synced"
 
 

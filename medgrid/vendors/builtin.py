@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from medgrid.vendors import ManagedIntegration, OrderFields, Poll, Statuses, VendorDescriptor
 
+# Vendor-specific Sales Order fields (beyond the meanings OrderFields names) that connector and webhook share
+PERFECTRX_PATIENT_ID = "perfectrx_patient_id"
+PERFECTRX_NEEDS_ATTENTION = "perfectrx_needs_attention"
+SINQ_REFERENCE = "sinq_reference"
+EXOCEUTICALS_ORDER_NAME = "exoceuticals_order_name"
+
 PERFECTRX = VendorDescriptor(
     key="perfectrx",
     label="PerfectRx",
@@ -25,8 +31,8 @@ PERFECTRX = VendorDescriptor(
         ("perfectrx_carrier", "Data", "PerfectRx Carrier"),
         ("perfectrx_tracking_url", "Small Text", "PerfectRx Tracking URL"),
         ("perfectrx_sync_date", "Datetime", "PerfectRx Sync Date"),
-        ("perfectrx_patient_id", "Data", "PerfectRx Patient ID"),
-        ("perfectrx_needs_attention", "Check", "PerfectRx Needs Manual Follow-up"),
+        (PERFECTRX_PATIENT_ID, "Data", "PerfectRx Patient ID"),
+        (PERFECTRX_NEEDS_ATTENTION, "Check", "PerfectRx Needs Manual Follow-up"),
     )),
     item_mapping_field="perfectrx_drug_description",
     item_fields=({"fieldname": "perfectrx_drug_description", "fieldtype": "Small Text",
@@ -84,7 +90,7 @@ SINQ = VendorDescriptor(
     statuses=Statuses(stages=("Synced", "Pending", "Shipped", "Completed"), others=("Cancelled", "Failed"),
                       shipped="Shipped"),
     order_section=("sinq", "SINQ Ops", (
-        ("sinq_reference", "Data", "SINQ Reference"),
+        (SINQ_REFERENCE, "Data", "SINQ Reference"),
         ("sinq_transaction_id", "Data", "SINQ Transaction ID"),
         ("sinq_status", "Select", "SINQ Status"),
         ("sinq_tracking_number", "Data", "SINQ Tracking Number"),
@@ -155,7 +161,7 @@ EXOCEUTICALS = VendorDescriptor(
                       initial="Pending"),
     order_section=("exoceuticals", "Exoceuticals (Shopify)", (
         ("exoceuticals_order_id", "Data", "Exoceuticals Order ID"),
-        ("exoceuticals_order_name", "Data", "Exoceuticals Order Name"),
+        (EXOCEUTICALS_ORDER_NAME, "Data", "Exoceuticals Order Name"),
         ("exoceuticals_status", "Select", "Exoceuticals Status"),
         ("exoceuticals_tracking_number", "Data", "Exoceuticals Tracking Number"),
         ("exoceuticals_carrier", "Data", "Exoceuticals Carrier"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+from medgrid.connectors.carriers import tracking_url
+
 
 class _Keep:
     """Marks a tracking value the update does not touch (None clears it: a voided label, a cancelled fulfilment)."""
@@ -37,6 +39,21 @@ class VendorUpdate:
     explicit: bool = False                    # a reship / voided label / withdrawn fulfilment may go back a stage
     # vendor-specific Sales Order fields (a patient id, a label URL, a shipping tier)
     extra: dict = field(default_factory=dict)
+
+    def set_tracking(self, number, carrier=None, url=None) -> VendorUpdate:
+        """A shipment's tracking (its URL built from the carrier when the vendor sends none); a blank number
+        changes nothing."""
+        number = str(number or "").strip()
+        if number:
+            self.carrier = str(carrier or "").strip() or None
+            self.tracking_number = number
+            self.tracking_url = url or tracking_url(self.carrier, number)
+        return self
+
+    def clear_tracking(self) -> VendorUpdate:
+        """Withdraw the tracking recorded so far (a voided label, a cancelled fulfilment)."""
+        self.tracking_number = self.carrier = self.tracking_url = None
+        return self
 
     def changes(self) -> dict:
         """attribute → value of everything this update sets (KEEP and an unchanged status left out)."""

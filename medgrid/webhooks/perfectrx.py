@@ -24,10 +24,11 @@ import time
 
 import frappe
 from frappe import _
-from frappe.utils import cint, escape_html, now_datetime
+from frappe.utils import cint, escape_html
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.connectors.carriers import tracking_url
+from medgrid.vendors.builtin import PERFECTRX, PERFECTRX_NEEDS_ATTENTION, PERFECTRX_PATIENT_ID
+from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
@@ -42,14 +43,8 @@ NONCE_CACHE_PREFIX = "medgrid:webhook:perfectrx:nonce:"
 # A UUID in practice; anything printable and short enough to be a cache key and a dedupe key
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 
-FIELD_REFERENCE_ID = "perfectrx_reference_id"
-FIELD_STATUS = "perfectrx_status"
-FIELD_TRACKING_NUMBER = "perfectrx_tracking_number"
-FIELD_CARRIER = "perfectrx_carrier"
-FIELD_TRACKING_URL = "perfectrx_tracking_url"
-FIELD_SYNC_DATE = "perfectrx_sync_date"
-FIELD_PATIENT_ID = "perfectrx_patient_id"
-FIELD_NEEDS_ATTENTION = "perfectrx_needs_attention"
+FIELD_PATIENT_ID = PERFECTRX_PATIENT_ID
+FIELD_NEEDS_ATTENTION = PERFECTRX_NEEDS_ATTENTION
 
 # The guide's event table → perfectrx_status
 STATUS_BY_EVENT = {
@@ -156,17 +151,7 @@ def match_order(body: dict) -> str | None:
         # the OTC half of an order that also had Rx lines
         external = common.existing_order(external) or external[: -len(OTC_ORDER_SUFFIX)]
     return (common.existing_order(external)
-            or common.order_by_field(FIELD_REFERENCE_ID, body.get("referenceId")))
-
-
-def tracking_fields(data: dict) -> dict:
-    """Tracking number, carrier and URL from an event's ``data`` (URL built when PerfectRx sends none)."""
-    number = str(data.get("trackingNumber") or "").strip()
-    if not number:
-        return {}
-    carrier = str(data.get("carrier") or "").strip() or None
-    return {FIELD_TRACKING_NUMBER: number, FIELD_CARRIER: carrier,
-            FIELD_TRACKING_URL: data.get("trackingUrl") or tracking_url(carrier, number)}
+            or common.order_by_field(PERFECTRX.order_fields.vendor_order_id, body.get("referenceId")))
 
 
 def apply(event) -> Outcome:
@@ -182,22 +167,21 @@ def apply(event) -> Outcome:
     if common.is_stale(VENDOR, sales_order, event.occurred_at, exclude=event.name):
         return Outcome(IGNORED, sales_order, _("Stale: an event that happened later was already applied"))
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    fields = {FIELD_SYNC_DATE: now_datetime()}
-    if body.get("referenceId"):
-        fields[FIELD_REFERENCE_ID] = str(body["referenceId"])
+    # a reship is the one event that may follow Delivered (or a cancellation) with Shipped
+    update = VendorUpdate(vendor_order_id=str(body["referenceId"]) if body.get("referenceId") else None,
+                          explicit=kind == RESHIPPED)
     if kind in STATUS_BY_EVENT:
-        fields[FIELD_STATUS] = STATUS_BY_EVENT[kind]
+        update.status = STATUS_BY_EVENT[kind]
         if kind in TRACKING_EVENTS:
-            fields.update(tracking_fields(data))
+            update.set_tracking(data.get("trackingNumber"), data.get("carrier"), data.get("trackingUrl"))
     elif kind == PATIENT_CREATION_SUCCESS:
         if data.get("patientId"):
-            fields[FIELD_PATIENT_ID] = str(data["patientId"])
+            update.extra[FIELD_PATIENT_ID] = str(data["patientId"])
     elif kind == PATIENT_CREATION_FAILURE:
-        fields[FIELD_NEEDS_ATTENTION] = 1
+        update.extra[FIELD_NEEDS_ATTENTION] = 1
     else:
         return Outcome(IGNORED, sales_order, _("Unknown PerfectRx event {0}").format(kind or "(none)"))
-    # a reship is the one event that may follow Delivered (or a cancellation) with Shipped
-    refused = status_order.write_update(sales_order, VENDOR, fields, explicit=kind == RESHIPPED)
+    refused = status_order.write_update(sales_order, VENDOR, update)
     if refused:
         return Outcome(IGNORED, sales_order, refused)
     if kind == PATIENT_CREATION_FAILURE:

@@ -44,10 +44,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.connectors.carriers import tracking_url
+from medgrid.vendors.builtin import SHIPSTATION
+from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
@@ -84,12 +84,7 @@ ORDER_STATUS_MAP = {
     "cancelled": STATUS_CANCELLED,
 }
 
-FIELD_ORDER_ID = "shipstation_order_id"
-FIELD_STATUS = "shipstation_status"
-FIELD_TRACKING_NUMBER = "shipstation_tracking_number"
-FIELD_CARRIER = "shipstation_carrier"
-FIELD_TRACKING_URL = "shipstation_tracking_url"
-FIELD_SYNC_DATE = "shipstation_sync_date"
+ORDER_FIELDS = SHIPSTATION.order_fields
 
 
 # ------------------------------------------------------------------------------------ layer 1
@@ -222,7 +217,7 @@ def match_order(record: dict) -> str | None:
         if name:
             return name
     return (common.existing_order(record.get("orderNumber"))
-            or common.order_by_field(FIELD_ORDER_ID, record.get("orderId")))
+            or common.order_by_field(ORDER_FIELDS.vendor_order_id, record.get("orderId")))
 
 
 def page_url(resource_url: str, page: int) -> str:
@@ -286,7 +281,7 @@ def apply(event) -> Outcome:
 def _current_tracking(sales_order: str, key: str) -> str | None:
     """The tracking number MedGrid shows now for this order on this route."""
     if key == VENDOR:
-        return frappe.db.get_value(common.SALES_ORDER, sales_order, FIELD_TRACKING_NUMBER)
+        return frappe.db.get_value(common.SALES_ORDER, sales_order, ORDER_FIELDS.tracking_number)
     return frappe.db.get_value(DISPATCH_DOCTYPE, {"sales_order": sales_order, "vendor": VENDOR, "route_key": key},
                                "tracking_number")
 
@@ -321,30 +316,26 @@ def apply_shipments(connection, shipments, skipped: list | None = None) -> list[
             continue
         common.lock_order(sales_order)
         live = [r for r in rows if not r.get("voided") and r.get("trackingNumber")]
-        explicit = False
-        fields = {FIELD_SYNC_DATE: now_datetime()}
         order_id = next((r.get("orderId") for r in rows if r.get("orderId")), None)
-        if order_id:
-            fields[FIELD_ORDER_ID] = str(order_id)
+        update = VendorUpdate(vendor_order_id=str(order_id) if order_id else None)
         if live:
             latest = max(live, key=lambda r: (str(r.get("shipDate") or r.get("createDate") or ""),))
-            number, carrier = str(latest["trackingNumber"]), latest.get("carrierCode") or None
-            fields.update({FIELD_STATUS: STATUS_SHIPPED, FIELD_TRACKING_NUMBER: number, FIELD_CARRIER: carrier,
-                           FIELD_TRACKING_URL: tracking_url(carrier, number)})
+            update.status = STATUS_SHIPPED
+            update.set_tracking(latest["trackingNumber"], latest.get("carrierCode"))
         else:
             voided = {str(r.get("trackingNumber")) for r in rows if r.get("voided") and r.get("trackingNumber")}
             current = _current_tracking(sales_order, key)
             if current and current not in voided:
                 continue
-            fields.update({FIELD_STATUS: STATUS_AWAITING_SHIPMENT, FIELD_TRACKING_NUMBER: None, FIELD_CARRIER: None,
-                           FIELD_TRACKING_URL: None})
-            explicit = True
-        _write(sales_order, fields, key, updated, skipped, explicit=explicit)
+            # a voided label is the one explicit way back from Shipped
+            update.status, update.explicit = STATUS_AWAITING_SHIPMENT, True
+            update.clear_tracking()
+        _write(sales_order, update, key, updated, skipped)
     return updated
 
 
-def _write(sales_order: str, fields: dict, key: str, updated: list, skipped: list | None, *, explicit=False) -> None:
-    refused = status_order.write_update(sales_order, VENDOR, fields, route_key=key, explicit=explicit)
+def _write(sales_order: str, update: VendorUpdate, key: str, updated: list, skipped: list | None) -> None:
+    refused = status_order.write_update(sales_order, VENDOR, update, route_key=key)
     if refused:
         if skipped is not None:
             skipped.append((sales_order, refused))
@@ -365,9 +356,7 @@ def apply_orders(connection, orders, skipped: list | None = None) -> list[str]:
             continue
         common.lock_order(sales_order)
         record = rows[-1]
-        fields = {FIELD_STATUS: ORDER_STATUS_MAP.get(str(record.get("orderStatus") or ""), STATUS_AWAITING_SHIPMENT),
-                  FIELD_SYNC_DATE: now_datetime()}
-        if record.get("orderId"):
-            fields[FIELD_ORDER_ID] = str(record["orderId"])
-        _write(sales_order, fields, key, updated, skipped)
+        update = VendorUpdate(status=ORDER_STATUS_MAP.get(str(record.get("orderStatus") or ""), STATUS_AWAITING_SHIPMENT),
+                              vendor_order_id=str(record["orderId"]) if record.get("orderId") else None)
+        _write(sales_order, update, key, updated, skipped)
     return updated

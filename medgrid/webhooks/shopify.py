@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.connectors.carriers import tracking_url
+from medgrid.vendors import builtin
+from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, RECEIVED, UNMATCHED, Outcome, WebhookRejected
 
@@ -69,13 +69,7 @@ STATUS_OPEN = "Open"
 STATUS_FULFILLED = "Fulfilled"
 STATUS_CANCELLED = "Cancelled"
 
-FIELD_ORDER_ID = "exoceuticals_order_id"
-FIELD_ORDER_NAME = "exoceuticals_order_name"
-FIELD_STATUS = "exoceuticals_status"
-FIELD_TRACKING_NUMBER = "exoceuticals_tracking_number"
-FIELD_CARRIER = "exoceuticals_carrier"
-FIELD_TRACKING_URL = "exoceuticals_tracking_url"
-FIELD_SYNC_DATE = "exoceuticals_sync_date"
+FIELD_ORDER_NAME = builtin.EXOCEUTICALS_ORDER_NAME
 
 
 # ------------------------------------------------------------------------------------ layer 1
@@ -235,15 +229,11 @@ def order_status(state: OrderState, topic: str | None = None) -> str:
     return STATUS_OPEN
 
 
-def latest_tracking(state: OrderState) -> dict:
-    """Carrier, number and URL of the newest live fulfillment ({} when none is live)."""
+def latest_fulfillment(state: OrderState) -> dict | None:
+    """The newest live fulfillment with a tracking number (None when none is live)."""
     live = [f for f in state.fulfillments or []
             if str(f.get("status") or "").lower() not in DEAD_FULFILLMENT_STATUSES and f.get("number")]
-    if not live:
-        return {}
-    latest = live[-1]
-    number, carrier = str(latest["number"]), latest.get("company") or None
-    return {"number": number, "carrier": carrier, "url": latest.get("url") or tracking_url(carrier, number)}
+    return live[-1] if live else None
 
 
 def candidate_orders(state: OrderState) -> list[str]:
@@ -273,7 +263,8 @@ def apply_order_state(vendor: str, state: OrderState, connection: str | None = N
     """Apply a Shopify order's state (webhook or poll) for Exoceuticals or a vendor store."""
     occurred_at = occurred_at or state.updated_at
     if vendor == EXOCEUTICALS:
-        sales_order = common.order_by_field(FIELD_ORDER_ID, state.gid) or _first(candidate_orders(state))
+        sales_order = (common.order_by_field(builtin.EXOCEUTICALS.order_fields.vendor_order_id, state.gid)
+                       or _first(candidate_orders(state)))
         dispatch = None
     else:
         dispatch = _store_dispatch(state, connection)
@@ -285,27 +276,21 @@ def apply_order_state(vendor: str, state: OrderState, connection: str | None = N
     common.lock_order(sales_order)
     if common.is_stale(vendor, sales_order, occurred_at, exclude=exclude):
         return Outcome(IGNORED, sales_order, _("Stale: a newer version of the Shopify order was already applied"))
-    status = order_status(state, topic)
-    tracking = latest_tracking(state) if state.fulfillments is not None else None
-    explicit = fulfillment_withdrawn(state)
+    update = VendorUpdate(status=order_status(state, topic), explicit=fulfillment_withdrawn(state))
+    if state.fulfillments is not None:
+        # no live fulfillment (none yet, or cancelled) withdraws what an earlier event recorded
+        update.clear_tracking()
+        latest = latest_fulfillment(state)
+        if latest:
+            update.set_tracking(latest["number"], latest.get("company"), latest.get("url"))
     if vendor == EXOCEUTICALS:
-        fields = {FIELD_STATUS: status, FIELD_SYNC_DATE: now_datetime()}
-        if state.gid:
-            fields[FIELD_ORDER_ID] = state.gid
+        update.vendor_order_id = state.gid or None
         if state.name:
-            fields[FIELD_ORDER_NAME] = state.name
-        if tracking is not None:
-            # no live fulfillment (none yet, or cancelled) withdraws what an earlier event recorded
-            fields.update({FIELD_TRACKING_NUMBER: tracking.get("number"), FIELD_CARRIER: tracking.get("carrier"),
-                           FIELD_TRACKING_URL: tracking.get("url")})
-        refused = status_order.write_update(sales_order, EXOCEUTICALS, fields, explicit=explicit)
+            update.extra[FIELD_ORDER_NAME] = state.name
+        refused = status_order.write_update(sales_order, EXOCEUTICALS, update)
     else:
-        fields = {"vendor_status": status}
-        if tracking is not None:
-            fields.update({"tracking_number": tracking.get("number"), "carrier": tracking.get("carrier"),
-                           "tracking_url": tracking.get("url")})
-        refused = status_order.write_update(sales_order, VENDOR_STORE, fields, route_key=dispatch.route_key,
-                                            dispatch=dispatch.name, explicit=explicit)
+        refused = status_order.write_update(sales_order, VENDOR_STORE, update, route_key=dispatch.route_key,
+                                            dispatch=dispatch.name)
     if refused:
         return Outcome(IGNORED, sales_order, refused)
     return Outcome(PROCESSED, sales_order)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.connectors.carriers import tracking_url
+from medgrid.vendors.builtin import SINQ, SINQ_REFERENCE
+from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
 from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, WebhookRejected
 
@@ -38,13 +38,7 @@ SIGNATURE_HEADER = "X-Webhook-Signature"
 SIGNATURE_PREFIX = "sha256="
 TYPE_PREFIX = "order."
 
-FIELD_REFERENCE = "sinq_reference"
-FIELD_TRANSACTION_ID = "sinq_transaction_id"
-FIELD_STATUS = "sinq_status"
-FIELD_TRACKING_NUMBER = "sinq_tracking_number"
-FIELD_TRACKING_URL = "sinq_tracking_url"
-FIELD_CARRIER = "sinq_carrier"
-FIELD_SYNC_DATE = "sinq_sync_date"
+FIELD_REFERENCE = SINQ_REFERENCE
 
 # The guide's "SINQ Status Values" → the sinq_status vocabulary
 STATUS_MAP = {
@@ -151,17 +145,7 @@ def match_order(update: SinqUpdate) -> str | None:
     """``reference`` is the Sales Order name MedGrid sent; SINQ's transaction id is the fallback."""
     return (common.existing_order(update.reference)
             or common.order_by_field(FIELD_REFERENCE, update.reference)
-            or common.order_by_field(FIELD_TRANSACTION_ID, update.transaction_id))
-
-
-def tracking_fields(tracking: dict) -> dict:
-    """Tracking number, carrier (``shipBy``) and URL (built when SINQ sends none)."""
-    number = str(tracking.get("trackingNumber") or "").strip()
-    if not number:
-        return {}
-    carrier = str(tracking.get("shipBy") or tracking.get("carrier") or "").strip() or None
-    return {FIELD_TRACKING_NUMBER: number, FIELD_CARRIER: carrier,
-            FIELD_TRACKING_URL: tracking.get("trackingUrl") or tracking_url(carrier, number)}
+            or common.order_by_field(SINQ.order_fields.vendor_order_id, update.transaction_id))
 
 
 def apply(event) -> Outcome:
@@ -178,13 +162,14 @@ def apply(event) -> Outcome:
     status = STATUS_MAP.get(update.status or "")
     if not status:
         return Outcome(IGNORED, sales_order, _("Unknown SINQ status {0}").format(update.status or "(none)"))
-    fields = {FIELD_STATUS: status, FIELD_SYNC_DATE: now_datetime()}
+    vendor_update = VendorUpdate(status=status, vendor_order_id=update.transaction_id or None)
     if update.reference:
-        fields[FIELD_REFERENCE] = update.reference
-    if update.transaction_id:
-        fields[FIELD_TRANSACTION_ID] = update.transaction_id
-    fields.update(tracking_fields(update.tracking))
-    refused = status_order.write_update(sales_order, VENDOR, fields)
+        vendor_update.extra[FIELD_REFERENCE] = update.reference
+    tracking = update.tracking
+    # SINQ names the carrier shipBy
+    vendor_update.set_tracking(tracking.get("trackingNumber"), tracking.get("shipBy") or tracking.get("carrier"),
+                               tracking.get("trackingUrl"))
+    refused = status_order.write_update(sales_order, VENDOR, vendor_update)
     if refused:
         return Outcome(IGNORED, sales_order, refused)
     return Outcome(PROCESSED, sales_order)
