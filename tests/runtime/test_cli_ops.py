@@ -525,3 +525,31 @@ def test_a_restore_over_a_site_still_in_use_stops_and_changes_nothing(ops_sites)
         # this connection is a web process that was not stopped
         refused(invoke(ops_sites, "--site", SITE, "restore", dump, "--force"), "stop the site's web, worker")
         assert frappe.db.get_default("ops_in_use_probe") == "kept"
+
+
+@needs_redis
+def test_doctor_counts_a_running_worker_and_passes(ops_sites):
+    import subprocess
+    import sys
+    import time
+
+    with common_config(ops_sites, redis_queue=REDIS):
+        worker = subprocess.Popen([sys.executable, "-c", "from medgrid_runtime.cli import main; main()",
+                                   "--sites-path", ops_sites, "worker"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # wait for the worker to register itself (not a timing assertion)
+                result = invoke(ops_sites, "--site", SITE, "doctor")
+                if "Workers online: 1" in result.stdout or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()  # RQ's warm shutdown may wait for its blocking dequeue
+                worker.wait()
+    assert "Workers online: 1" in result.stdout
+    assert result.exit_code == 0 and "Problems" not in result.stdout
