@@ -22,7 +22,8 @@ def make_user(email: str, *roles: str) -> str:
 
 
 def desk_page_refuses(user: str) -> bool:
-    """True when the Desk page (/app) refuses ``user`` as it refuses website users."""
+    """True when the Desk page (/app) refuses ``user`` as it refuses website users (only asked for
+    users who must be refused: for a desk user the page would go on to build the boot and commit)."""
     from frappe.www import app as desk_page
 
     previous = frappe.session.user
@@ -56,7 +57,6 @@ class TestRolesAfterInstall(FrappeTestCase):
         frappe.db.set_value("Role", VENDOR, "desk_access", 1)
         vendor = make_user("test-install-early-vendor@vendor.example", VENDOR)
         frappe.db.set_value("User", vendor, "user_type", "System User")
-        self.assertFalse(desk_page_refuses(vendor))
 
         make_roles()
 
