@@ -14,6 +14,15 @@ if [ ! -x /usr/bin/chromium ]; then
     > .venv/chromium-install.log 2>&1 \
     || echo "WARNING: chromium could not be installed (see .venv/chromium-install.log): tests/browser will be skipped" >&2
 fi
+# The multi-host test (tests/e2e/test_multi_host.py) and `setup nginx`'s `nginx -t` check run Debian's
+# nginx as an unprivileged foreground process with its own config in a temp folder: install the
+# package when it is missing (its own service is not used).
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "Installing Debian's nginx for the multi-host tests (log: .venv/nginx-install.log) …"
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; } \
+    > .venv/nginx-install.log 2>&1 \
+    || echo "WARNING: nginx could not be installed (see .venv/nginx-install.log): the multi-host tests will be skipped" >&2
+fi
 PY=.venv/bin/python
 status=0
 run() {  # run pytest; exit code 5 ("no tests ran") is a failure for us
