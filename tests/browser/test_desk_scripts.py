@@ -1,113 +1,202 @@
-"""The Desk scripts (doctype_js / <doctype>_list.js) run in Chromium against a stub of the Desk APIs
-they use (tests/browser/desk_stub.js) and the real MedGrid server behind frappe.call."""
+"""The app's Desk scripts (doctype_js / <doctype>.js / <doctype>_list.js) run unchanged in the runtime's Desk,
+delivered by frappe.desk.form.load.getdoctype as on a bench; and the form-script API they rely on."""
 
 from __future__ import annotations
 
-import os
+import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, login
-
-STUB = os.path.join(os.path.dirname(__file__), "desk_stub.js")
-DOCTYPES = os.path.join(ROOT, "medgrid", "medgrid", "doctype")
+from tests.browser.conftest import login
+from tests.browser.test_admin_pages import dispatch_of, place_order
 
 
-def load(page, *paths):
-    page.add_script_tag(path=STUB)
-    for path in paths:
-        page.add_script_tag(path=path)
+def desk_ready(page):
+    page.wait_for_selector("body[data-ready='1']")
 
 
-def test_sales_order_form_browse_catalog_adds_lines_from_the_real_catalog(stack, page, shot):
-    login(page, stack, "rep", "/me")
-    load(page, os.path.join(ROOT, "medgrid", "public", "js", "sales_order.js"))
-    page.evaluate("""() => {
-        window.frm = make_stub_frm({currency: "USD", delivery_date: "2099-01-01", selling_price_list: "Standard Selling"});
-        __form_handlers["Sales Order"].refresh(frm);
-        frm.buttons["Browse Catalog"]();
-    }""")
+def open_desk(page, stack, role, path):
+    login(page, stack, role, path)
+    desk_ready(page)
 
-    # warehouses come from list_warehouses, once: a second dialog reads the session cache
-    warehouse = page.get_by_label("Warehouse")
-    expect(warehouse.locator("option", has_text="Skydell Main")).to_have_count(1)
-    page.get_by_label("Search items").fill("BPC")
-    page.get_by_role("button", name="Search").click()
-    rows = page.locator("#stub-dialog table tbody tr")
-    expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("ITEM-001")
-    expect(rows.first).to_contain_text("USD 89.00")
-    rows.first.get_by_label("Quantity of BPC-157 5mg").fill("4")
-    rows.first.get_by_role("button", name="Add").click()
-    shot(page, "desk-dialog")
 
-    frm = page.evaluate("() => ({items: frm.doc.items, refreshed: frm.refreshed, triggered: frm.triggered})")
-    assert [(i["item_code"], i["qty"], i["warehouse"]) for i in frm["items"]] == [("ITEM-001", 4, "Skydell Main - SM")]
-    assert frm["refreshed"] == ["items"]
-    assert frm["triggered"][0][0] == "item_code"
-
-    page.evaluate("() => new medgrid.desk.CatalogDialog(frm).show()")
-    page.wait_for_timeout(300)
-    calls = page.evaluate("() => __desk_calls.map(c => c.method)")
-    assert calls.count("medgrid.catalog.list_warehouses") == 1
+def test_catalog_browser_reads_warehouses_once_per_session(stack, page, shot):
+    calls = []
+    page.on("request", lambda r: calls.append(r.url) if "medgrid.catalog.list_warehouses" in r.url else None)
+    open_desk(page, stack, "rep", "/app/sales-order/new")
+    for _ in range(2):
+        page.get_by_role("button", name="Browse Catalog").click()
+        dialog = page.get_by_role("dialog", name="Browse Catalog")
+        expect(dialog.get_by_label("Warehouse").locator("option", has_text="Skydell Main")).to_have_count(1)
+        dialog.get_by_role("button", name="Close").click()
+    assert len(calls) == 1, calls
     assert page.evaluate("() => !!localStorage.getItem('medgrid:list_warehouses:' + frappe.session.user)")
+    # a warehouse without a search term lists that warehouse (items_in_warehouse)
+    page.get_by_role("button", name="Browse Catalog").click()
+    dialog = page.get_by_role("dialog", name="Browse Catalog")
+    dialog.get_by_label("Warehouse").select_option(label="Skydell Main")
+    expect(dialog.locator("table tbody tr").first).to_be_visible()
+    shot(page, "warehouse-listing")
 
 
 def test_submitted_orders_get_no_browse_button(stack, page):
-    login(page, stack, "rep", "/me")
-    load(page, os.path.join(ROOT, "medgrid", "public", "js", "sales_order.js"))
-    buttons = page.evaluate("""() => {
-        const frm = make_stub_frm({docstatus: 1});
-        __form_handlers["Sales Order"].refresh(frm);
-        return Object.keys(frm.buttons);
-    }""")
-    assert buttons == []
+    name = place_order(stack)
+    open_desk(page, stack, "rep", f"/app/sales-order/{name}")
+    expect(page.locator(".form-indicator .indicator-pill")).not_to_have_text("Draft")
+    expect(page.get_by_role("button", name="Browse Catalog")).to_have_count(0)
 
 
-def test_dispatch_and_webhook_event_lists_colour_statuses_and_offer_bulk_retry(stack, page):
-    login(page, stack, "admin", "/me")
-    load(page, os.path.join(DOCTYPES, "fulfillment_dispatch", "fulfillment_dispatch_list.js"),
-         os.path.join(DOCTYPES, "medgrid_webhook_event", "medgrid_webhook_event_list.js"),
-         os.path.join(DOCTYPES, "medgrid_integration_log", "medgrid_integration_log_list.js"))
-    result = page.evaluate("""() => {
+def test_list_scripts_colour_statuses_and_add_bulk_retry(stack, page):
+    open_desk(page, stack, "admin", "/app")
+    result = page.evaluate("""async () => {
         const out = {};
         for (const [doctype, statuses] of Object.entries({
             "Fulfillment Dispatch": ["Queued", "Sending", "Sent", "Retrying", "Failed", "Cancelled"],
             "MedGrid Webhook Event": ["Received", "Processed", "Ignored", "Unmatched", "Failed"],
             "MedGrid Integration Log": ["Success", "Error", "Rejected"]})) {
+            await frappe.model.with_doctype(doctype);
             const settings = frappe.listview_settings[doctype];
-            out[doctype] = {colours: statuses.map(s => settings.get_indicator({status: s})[1]), actions: {}};
-            const listview = {
-                page: {add_action_item: (label, fn) => (out[doctype].actions[label] = fn)},
-                call_for_selected_items: (method) => (out[doctype].called = method),
-            };
-            if (settings.onload) settings.onload(listview);
-            for (const fn of Object.values(out[doctype].actions)) fn();
-            out[doctype].actions = Object.keys(out[doctype].actions);
+            out[doctype] = statuses.map(s => settings.get_indicator({status: s})[1]);
         }
         return out;
     }""")
-    assert result["Fulfillment Dispatch"] == {
-        "colours": ["orange", "blue", "green", "yellow", "red", "gray"], "actions": ["Retry"],
-        "called": "medgrid.fulfillment_router.retry_dispatches"}
-    assert result["MedGrid Webhook Event"] == {
-        "colours": ["blue", "green", "gray", "orange", "red"], "actions": ["Retry"],
-        "called": "medgrid.pages.admin.retry_webhook_events"}
-    assert result["MedGrid Integration Log"]["colours"] == ["green", "red", "orange"]
+    assert result == {
+        "Fulfillment Dispatch": ["orange", "blue", "green", "yellow", "red", "gray"],
+        "MedGrid Webhook Event": ["blue", "green", "gray", "orange", "red"],
+        "MedGrid Integration Log": ["green", "red", "orange"],
+    }
+    for slug in ("fulfillment-dispatch", "medgrid-webhook-event"):
+        page.get_by_label("Search or type a command").fill(slug.replace("-", " "))
+        page.get_by_role("option", name=re.compile(" List$")).first.click()
+        desk_ready(page)
+        assert "Retry" in page.evaluate("() => cur_list.action_items.map(a => a[0])")
 
 
-def test_dispatch_form_retry_button_calls_retry_dispatches(stack, page):
-    login(page, stack, "admin", "/me")
-    load(page, os.path.join(DOCTYPES, "fulfillment_dispatch", "fulfillment_dispatch.js"))
-    buttons = page.evaluate("""() => {
-        window.frm = make_stub_frm({name: "NO-SUCH-DISPATCH", status: "Failed", sales_order: "SO-X", vendor: "sinq",
-                                    last_error: "<b>boom</b>"});
-        __form_handlers["Fulfillment Dispatch"].refresh(frm);
-        frm.buttons["Retry"]();
-        return Object.keys(frm.buttons);
+def test_dispatch_form_buttons_and_their_routes(stack, page, shot):
+    order = place_order(stack)
+    dispatch = dispatch_of(stack, order)
+    open_desk(page, stack, "admin", f"/app/fulfillment-dispatch/{dispatch['name']}")
+    expect(page.get_by_role("button", name="View ▾")).to_be_visible()
+    page.get_by_role("button", name="View ▾").click()
+    page.get_by_role("menuitem", name="Webhook events").click()
+    # frappe.set_route("List", doctype, {filters}) → the list, filtered
+    expect(page).to_have_url(f"{stack.url}/app/medgrid-webhook-event")
+    desk_ready(page)
+    filters = page.evaluate("() => cur_list.get_filters().map(f => [f[1], f[2], f[3]])")
+    assert ["sales_order", "=", order] in filters and [f[0] for f in filters].count("vendor") == 1, filters
+    shot(page, "webhook-events-of-order")
+    page.go_back()
+    desk_ready(page)
+    expect(page).to_have_url(f"{stack.url}/app/fulfillment-dispatch/{dispatch['name']}")
+    # the title is the doctype's title_field (the order); the name is its tooltip
+    expect(page.locator(".form-page .title-text")).to_have_attribute("title", dispatch["name"])
+    expect(page.locator(".form-page .title-text")).to_have_text(order)
+
+
+def test_exoceuticals_settings_has_its_shopify_buttons(stack, page, shot):
+    open_desk(page, stack, "admin", "/app/exoceuticals-settings")
+    page.get_by_role("button", name="Shopify ▾").click()
+    for label in ("Connect store in Shopify", "Sync catalog now", "Sync inventory now"):
+        expect(page.get_by_role("menuitem", name=label)).to_be_visible()
+    shot(page, "exoceuticals-settings")
+
+
+def test_form_script_api_on_a_real_form(stack, page, shot):
+    open_desk(page, stack, "rep", "/app")
+    # an ordinary app script, registered before the form opens (as doctype_js would be)
+    page.evaluate("""() => {
+        window.api_log = [];
+        frappe.ui.form.on("Sales Order", {
+            setup(frm) { api_log.push("setup"); frm.set_query("customer", () => ({filters: {customer_name: ["like", "%Clinic%"]}})); },
+            onload(frm) { api_log.push("onload:" + frm.is_new()); },
+            refresh(frm) {
+                api_log.push("refresh");
+                frm.set_df_property("po_no", "reqd", 1);
+                frm.toggle_display("order_type", false);
+                frm.set_df_property("po_date", "mandatory_depends_on", "eval:doc.po_no == 'NEEDS-DATE'");
+            },
+            po_no(frm) { api_log.push("po_no:" + frm.doc.po_no); },
+            validate(frm) { api_log.push("validate"); if (frm.doc.po_no === "STOP") frappe.throw("stopped by validate"); },
+        });
     }""")
-    assert buttons == ["Retry", "View/Vendor log", "View/Webhook events"]
-    expect(page.locator("body")).to_be_visible()
-    page.wait_for_function("() => __desk_calls.length === 1")
-    call = page.evaluate("() => __desk_calls[0]")
-    assert call == {"method": "medgrid.fulfillment_router.retry_dispatches", "args": {"names": ["NO-SUCH-DISPATCH"]}}
+    page.get_by_label("Search or type a command").fill("sales order")
+    page.get_by_role("option", name="New Sales Order").click()
+    desk_ready(page)
+    assert page.evaluate("() => api_log") == ["setup", "onload:true", "refresh"]
+    expect(page.locator('.frappe-control[data-fieldname="order_type"]')).to_be_hidden()
+    expect(page.locator('.frappe-control[data-fieldname="po_no"] .control-label')).to_have_class(re.compile("reqd"))
+
+    # mandatory check lists what is missing and does not call the server
+    page.get_by_role("button", name="Save").click()
+    missing = page.get_by_role("dialog", name="Missing Fields")
+    expect(missing).to_contain_text("Customer's Purchase Order")
+    missing.get_by_role("button", name="OK").click()
+
+    # set_value runs the field's handler; mandatory_depends_on follows the value
+    page.evaluate("() => cur_frm.set_value('po_no', 'NEEDS-DATE')")
+    expect(page.locator('.frappe-control[data-fieldname="po_date"] .control-label')).to_have_class(re.compile("reqd"))
+    assert "po_no:NEEDS-DATE" in page.evaluate("() => api_log")
+    # frappe.throw in validate stops the save before any server call
+    saves = []
+    page.on("request", lambda r: saves.append(r.url) if "savedocs" in r.url else None)
+    page.evaluate("() => cur_frm.set_value('po_no', 'STOP')")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("dialog", name="Error")).to_contain_text("stopped by validate")
+    assert saves == []
+    page.get_by_role("dialog", name="Error").get_by_role("button", name="OK").click()
+
+    # set_query reaches search_link
+    searches = []
+    page.on("request", lambda r: searches.append(r.post_data or "") if "search_link" in r.url else None)
+    page.get_by_label("Customer", exact=True).fill("Demo")
+    expect(page.get_by_role("option", name=re.compile("Demo Clinic Partner"))).to_be_visible()
+    assert any("customer_name" in body and "%25Clinic%25" in body for body in searches), searches
+
+    # child rows: add_child + refresh_field, reorder and remove through the grid
+    page.evaluate("""() => {
+        cur_frm.clear_table("items");
+        cur_frm.add_child("items", {item_code: "ITEM-001", qty: 1});
+        cur_frm.add_child("items", {item_code: "ITEM-002", qty: 3});
+        cur_frm.refresh_field("items");
+    }""")
+    rows = page.locator('.grid-field[data-fieldname="items"] tr.grid-row')
+    expect(rows).to_have_count(2)
+    page.get_by_role("button", name="Edit row 2").click()
+    page.get_by_role("button", name="Move Up").click()
+    assert page.evaluate("() => cur_frm.doc.items.map(r => [r.idx, r.item_code])") == [[1, "ITEM-002"], [2, "ITEM-001"]]
+    page.get_by_label("Select row 2").check()
+    page.locator('.grid-field[data-fieldname="items"] .grid-remove-rows').click()
+    assert page.evaluate("() => cur_frm.doc.items.map(r => r.item_code)") == ["ITEM-002"]
+    shot(page, "form-api")
+
+    # frappe.ui.Dialog: reqd fields, get_values, primary action; frappe.call / xcall / db helpers
+    out = page.evaluate("""async () => {
+        const d = new frappe.ui.Dialog({title: "Check", fields: [
+            {fieldname: "who", fieldtype: "Data", label: "Who", reqd: 1},
+            {fieldname: "n", fieldtype: "Int", label: "N", default: 2}],
+            primary_action_label: "Go", primary_action(values) { window.dialog_values = values; d.hide(); }});
+        d.show();
+        const empty = d.get_values();
+        document.querySelectorAll(".msgprint .btn-close, .desk-modal-backdrop.msgprint .btn-primary").forEach(b => b.click());
+        await d.set_value("who", "me");
+        d.get_primary_btn().click();
+        const logged = await frappe.xcall("frappe.auth.get_logged_user");
+        const viaCall = await frappe.call({method: "frappe.auth.get_logged_user", type: "GET"});
+        const price = await frappe.db.get_value("Price List", "Standard Selling", "currency");
+        const items = await frappe.db.get_list("Item", {fields: ["name"], filters: {name: "ITEM-001"}});
+        let refused = null;
+        try { await frappe.call({method: "frappe.client.get_value", args: {doctype: "Company", fieldname: "name", filters: "Skydell"}, silent: true}); }
+        catch (e) { refused = e.response.exc_type; }
+        return {empty, values: window.dialog_values, logged, viaCall: viaCall.message, price: price.message,
+                items, refused, user: frappe.session.user, rep: frappe.user.has_role("Internal Sales Rep"),
+                admin: frappe.user.has_role("System Manager"), text: __("{0} of {1}", [1, 2])};
+    }""")
+    assert out == {"empty": None, "values": {"who": "me", "n": 2}, "logged": "rep@medgrid.example",
+                   "viaCall": "rep@medgrid.example", "price": {"currency": "USD"}, "items": [{"name": "ITEM-001"}],
+                   "refused": "PermissionError", "user": "rep@medgrid.example", "rep": True, "admin": False,
+                   "text": "1 of 2"}
+
+    # leaving a dirty saved form asks first; a new unsaved document is kept in memory as Frappe does
+    page.get_by_role("link", name="Home").click()
+    desk_ready(page)
+    expect(page.locator(".workspace")).to_be_visible()

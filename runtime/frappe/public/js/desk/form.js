@@ -439,8 +439,10 @@
 			if (signature === this.actions_signature && this.$standard_actions.children().length) return;
 			this.actions_signature = signature;
 			const $actions = this.$standard_actions.empty();
+			// a stopped save (mandatory fields, a script's frappe.throw, a server refusal) has been shown already
+			const quietly = (fn) => () => Promise.resolve().then(fn).catch((e) => console.debug("action stopped:", e && e.message));
 			const button = (label, fn, primary) => $(`<button type="button" class="btn btn-sm ${primary ? "btn-primary primary-action" : "btn-default"}"></button>`)
-				.text(label).on("click", fn).appendTo($actions);
+				.text(label).on("click", quietly(fn)).appendTo($actions);
 			// the "…" menu: Reload, Duplicate, Delete, New
 			const $menu = $(`<div class="dropdown menu-btn-group"><button type="button" class="btn btn-default btn-sm dropdown-toggle"
 				aria-haspopup="true" aria-label="${esc(__("Menu"))}">⋯</button><div class="dropdown-menu" role="menu" hidden></div></div>`);
@@ -772,6 +774,26 @@
 			return true;
 		}
 
+		/** Child rows where nothing but defaults was filled are dropped before a save, as Frappe does. */
+		remove_empty_rows() {
+			frappe.meta.get_table_fields(this.doctype).forEach((table) => {
+				const rows = this.doc[table.fieldname] || [];
+				const fields = (frappe.get_meta(table.options) || { fields: [] }).fields
+					.filter((df) => !frappe.model.no_value_type.includes(df.fieldtype));
+				const kept = rows.filter((row) => fields.some((df) => {
+					const value = row[df.fieldname];
+					if (value === undefined || value === null || value === "" || value === 0) return false;
+					const fallback = frappe.model.get_default_value(df, row);
+					return fallback === undefined || String(fallback) !== String(value);
+				}));
+				if (kept.length !== rows.length) {
+					kept.forEach((row, i) => (row.idx = i + 1));
+					this.doc[table.fieldname] = kept;
+					this.refresh_field(table.fieldname);
+				}
+			});
+		}
+
 		/** The document as savedocs wants it; a password field left untouched keeps its stored value. */
 		doc_for_server() {
 			return JSON.parse(JSON.stringify(this.doc, (key, value) => (key === "__onload" ? undefined : value)));
@@ -782,7 +804,7 @@
 			if (this.save_disabled) return;
 			if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
 			await frappe.utils.sleep(0);
-			if (!["Cancel"].includes(action) && !this.check_mandatory()) return Promise.reject(new Error("mandatory"));
+			// as Frappe: the scripts' validate / before_save first, then empty rows go, then the mandatory check
 			frappe.validated = true;
 			const before = action === "Submit" ? "before_submit" : "before_save";
 			try {
@@ -795,6 +817,8 @@
 				if (on_error) on_error(e);
 				return Promise.reject(e);
 			}
+			this.remove_empty_rows();
+			if (!this.check_mandatory()) return Promise.reject(new Error("mandatory"));
 			const was_new = !!this.doc.__islocal;
 			let r;
 			try {
