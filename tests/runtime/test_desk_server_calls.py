@@ -348,3 +348,32 @@ def test_validate_link_answers_name_and_readable_fields_only(http):
 def test_validate_link_refuses_callers_without_read_or_select(http, who):
     reply = _method(http, "frappe.client.validate_link", who, get={"doctype": "RT%20Note", "docname": http._desk_note})
     assert reply.status == 403, reply.text
+
+
+def test_rest_reads_drop_the_permlevel_field_as_getdoc_does(http):
+    """The REST read paths call Document.apply_fieldlevel_read_permissions too (Frappe's rule)."""
+    for path in (f"/api/resource/RT%20Note/{http._desk_note}", f"/api/v2/document/RT%20Note/{http._desk_note}",
+                 f"/api/method/frappe.client.get?doctype=RT%20Note&name={http._desk_note}"):
+        reader = http.get(path, auth=http.token("reader"))
+        assert reader.status == 200, reader.text
+        assert "the-approver" not in reader.text, path
+        assert '"item":"first"' in reader.text.replace(" ", ""), "child rows keep their permlevel-0 fields"
+        admin = http.get(path, auth=http.token("admin"))
+        assert "the-approver" in admin.text, path
+
+
+def test_a_child_row_read_on_its_own_follows_the_parents_permlevels(http):
+    with http.context() as frappe:
+        from frappe.desk.form.utils import apply_fieldlevel_read_permissions
+
+        row = frappe.get_doc("RT Note", http._desk_note).items[0]
+        frappe.set_user(http_user("reader"))
+        apply_fieldlevel_read_permissions(row)
+        assert row.item == "first" and row.qty == 1
+        frappe.set_user("Administrator")
+
+
+def http_user(key: str) -> str:
+    from http_helpers import USERS
+
+    return USERS[key][0]

@@ -173,6 +173,13 @@ class Document(BaseDocument):
 
         return has_permission(self.doctype, permtype, self, user=user)
 
+    def apply_fieldlevel_read_permissions(self):
+        """Clear the fields at permlevels the session user may not read (Frappe's name; the REST and
+        Desk read paths call it). See frappe.desk.form.utils."""
+        from frappe.desk.form.utils import apply_fieldlevel_read_permissions
+
+        apply_fieldlevel_read_permissions(self)
+
     def raise_no_permission_to(self, perm_type):
         doctype, name = self.doctype, self.name
         if self.meta.istable and self.get("parenttype"):

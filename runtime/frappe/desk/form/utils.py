@@ -38,6 +38,12 @@ def readable_permlevels(doc) -> set[int]:
     meta = frappe.get_meta(doc.doctype)
     if frappe.session.user == "Administrator":
         return {int(df.permlevel or 0) for df in meta.fields} | {0}
+    if meta.istable:
+        # a child row on its own has no rights: its parent's permlevels apply
+        parenttype = doc.get("parenttype")
+        if not parenttype:
+            return set()
+        meta = frappe.get_meta(parenttype)
     return set(meta.get_permlevel_access("read"))
 
 
