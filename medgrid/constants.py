@@ -9,6 +9,7 @@ WEBHOOK_EVENT = "MedGrid Webhook Event"
 INTEGRATION_LOG = "MedGrid Integration Log"
 VENDOR_PROFILE = "Vendor Profile"
 SYSTEM_SETTINGS = "MedGrid System Settings"
+EXOCEUTICALS_SETTINGS = "Exoceuticals Settings"
 
 # Fulfillment Dispatch.status (the doctype's Select options)
 QUEUED = "Queued"

@@ -20,7 +20,10 @@ from frappe.utils import cint, now_datetime
 
 from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
-from medgrid.connectors.http import RateLimit, RetryPolicy, VendorClient, fingerprint, response_json
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     contact_phone,

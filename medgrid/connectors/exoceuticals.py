@@ -16,7 +16,7 @@ from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
-from medgrid.integrations import shopify_tokens
+from medgrid.connectors import shopify_tokens
 from medgrid.vendors.builtin import EXOCEUTICALS, EXOCEUTICALS_ORDER_NAME
 from medgrid.vendors.update import VendorUpdate
 

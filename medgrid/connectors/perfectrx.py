@@ -22,7 +22,11 @@ import frappe
 from frappe.utils import cint, getdate, now_datetime
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
-from medgrid.connectors.http import RateLimit, RetryPolicy, VendorClient, fingerprint, get_clock, response_json
+from medgrid.connectors.clock import get_clock
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     contact_phone,

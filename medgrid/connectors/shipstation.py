@@ -22,14 +22,11 @@ from frappe.utils import get_datetime, getdate, now_datetime
 
 from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
-from medgrid.connectors.http import (
-    RateLimit,
-    RetryPolicy,
-    VendorClient,
-    fingerprint,
-    log_rejected_request,
-    response_json,
-)
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.integration_log import log_rejected_request
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     country_code,

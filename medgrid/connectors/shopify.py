@@ -21,7 +21,7 @@ import frappe
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
-from medgrid.integrations import shopify_tokens
+from medgrid.connectors import shopify_tokens
 
 VENDOR = "shopify"
 LABEL = "Shopify"
@@ -39,7 +39,7 @@ def _api_version(connection) -> str:
 def refresh_access_token(connection) -> str:
     """Exchange the connection's refresh token for a new token pair and store both (rotated).
 
-    The refresh lives with the OAuth install (:mod:`medgrid.integrations.shopify_tokens`), which also
+    The refresh lives with the OAuth install (:mod:`medgrid.connectors.shopify_tokens`), which also
     serves the Exoceuticals store.
     """
     return shopify_tokens.refresh_access_token(connection, shopify_tokens.vendor_app())

@@ -26,7 +26,10 @@ import frappe
 from frappe.utils import flt
 
 from medgrid.connectors.base import VendorError
-from medgrid.connectors.http import RetryPolicy, VendorClient, fingerprint, get_clock, response_json
+from medgrid.connectors.clock import get_clock
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     contact_phone,

@@ -12,7 +12,8 @@ import frappe
 from frappe.utils import now_datetime
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
-from medgrid.connectors.http import RetryPolicy, VendorClient, response_json
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_phone,
     country_code,

@@ -23,8 +23,8 @@ without a cycle):
 ``medgrid.integrations.vendor_shopify.import_orders`` (not in the guide) is served at its own path.
 
 Modules: ``access`` (who acts for which vendor), ``status`` (portal cards), ``shopify_oauth`` (domain
-check, state, callback HMAC), ``shopify_tokens`` (code exchange, token refresh before use),
-``oauth_flow`` (the install's two halves), ``store_sync`` / ``catalog_sync`` / ``inventory_sync`` (the
+check, state, callback HMAC), ``oauth_flow`` (the install's two halves; tokens are exchanged and refreshed
+by ``medgrid.connectors.shopify_tokens``), ``store_sync`` / ``catalog_sync`` / ``inventory_sync`` (the
 syncs), ``order_import`` (a vendor store's orders → Sales Orders), ``order_status`` (MedGrid's status
 tagged on the store's order) and ``sync_jobs`` (their daily schedule).
 """

@@ -39,7 +39,6 @@ SHOPIFY_SCOPES = ("read_products", "write_products", "read_orders", "write_order
 # An anchored pattern (vendor-facts §2a): "x.myshopify.com.evil.example" must not pass
 SHOP_DOMAIN_PATTERN = r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$"
 AUTHORIZE_PATH = "/admin/oauth/authorize"
-ACCESS_TOKEN_PATH = "/admin/oauth/access_token"
 STATE_TTL_MINUTES = 10
 # Shopify signs the callback with a unix timestamp; older than this is a replayed link
 CALLBACK_MAX_AGE_SECONDS = 3600
@@ -49,7 +48,6 @@ PURPOSE_EXOCEUTICALS = "exoceuticals"
 
 # The guide's public callback paths (served through override_whitelisted_methods)
 VENDOR_CALLBACK_PATH = "/api/method/medgrid.integrations.shopify_callback"
-EXOCEUTICALS_CALLBACK_PATH = "/api/method/medgrid.exoceuticals.oauth_callback"
 
 # Where the browser lands after an install (guide: connections are made at /portal/integrations)
 PORTAL_PATH = "/portal/integrations"

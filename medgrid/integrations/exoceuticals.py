@@ -25,7 +25,7 @@ from medgrid.integrations.access import is_admin, require_admin
 from medgrid.integrations.constants import EXOCEUTICALS, EXOCEUTICALS_SETTINGS, PURPOSE_EXOCEUTICALS
 from medgrid.integrations.oauth_flow import begin_install, complete_install, require_app
 from medgrid.integrations.shopify_oauth import InstallState, OAuthRejected, missing_scopes, normalize_shop_domain
-from medgrid.integrations.shopify_tokens import exchange_code, exoceuticals_app, token_values
+from medgrid.connectors.shopify_tokens import exchange_code, exoceuticals_app, token_values
 from medgrid.integrations.store_sync import exoceuticals_store
 
 

@@ -17,7 +17,7 @@ import frappe
 from frappe import _
 
 from medgrid.connectors.base import VendorError
-from medgrid.connectors.http import log_rejected_request
+from medgrid.connectors.integration_log import log_rejected_request
 from medgrid.exceptions import IntegrationNotConfiguredError
 from medgrid.integrations.constants import PORTAL_PATH
 from medgrid.integrations.shopify_oauth import (
@@ -30,7 +30,7 @@ from medgrid.integrations.shopify_oauth import (
     normalize_shop_domain,
     verify_callback_hmac,
 )
-from medgrid.integrations.shopify_tokens import ShopifyApp
+from medgrid.connectors.shopify_tokens import ShopifyApp
 
 LOGGER = "medgrid.integrations"
 

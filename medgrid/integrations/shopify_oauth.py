@@ -43,7 +43,7 @@ from medgrid.integrations.constants import (
     SHOPIFY_SCOPES,
     STATE_TTL_MINUTES,
 )
-from medgrid.integrations.shopify_tokens import ShopifyApp, api_base
+from medgrid.connectors.shopify_tokens import ShopifyApp, api_base
 
 SHOP_DOMAIN_RE = re.compile(SHOP_DOMAIN_PATTERN)
 SIGNATURE_PARAMS = ("hmac", "signature")

@@ -33,7 +33,7 @@ from medgrid.integrations.constants import (
 from medgrid.integrations.oauth_flow import begin_install, complete_install, require_app
 from medgrid.integrations.order_import import enqueue_import
 from medgrid.integrations.shopify_oauth import InstallState, OAuthRejected, missing_scopes, require_shop_domain
-from medgrid.integrations.shopify_tokens import exchange_code, token_values, vendor_app
+from medgrid.connectors.shopify_tokens import exchange_code, token_values, vendor_app
 from medgrid.integrations.status import shopify_card
 
 SETTINGS_LABEL = "MedGrid System Settings"

@@ -19,6 +19,7 @@ from frappe import _
 from frappe.query_builder import Order
 from frappe.utils import cint, convert_utc_to_system_timezone, get_datetime, now_datetime
 
+from medgrid.connectors.redaction import redact_mapping
 from medgrid.exceptions import InvalidParameterError, WebhookVerificationError
 from medgrid.vendors import get_vendor
 
@@ -36,11 +37,6 @@ UNMATCHED = "Unmatched"
 FAILED = "Failed"
 
 MAX_ERROR_CHARS = 10_000
-
-REDACTED = "***"
-# Request headers whose values are credentials or signatures: kept by name only
-SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "key", "x-api-key"})
-SENSITIVE_FRAGMENTS = ("signature", "hmac", "secret", "token", "password")
 
 VERIFICATION_FAILED = "Webhook verification failed"
 
@@ -125,24 +121,6 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def redact_headers(headers) -> dict:
-    """Request headers as a dict, with credential and signature values masked (names stay, so a
-    reader still sees which ones were sent)."""
-    out = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in SENSITIVE_HEADERS or any(f in lowered for f in SENSITIVE_FRAGMENTS):
-            value = REDACTED
-        out[name] = value
-    return out
-
-
-def redact_query(args) -> dict:
-    """Query-string parameters with the same masking (ShipStation's ``token`` lives here)."""
-    return {k: (REDACTED if any(f in k.lower() for f in SENSITIVE_FRAGMENTS) or k.lower() in SENSITIVE_HEADERS
-                else v) for k, v in args.items()}
-
-
 # --------------------------------------------------------------------------------------- store
 
 def make_dedupe_key(vendor: str, source: str) -> str:
@@ -172,7 +150,8 @@ def store_event(*, vendor: str, event_type: str | None, dedupe_source: str, dedu
         "occurred_at": occurred_at,
         "received_at": now_datetime(),
         "attempts": 0,
-        "headers": json.dumps({"headers": redact_headers(request.headers), "query": redact_query(request.args),
+        # the same redaction as the vendor calls' integration log (medgrid/connectors/redaction.py)
+        "headers": json.dumps({"headers": redact_mapping(request.headers), "query": redact_mapping(request.args),
                                "context": context or {}}, default=str),
         "payload": raw.decode("utf-8", "replace"),
     })

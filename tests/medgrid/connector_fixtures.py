@@ -18,16 +18,17 @@ from tests.medgrid.connector_helpers import FakeClock
 def clock(monkeypatch):
     import limits.storage.memory
 
-    from medgrid.connectors import http
+    from medgrid.connectors import clock as vendor_clock
+    from medgrid.connectors import rate_limit
 
     fake = FakeClock()
     # limits' MemoryStorage reads time.time() from its module: point it at the fake clock too
     monkeypatch.setattr(limits.storage.memory, "time", fake)
-    http.reset_rate_limiters()
-    previous = http.set_clock(fake)
+    rate_limit.reset_rate_limiters()
+    previous = vendor_clock.set_clock(fake)
     yield fake
-    http.set_clock(previous)
-    http.reset_rate_limiters()
+    vendor_clock.set_clock(previous)
+    rate_limit.reset_rate_limiters()
 
 
 @pytest.fixture()

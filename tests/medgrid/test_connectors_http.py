@@ -10,9 +10,12 @@ import requests
 
 import frappe
 
-from medgrid.connectors import http
+from medgrid.connectors import integration_log, rate_limit
 from medgrid.connectors.base import VendorError
-from medgrid.connectors.http import RateLimit, RetryPolicy, VendorClient, parse_retry_after, redact
+from medgrid.connectors.http import VendorClient
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import redact, redact_url
+from medgrid.connectors.retry import RetryPolicy, parse_retry_after
 from tests.medgrid.connector_helpers import logs_for
 
 pytest_plugins = ["tests.medgrid.connector_fixtures"]  # clock, mocked, csite
@@ -51,8 +54,8 @@ def test_redact_masks_secrets_in_nested_json_bodies_and_keeps_business_keys():
 def test_redact_handles_form_bodies_bytes_urls_and_literal_secrets():
     assert redact(b"grant_type=refresh_token&client_secret=abc&refresh_token=def&client_id=app") == \
         "grant_type=refresh_token&client_secret=***&refresh_token=***&client_id=app"
-    assert http.redact_url("https://x.example/hook?token=abc&page=2") == "https://x.example/hook?token=***&page=2"
-    assert http.redact_url("https://user:pw@x.example/a") == "https://***@x.example/a"
+    assert redact_url("https://x.example/hook?token=abc&page=2") == "https://x.example/hook?token=***&page=2"
+    assert redact_url("https://user:pw@x.example/a") == "https://***@x.example/a"
     assert redact("upstream said: bad key s3cr3t-value", secrets=("s3cr3t-value",)) == "upstream said: bad key ***"
 
 
@@ -188,7 +191,7 @@ def test_logs_survive_a_rollback_to_a_savepoint(csite, mocked):
 
 
 def test_rejected_requests_are_logged_without_being_sent(csite, mocked):
-    http.log_rejected_request("testvendor", "GET", "http://evil.example/x?token=t", "not allowed", REF)
+    integration_log.log_rejected_request("testvendor", "GET", "http://evil.example/x?token=t", "not allowed", REF)
 
     [row] = logs_for(REF[1])
     assert row.status == "Rejected" and row.url == "http://evil.example/x?token=***" and row.error == "not allowed"
@@ -239,13 +242,13 @@ def test_limits_are_kept_in_redis_when_the_site_has_redis_cache(csite, clock, mo
         pytest.skip("no Redis server on 127.0.0.1:6379")
     monkeypatch.setattr(limits.storage.redis, "time", clock)
     monkeypatch.setitem(frappe.local.conf, "redis_cache", url)
-    http.reset_rate_limiters()
+    rate_limit.reset_rate_limiters()
 
     key = frappe.generate_hash(length=12)
     limit = RateLimit("testvendor", key, amount=2, window_seconds=30)
     limit.acquire()
     limit.acquire()
-    limiter, storage = http.get_rate_limiter()
+    limiter, storage = rate_limit.get_rate_limiter()
     assert type(storage).__name__ == "RedisStorage"
     assert limiter.get_window_stats(limit.item, "medgrid", "testvendor", key).remaining == 0
     limit.acquire()

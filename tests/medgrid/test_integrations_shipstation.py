@@ -22,12 +22,12 @@ LIST_TAGS = "https://ssapi.shipstation.com/accounts/listtags"
 
 @pytest.fixture()
 def rsps():
-    from medgrid.connectors import http as vendor_http
+    from medgrid.connectors import rate_limit
 
-    vendor_http.reset_rate_limiters()
+    rate_limit.reset_rate_limiters()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
-    vendor_http.reset_rate_limiters()
+    rate_limit.reset_rate_limiters()
 
 
 def connections(profile: str) -> list:

@@ -16,7 +16,7 @@ from frappe.utils import add_to_date, now_datetime
 from medgrid.exceptions import IntegrationConflictError, IntegrationNotConfiguredError, InvalidParameterError
 from medgrid.integrations import exoceuticals, vendor_shopify
 from medgrid.integrations.shopify_oauth import OAuthRejected, normalize_shop_domain, verify_callback_hmac
-from medgrid.integrations.shopify_tokens import access_token
+from medgrid.connectors.shopify_tokens import access_token
 from tests.medgrid.integration_helpers import (
     APP_KEY,
     APP_SECRET,
@@ -38,9 +38,9 @@ SCOPES = "read_products,write_products,read_orders,write_orders,read_inventory"
 
 @pytest.fixture()
 def rsps():
-    from medgrid.connectors import http as vendor_http
+    from medgrid.connectors import rate_limit
 
-    vendor_http.reset_rate_limiters()
+    rate_limit.reset_rate_limiters()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 

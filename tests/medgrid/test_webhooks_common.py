@@ -27,15 +27,15 @@ def test_guide_paths_and_scheduled_fallbacks_are_registered(site):
 
 
 def test_credentials_and_signatures_are_masked_in_stored_headers():
-    from medgrid.webhooks.common import redact_headers, redact_query
+    from medgrid.connectors.redaction import redact_mapping
 
     headers = {"Key": "k", "Authorization": "Basic x", "X-PerfectRx-Signature": "ab", "X-Shopify-Hmac-Sha256": "c",
                "X-Webhook-Signature": "sha256=d", "Cookie": "sid=1", "X-Shopify-Topic": "orders/updated",
                "User-Agent": "SINQ/1"}
-    assert redact_headers(headers) == {"Key": "***", "Authorization": "***", "X-PerfectRx-Signature": "***",
+    assert redact_mapping(headers) == {"Key": "***", "Authorization": "Basic ***", "X-PerfectRx-Signature": "***",
                                        "X-Shopify-Hmac-Sha256": "***", "X-Webhook-Signature": "***", "Cookie": "***",
                                        "X-Shopify-Topic": "orders/updated", "User-Agent": "SINQ/1"}
-    assert redact_query({"connection": "abc", "token": "t"}) == {"connection": "abc", "token": "***"}
+    assert redact_mapping({"connection": "abc", "token": "t"}) == {"connection": "abc", "token": "***"}
 
 
 @pytest.mark.parametrize("value, utc", [

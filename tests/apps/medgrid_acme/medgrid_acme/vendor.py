@@ -25,7 +25,8 @@ from frappe.utils.password import get_decrypted_password
 
 from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
-from medgrid.connectors.http import RetryPolicy, VendorClient, response_json
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import get_shipping_address, quantity
 from medgrid.vendors import OrderFields, Poll, Statuses, VendorDescriptor
 from medgrid.vendors.update import VendorUpdate

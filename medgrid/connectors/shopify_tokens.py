@@ -1,5 +1,8 @@
 """Shopify app credentials and offline access tokens: the code exchange, storage and refresh-before-use.
 
+It lives with the connectors that spend the tokens (the Shopify and Exoceuticals connectors); the OAuth
+install in ``medgrid/integrations/`` uses it from there, so the dependency runs one way.
+
 Two kinds of document hold a shop's tokens, with the same fields (``shop_domain``, ``api_base_url``,
 ``access_token``, ``refresh_token``, ``token_expires_at``, ``refresh_token_expires_at``, ``scopes``):
 a vendor's ``Shopify Connection`` (signed for by the MedGrid app of MedGrid System Settings) and the
@@ -22,16 +25,18 @@ import frappe
 from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
 from medgrid.connectors.base import VendorError
-from medgrid.connectors.http import RetryPolicy, VendorClient, response_json
+from medgrid.connectors.http import VendorClient, response_json
+from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.shopify_graphql import shop_base_url
-from medgrid.integrations.constants import (
-    ACCESS_TOKEN_PATH,
-    EXOCEUTICALS,
-    EXOCEUTICALS_CALLBACK_PATH,
-    EXOCEUTICALS_SETTINGS,
-    SHOPIFY,
-    SYSTEM_SETTINGS,
-)
+from medgrid.constants import EXOCEUTICALS_SETTINGS, SYSTEM_SETTINGS
+from medgrid.vendors.builtin import EXOCEUTICALS as EXOCEUTICALS_VENDOR
+from medgrid.vendors.builtin import SHOPIFY as SHOPIFY_VENDOR
+
+# Shopify's token endpoint on a shop, and the guide's public callback of the Exoceuticals install
+ACCESS_TOKEN_PATH = "/admin/oauth/access_token"
+EXOCEUTICALS_CALLBACK_PATH = "/api/method/medgrid.exoceuticals.oauth_callback"
+EXOCEUTICALS = EXOCEUTICALS_VENDOR.key
+SHOPIFY = SHOPIFY_VENDOR.key
 
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 # An authorization code is single use: never resend the exchange after a network error (it may have
