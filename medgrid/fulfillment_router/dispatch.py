@@ -19,7 +19,17 @@ from frappe import _
 from frappe.utils import add_to_date, cint, now_datetime
 
 from medgrid.connectors.base import VendorError, get_connector
-from medgrid.constants import DISPATCH, OPEN_DISPATCH_STATUSES, SALES_ORDER
+from medgrid.constants import (
+    CANCELLED,
+    DISPATCH,
+    FAILED,
+    OPEN_DISPATCH_STATUSES,
+    QUEUED,
+    RETRYING,
+    SALES_ORDER,
+    SENDING,
+    SENT,
+)
 from medgrid.fulfillment_router.tracking import record_vendor_update
 from medgrid.vendors import get_vendor
 from medgrid.vendors.update import VendorUpdate
@@ -47,7 +57,7 @@ def create_dispatches(order, routes) -> list[str]:
     for route in routes:
         connector = get_connector(route.vendor)
         dispatch = frappe.get_doc({
-            "doctype": "Fulfillment Dispatch",
+            "doctype": DISPATCH,
             "sales_order": order.name,
             "vendor": route.vendor,
             "vendor_label": connector.label,
@@ -55,7 +65,7 @@ def create_dispatches(order, routes) -> list[str]:
             "route_key": route.key,
             "connection_doctype": route.connection[0],
             "connection_name": route.connection[1],
-            "status": "Queued",
+            "status": QUEUED,
             "lines": route.lines,
         })
         dispatch.insert(ignore_permissions=True)
@@ -89,7 +99,7 @@ def _claim(name: str, lease_seconds: int) -> str | None:
              (`status` in ('Queued', 'Retrying') and (`next_retry_at` is null or `next_retry_at` <= %(now)s))
              or (`status`='Sending' and `claimed_until` < %(now)s))""",
         {"token": token, "until": add_to_date(now, seconds=lease_seconds), "now": now, "name": name})
-    claimed = frappe.db.get_value("Fulfillment Dispatch", name, "claim_token") == token
+    claimed = frappe.db.get_value(DISPATCH, name, "claim_token") == token
     frappe.db.commit()
     return token if claimed else None
 
@@ -100,8 +110,8 @@ def send_dispatch(dispatch: str) -> str | None:
     token = _claim(dispatch, policy.lease)
     if not token:
         return None
-    doc = frappe.get_doc("Fulfillment Dispatch", dispatch)
-    order = frappe.get_doc("Sales Order", doc.sales_order)
+    doc = frappe.get_doc(DISPATCH, dispatch)
+    order = frappe.get_doc(SALES_ORDER, doc.sales_order)
     connector = get_connector(doc.vendor)
     try:
         if order.docstatus != 1:
@@ -119,11 +129,11 @@ def send_dispatch(dispatch: str) -> str | None:
         return _record_failure(doc, str(e), e.retryable, e.retry_after, policy)
     except Exception as e:  # a bug or an unexpected answer: keep the dispatch retryable and log it
         frappe.db.rollback()
-        frappe.log_error(title=f"MedGrid dispatch {dispatch} failed", reference_doctype="Fulfillment Dispatch",
+        frappe.log_error(title=f"MedGrid dispatch {dispatch} failed", reference_doctype=DISPATCH,
                          reference_name=dispatch)
         return _record_failure(doc, f"{type(e).__name__}: {e}", True, None, policy)
     _record_success(doc, order, result)
-    return "Sent"
+    return SENT
 
 
 class LeaseHeartbeat:
@@ -164,13 +174,13 @@ class LeaseHeartbeat:
             """update `tabFulfillment Dispatch` set `claimed_until`=%(until)s
                where `name`=%(name)s and `status`='Sending' and `claim_token`=%(token)s""",
             {"until": add_to_date(now_datetime(), seconds=self.lease), "name": self.dispatch, "token": self.token})
-        still_ours = frappe.db.get_value("Fulfillment Dispatch", self.dispatch, "claim_token") == self.token
+        still_ours = frappe.db.get_value(DISPATCH, self.dispatch, "claim_token") == self.token
         frappe.db.commit()
         return still_ours
 
 
 def _record_success(doc, order, result) -> None:
-    values = {"status": "Sent", "sent_at": now_datetime(), "last_error": None, "claim_token": None,
+    values = {"status": SENT, "sent_at": now_datetime(), "last_error": None, "claim_token": None,
               "claimed_until": None, "next_retry_at": None,
               "vendor_order_id": result.vendor_order_id or doc.vendor_order_id,
               "vendor_reference": result.vendor_reference or doc.vendor_reference}
@@ -182,17 +192,17 @@ def _record_success(doc, order, result) -> None:
 
 
 def _record_failure(doc, message: str, retryable: bool, retry_after, policy) -> str:
-    attempts = cint(frappe.db.get_value("Fulfillment Dispatch", doc.name, "attempts"))
+    attempts = cint(frappe.db.get_value(DISPATCH, doc.name, "attempts"))
     if retryable and attempts < policy.max_attempts:
         delay = retry_after or backoff_seconds(attempts, policy.base, policy.cap)
-        values = {"status": "Retrying", "next_retry_at": add_to_date(now_datetime(), seconds=delay)}
-        outcome = "Retrying"
+        values = {"status": RETRYING, "next_retry_at": add_to_date(now_datetime(), seconds=delay)}
+        outcome = RETRYING
     else:
-        values = {"status": "Failed", "next_retry_at": None}
-        outcome = "Failed"
+        values = {"status": FAILED, "next_retry_at": None}
+        outcome = FAILED
         _mark_vendor_failed(doc)
     values.update({"last_error": message[:10000], "claim_token": None, "claimed_until": None})
-    frappe.db.set_value("Fulfillment Dispatch", doc.name, values)
+    frappe.db.set_value(DISPATCH, doc.name, values)
     frappe.db.commit()
     return outcome
 
@@ -200,12 +210,12 @@ def _record_failure(doc, message: str, retryable: bool, retry_after, policy) -> 
 def _mark_vendor_failed(doc) -> None:
     descriptor = get_vendor(doc.vendor)
     field = descriptor.order_fields.status if descriptor else None
-    if not field or "Failed" not in descriptor.statuses.vocabulary:
+    if not field or FAILED not in descriptor.statuses.vocabulary:
         return
     # a status the vendor reported (e.g. Shipped) is the truth; only our own placeholder becomes Failed
     current = frappe.db.get_value(SALES_ORDER, doc.sales_order, field)
     if current in (None, "", descriptor.statuses.initial):
-        record_vendor_update(doc.sales_order, doc.vendor, VendorUpdate(status="Failed"), dispatch=doc.name)
+        record_vendor_update(doc.sales_order, doc.vendor, VendorUpdate(status=FAILED), dispatch=doc.name)
 
 
 def backoff_seconds(attempts: int, base: int, cap: int) -> float:
@@ -223,7 +233,7 @@ def sweep() -> int:
               or (`status`='Sending' and `claimed_until` < %(now)s)
            order by `modified` limit 500""", {"now": now}, as_dict=True)
     for row in due:
-        if row.status == "Sending":
+        if row.status == SENDING:
             # The lease ran out: the job holding the claim died with its worker (or hangs). A worker
             # killed outright never tells RQ, which keeps listing that job as started for many
             # minutes, so deduplicating against its id would silently skip this recovery. The
@@ -238,35 +248,35 @@ def sweep() -> int:
 
 def retry(name: str) -> None:
     """Put a Failed (or Cancelled-by-error) dispatch back in the queue with fresh attempts."""
-    frappe.db.set_value("Fulfillment Dispatch", name, {"status": "Queued", "attempts": 0, "next_retry_at": None,
+    frappe.db.set_value(DISPATCH, name, {"status": QUEUED, "attempts": 0, "next_retry_at": None,
                                                        "claim_token": None, "claimed_until": None})
     enqueue_send(name)
 
 
 def cancel_for_order(order) -> None:
     """On Sales Order cancel: open dispatches stop; sent ones are cancelled at vendors that allow it."""
-    rows = frappe.get_all("Fulfillment Dispatch", filters={"sales_order": order.name},
+    rows = frappe.get_all(DISPATCH, filters={"sales_order": order.name},
                           fields=["name", "status", "vendor"])
     for row in rows:
-        if row.status in ("Queued", "Retrying", "Failed", "Sending"):
-            frappe.db.set_value("Fulfillment Dispatch", row.name, {"status": "Cancelled", "next_retry_at": None})
-        elif row.status == "Sent":
+        if row.status in (*OPEN_DISPATCH_STATUSES, FAILED):
+            frappe.db.set_value(DISPATCH, row.name, {"status": CANCELLED, "next_retry_at": None})
+        elif row.status == SENT:
             frappe.enqueue("medgrid.fulfillment_router.dispatch.cancel_at_vendor", queue="short",
                            enqueue_after_commit=True, dispatch=row.name)
 
 
 def cancel_at_vendor(dispatch: str) -> None:
     """Background job: ask the vendor to cancel a sent dispatch, then mark it Cancelled."""
-    doc = frappe.get_doc("Fulfillment Dispatch", dispatch)
-    order = frappe.get_doc("Sales Order", doc.sales_order)
+    doc = frappe.get_doc(DISPATCH, dispatch)
+    order = frappe.get_doc(SALES_ORDER, doc.sales_order)
     connector = get_connector(doc.vendor)
     try:
         cancelled = connector.cancel(doc, order)
     except VendorError as e:
-        frappe.db.set_value("Fulfillment Dispatch", dispatch, "last_error", f"Cancel failed: {e}")
+        frappe.db.set_value(DISPATCH, dispatch, "last_error", f"Cancel failed: {e}")
         return
-    values = {"status": "Cancelled"}
+    values = {"status": CANCELLED}
     if not cancelled:
         values["last_error"] = _("{0} offers no cancel through its API; cancel it with the vendor").format(
             connector.label)
-    frappe.db.set_value("Fulfillment Dispatch", dispatch, values)
+    frappe.db.set_value(DISPATCH, dispatch, values)

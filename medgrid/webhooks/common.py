@@ -20,11 +20,10 @@ from frappe.query_builder import Order
 from frappe.utils import cint, convert_utc_to_system_timezone, get_datetime, now_datetime
 
 from medgrid.connectors.redaction import redact_mapping
+from medgrid.constants import SALES_ORDER, WEBHOOK_EVENT
 from medgrid.exceptions import InvalidParameterError, WebhookVerificationError
 from medgrid.vendors import get_vendor
 
-WEBHOOK_EVENT = "MedGrid Webhook Event"
-SALES_ORDER = "Sales Order"
 LOGGER_NAME = "medgrid.webhooks"
 APPLY_JOB = "medgrid.webhooks.common.apply_event"
 APPLY_QUEUE = "short"

@@ -46,6 +46,7 @@ import frappe
 from frappe import _
 from frappe.utils.password import get_decrypted_password
 
+from medgrid.constants import DISPATCH
 from medgrid.vendors.builtin import SHIPSTATION
 from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
@@ -53,7 +54,6 @@ from medgrid.webhooks.common import IGNORED, PROCESSED, UNMATCHED, Outcome, Webh
 
 VENDOR = "shipstation"
 CONNECTION_DOCTYPE = "ShipStation Connection"
-DISPATCH_DOCTYPE = "Fulfillment Dispatch"
 CONNECTED = "Connected"
 DEFAULT_BASE_URL = "https://ssapi.shipstation.com"
 API_HOST = "ssapi.shipstation.com"
@@ -282,7 +282,7 @@ def _current_tracking(sales_order: str, key: str) -> str | None:
     """The tracking number MedGrid shows now for this order on this route."""
     if key == VENDOR:
         return frappe.db.get_value(common.SALES_ORDER, sales_order, ORDER_FIELDS.tracking_number)
-    return frappe.db.get_value(DISPATCH_DOCTYPE, {"sales_order": sales_order, "vendor": VENDOR, "route_key": key},
+    return frappe.db.get_value(DISPATCH, {"sales_order": sales_order, "vendor": VENDOR, "route_key": key},
                                "tracking_number")
 
 

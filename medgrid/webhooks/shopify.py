@@ -33,6 +33,7 @@ import frappe
 from frappe import _
 from frappe.utils.password import get_decrypted_password
 
+from medgrid.constants import DISPATCH
 from medgrid.vendors import builtin
 from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
@@ -43,7 +44,6 @@ VENDOR_STORE = "shopify"
 EXOCEUTICALS_SETTINGS = "Exoceuticals Settings"
 SYSTEM_SETTINGS = "MedGrid System Settings"
 CONNECTION_DOCTYPE = "Shopify Connection"
-DISPATCH_DOCTYPE = "Fulfillment Dispatch"
 CONNECTED = "Connected"
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
@@ -309,7 +309,7 @@ def _store_dispatch(state: OrderState, connection: str | None):
     else the dispatch of a Sales Order the order names that went through this store."""
     fields = ["name", "sales_order", "route_key"]
     if state.gid:
-        row = frappe.db.get_value(DISPATCH_DOCTYPE, {"vendor": VENDOR_STORE, "vendor_order_id": state.gid}, fields,
+        row = frappe.db.get_value(DISPATCH, {"vendor": VENDOR_STORE, "vendor_order_id": state.gid}, fields,
                                   as_dict=True)
         if row:
             return row
@@ -317,7 +317,7 @@ def _store_dispatch(state: OrderState, connection: str | None):
         filters = {"vendor": VENDOR_STORE, "sales_order": sales_order}
         if connection:
             filters.update({"connection_doctype": CONNECTION_DOCTYPE, "connection_name": connection})
-        row = frappe.db.get_value(DISPATCH_DOCTYPE, filters, fields, as_dict=True)
+        row = frappe.db.get_value(DISPATCH, filters, fields, as_dict=True)
         if row:
             return row
     return None
