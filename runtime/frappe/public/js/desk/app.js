@@ -248,7 +248,8 @@
 			[path, query] = path.split("?");
 			query = "?" + query;
 		}
-		history.pushState({}, "", path + query);
+		// the same URL again adds no history entry (Back must leave the page)
+		if (location.pathname + location.search !== path + query) history.pushState({}, "", path + query);
 		return frappe.app.route().then(() => {
 			if (hash_at > -1) frappe.app.scroll_to_hash();
 		});

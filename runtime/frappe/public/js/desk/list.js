@@ -330,11 +330,7 @@
 				this.toggle_actions();
 			});
 			$table.on("change", ".list-row-checkbox", () => this.toggle_actions());
-			$table.on("click", "a.list-link", (e) => {
-				if (e.ctrlKey || e.metaKey) return;
-				e.preventDefault();
-				frappe.set_route("Form", this.doctype, $(e.currentTarget).attr("data-name"));
-			});
+			// the row links are plain /app links: the shell's link handler routes them
 			$table.on("click", "a.indicator-filter", (e) => {
 				e.preventDefault();
 				const [field, op, value] = String($(e.currentTarget).attr("data-filter")).split(",");
