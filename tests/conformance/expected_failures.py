@@ -22,14 +22,6 @@ EXPECTED_FAILURES: dict = {
         "[sd-exc-source] the answer is now Frappe's (400 InvalidOrderError 'Row #1: Quantity for Item ITEM-001 must be greater than zero': the ERPNext subset rounds row floats first, as ERPNext does) but the body adds \"_exc_source\": \"medgrid (app)\", which the recording lacks (probably the recording bench's medgrid frames did not match Frappe's apps/<app>/<app>/ source guess) (issue 12 item 3)",
         'runtime/frappe/utils/response.py (guess_exception_source) or a known difference',
     ),
-    ('security-desk.json', 'security-desk/E07_savedocs_save_rep'): (
-        "[sd-custom-docperm-export] docinfo.permissions.export is 0 for the rep: Custom DocPerm's `export` default is 0 in the runtime, 1 in Frappe (add_permission rows get export 1 there)",
-        'runtime/frappe/core/doctype/custom_docperm/custom_docperm.json',
-    ),
-    ('security-desk.json', 'security-desk/E08_savedocs_submit_rep'): (
-        "[sd-custom-docperm-export] docinfo.permissions.export is 0 for the rep: Custom DocPerm's `export` default is 0 in the runtime, 1 in Frappe (add_permission rows get export 1 there)",
-        'runtime/frappe/core/doctype/custom_docperm/custom_docperm.json',
-    ),
     ('security-desk.json', 'security-desk/C03_rep_user_get_doc'): (
         "[sd-perm-message] document-level refusal message lacks ': User - partner@clinic.example' after 'does not have access to this document'",
         'runtime/frappe/permissions.py',
