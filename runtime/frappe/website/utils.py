@@ -61,17 +61,19 @@ def _asset_url(path: str) -> str | None:
 
 
 def include_style(path: str, rtl=None) -> str:
-    """Jinja helper: record a stylesheet for preloading and link it if it exists."""
-    _record_asset("style", path)
+    """Jinja helper: link a stylesheet if some app ships it, and announce that URL for preloading."""
     url = _asset_url(path)
+    if url:
+        # the preload names the served /assets URL: a bare bundle name would be a 404 for the browser
+        _record_asset("style", url)
     return f'<link type="text/css" rel="stylesheet" href="{url}">' if url else ""
 
 
 def include_script(path: str, preload: bool = True) -> str:
-    """Jinja helper: record a script for preloading and load it if it exists."""
-    if preload:
-        _record_asset("script", path)
+    """Jinja helper: load a script if some app ships it, and announce that URL for preloading."""
     url = _asset_url(path)
+    if preload and url:
+        _record_asset("script", url)
     return f'<script type="text/javascript" src="{url}"></script>' if url else ""
 
 
