@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import threading
 
+from frappe.utils import add_days, nowdate
 from werkzeug.test import Client
 
-from tests.medgrid.test_api_orders import create
+
+def create(api, user):
+    body = {"customer": "Demo Clinic Partner", "delivery_date": add_days(nowdate(), 7),
+            "shipping_address_name": "Demo Clinic Partner-Shipping",
+            "items": [{"item_code": "ITEM-001", "qty": 5, "rate": 89.00, "warehouse": "Skydell Main - SM"}]}
+    r = api.resource("POST", "Sales Order", user=user, body=body)
+    assert r.status_code == 200, r.json_body
+    return r.json_body["data"]
 
 
 def _parallel_puts(api, name: str, body: dict, n: int = 10) -> list:
@@ -40,7 +48,7 @@ def _parallel_puts(api, name: str, body: dict, n: int = 10) -> list:
 
 
 def test_parallel_submits_dispatch_once(api):
-    name = create(api, user="admin")["name"]
+    name = create(api, "admin")["name"]
     answers = _parallel_puts(api, name, {"docstatus": 1})
 
     assert all(a is not None for a in answers), answers
