@@ -15,6 +15,11 @@ import sys
 import frappe
 from frappe.installer import new_site, update_site_config
 
+# the sandbox package (which sandboxes exist and how they point MedGrid at them) lives at the repository root
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
 SITE = "medgrid.localhost"
 PASSWORD = "MedGrid-Demo-1"
 
@@ -32,7 +37,8 @@ def main() -> None:
     parser.add_argument("--sites-path", default=os.environ.get("MEDGRID_SITES_PATH") or "sites")
     parser.add_argument("--port", type=int, default=8000, help="MedGrid's web port (for webhook URLs)")
     parser.add_argument("--sandbox-ports", default="9101,9102,9103,9104,9105",
-                        help="PerfectRx, ShipStation, SINQ, Centre Research, Shopify")
+                        help="one per sandbox, in the vendor registry's order (PerfectRx, ShipStation, SINQ, "
+                             "Centre Research, Shopify)")
     parser.add_argument("--redis", default="", help="redis URL for jobs and cache (empty: in-process)")
     args = parser.parse_args()
     sites_path = os.path.abspath(args.sites_path)
@@ -110,34 +116,42 @@ def _set_single(doctype: str, values: dict) -> None:
     doc.save()
 
 
+# What the demo sets besides what each sandbox says points MedGrid at it (its own medgrid_settings())
+DEMO_SETTINGS = {
+    "Exoceuticals Settings": {"warehouse": "Skydell Exoceuticals - SM", "item_group": "Products",
+                              "price_list": "Standard Selling"},
+}
+# A vendor's own store connects itself from the portal: the sandbox's address is for reading only
+SELF_SERVICE_DOCTYPES = ("Shopify Connection",)
+SHIPSTATION_CONNECTION = "ShipStation Connection"
+
+
 def _point_integrations_at_sandboxes(port: int, ports: list[int]) -> None:
-    """Every integration's base URL points at a local sandbox (the sandboxes' default credentials)."""
-    perfectrx, shipstation, sinq, centre_research, shopify = (f"http://127.0.0.1:{p}" for p in ports)
-    _set_single("PerfectRx Settings", {"enabled": 1, "base_url": perfectrx, "client_id": "sandbox-perfectrx-client",
-                                       "client_secret": "sandbox-perfectrx-secret",
-                                       "default_practice_id": "PRACTICE-001"})
-    _set_single("SINQ Settings", {"enabled": 1, "sinq_api_url": sinq, "sinq_api_key": "sandbox-sinq-api-key",
-                                  "sinq_webhook_key": "sandbox-sinq-webhook-key",
-                                  "sinq_webhook_secret": "sandbox-sinq-webhook-secret"})
-    _set_single("Centre Research Settings", {"enabled": 1, "centre_research_api_url": centre_research,
-                                             "centre_research_api_key": "sandbox-centre-research-key"})
-    _set_single("Exoceuticals Settings", {"enabled": 1, "shop_domain": "exoceuticals.myshopify.com",
-                                          "api_base_url": shopify, "api_version": "2026-04",
-                                          "client_id": "sandbox-exoceuticals-client",
-                                          "client_secret": "sandbox-exoceuticals-client-secret",
-                                          "access_token": "shpat_sandbox_exoceuticals_token",
-                                          "webhook_secret": "sandbox-exoceuticals-webhook-secret",
-                                          "warehouse": "Skydell Exoceuticals - SM", "item_group": "Products",
-                                          "price_list": "Standard Selling"})
-    _set_single("MedGrid System Settings", {"medgrid_shopify_api_key": "sandbox-medgrid-shopify-key",
-                                            "medgrid_shopify_api_secret": "sandbox-medgrid-shopify-secret",
-                                            "medgrid_shopify_redirect_uri": f"http://127.0.0.1:{port}/api/method/"
+    """Every vendor's settings point at its local sandbox (``ports`` in the registry's sandbox order), with
+    the sandbox's default credentials; vendors with a Single settings doctype are enabled."""
+    from sandbox import sandbox_class, sandbox_paths
+
+    for name, sandbox_port in zip(sandbox_paths(), ports):
+        sandbox = sandbox_class(name)(port=sandbox_port)
+        for doctype, values in sandbox.medgrid_settings().items():
+            values = {**values, **DEMO_SETTINGS.get(doctype, {})}
+            if doctype in SELF_SERVICE_DOCTYPES:
+                continue
+            if doctype == SHIPSTATION_CONNECTION:
+                _platform_shipstation(values)
+                continue
+            if frappe.get_meta(doctype).has_field("enabled"):
+                values["enabled"] = 1
+            _set_single(doctype, values)
+    _set_single("MedGrid System Settings", {"medgrid_shopify_redirect_uri": f"http://127.0.0.1:{port}/api/method/"
                                                                             "medgrid.integrations.shopify_callback"})
-    if not frappe.db.exists("ShipStation Connection", {"is_platform": 1}):
-        frappe.get_doc({"doctype": "ShipStation Connection", "is_platform": 1, "status": "Connected",
-                        "base_url": shipstation, "api_key": "sandbox-shipstation-key",
-                        "api_secret": "sandbox-shipstation-secret", "warehouse_id": "2001705", "store_id": "310001",
-                        "webhook_token": "sandbox-shipstation-webhook-token"}).insert(ignore_permissions=True)
+
+
+def _platform_shipstation(values: dict) -> None:
+    """MedGrid's own ShipStation account (vendors connect theirs from the portal)."""
+    if not frappe.db.exists(SHIPSTATION_CONNECTION, {"is_platform": 1}):
+        frappe.get_doc({"doctype": SHIPSTATION_CONNECTION, "is_platform": 1, "status": "Connected",
+                        **values}).insert(ignore_permissions=True)
 
 
 def _print_keys(keys: dict) -> None:
