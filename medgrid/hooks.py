@@ -6,8 +6,11 @@ app_email = "dev@medgrid.local"
 app_license = "MIT"
 required_apps = ["erpnext"]
 
-after_install = ["medgrid.setup.install.after_install", "medgrid.setup.vendor_options.after_install_or_migrate"]
-after_migrate = ["medgrid.setup.install.after_migrate", "medgrid.setup.vendor_options.after_install_or_migrate"]
+after_install = ["medgrid.setup.install.after_install", "medgrid.setup.vendor_options.after_install_or_migrate",
+                 "medgrid.catalog.search_index.after_install"]
+# the item search index is (re)built when missing, e.g. after a migration rebuilt tabItem on SQLite
+after_migrate = ["medgrid.setup.install.after_migrate", "medgrid.setup.vendor_options.after_install_or_migrate",
+                 "medgrid.catalog.search_index.after_migrate"]
 # an app that adds vendors (medgrid_vendors) gets their fields and options when it is installed
 after_app_install = "medgrid.setup.vendor_options.after_app_install"
 
@@ -79,6 +82,12 @@ doc_events = {
         "on_change": "medgrid.integrations.order_status.tag_store_orders",
     },
     "Warehouse": {"on_update": "medgrid.catalog.clear_warehouse_cache"},
+    # the item search index follows the searched text (medgrid/catalog/search_index.py; SQLite uses triggers)
+    "Item": {
+        "on_update": "medgrid.catalog.search_index.item_changed",
+        "on_trash": "medgrid.catalog.search_index.item_deleted",
+        "after_rename": "medgrid.catalog.search_index.item_renamed",
+    },
     # no write moves a document out of the caller's reach as stored, no amendment of another's document
     # (medgrid/permissions_writes.py)
     "*": {
