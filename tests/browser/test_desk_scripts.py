@@ -66,8 +66,11 @@ def test_list_scripts_colour_statuses_and_add_bulk_retry(stack, page):
         "MedGrid Integration Log": ["green", "red", "orange"],
     }
     for slug in ("fulfillment-dispatch", "medgrid-webhook-event"):
-        page.get_by_label("Search or type a command").fill(slug.replace("-", " "))
-        page.get_by_role("option", name=re.compile(" List$")).first.click()
+        bar = page.get_by_label("Search or type a command")
+        bar.fill(slug.replace("-", " "))
+        expect(page.get_by_role("option").first).to_have_text(re.compile(" List$"))
+        bar.press("Enter")
+        expect(page).to_have_url(f"{stack.url}/app/{slug}")
         desk_ready(page)
         assert "Retry" in page.evaluate("() => cur_list.action_items.map(a => a[0])")
 

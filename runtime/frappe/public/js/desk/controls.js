@@ -90,7 +90,8 @@
 			const state = this.layout.get_field_state(this.df);
 			// in a form, a read-only field without a value is not shown (Frappe does the same)
 			const empty_read_only = state.read_only && this.layout.frm && this.is_empty() && this.df.fieldtype !== "Check";
-			this.$wrapper.toggle(!state.hidden && !empty_read_only);
+			this.visible = !!(!state.hidden && !empty_read_only);
+			this.$wrapper.get(0).hidden = !this.visible;
 			this.$wrapper.toggleClass("has-error", !!(state.reqd && !state.read_only && this.is_empty()));
 			if (this.$label) this.$label.toggleClass("reqd", !!state.reqd);
 			const value = this.get_value();
@@ -243,7 +244,8 @@
 		}
 		refresh() {
 			const state = this.layout.get_field_state(this.df);
-			this.$wrapper.toggle(!state.hidden && !this.is_empty());
+			this.visible = !!(!state.hidden && !this.is_empty());
+			this.$wrapper.get(0).hidden = !this.visible;
 			this.$input_area.attr("hidden", true);
 			this.$static.removeAttr("hidden").html(this.format_static(this.get_value()));
 		}
@@ -262,7 +264,8 @@
 		}
 		refresh() {
 			const state = this.layout.get_field_state(this.df);
-			this.$wrapper.toggle(!state.hidden);
+			this.visible = !!(!state.hidden);
+			this.$wrapper.get(0).hidden = !this.visible;
 		}
 		html(content) {
 			this.$wrapper.html(content);
@@ -287,7 +290,8 @@
 		}
 		refresh() {
 			const state = this.layout.get_field_state(this.df);
-			this.$wrapper.toggle(!state.hidden);
+			this.visible = !!(!state.hidden);
+			this.$wrapper.get(0).hidden = !this.visible;
 			this.$input.prop("disabled", !!state.read_only && !this.layout.frm);
 		}
 		set_input() {}
@@ -492,14 +496,15 @@
 			this.fields_list.forEach((control) => control.refresh());
 			// a section whose fields are all hidden disappears, as does one whose depends_on is false
 			this.sections.forEach((section) => {
-				const visible = section.fields.some((c) => c.$wrapper.css("display") !== "none")
+				// visibility as the controls last set it (reading computed styles would force a layout per section)
+				const visible = section.fields.some((c) => c.visible !== false)
 					&& frappe.desk.eval_condition(section.df.depends_on, this.doc, this.parent_doc)
 					&& !section.df.hidden;
-				section.$section.toggle(visible);
+				section.$section.get(0).hidden = !visible;
 			});
 			(this.tabs || []).forEach((tab) => {
 				const hidden = tab.df.hidden || !frappe.desk.eval_condition(tab.df.depends_on, this.doc, this.parent_doc);
-				tab.$button.toggle(!hidden);
+				tab.$button.get(0).hidden = !!hidden;
 			});
 		}
 

@@ -114,7 +114,8 @@
 		/** Redraw the rows when they changed (added, removed, moved); otherwise only refresh their cells. */
 		refresh() {
 			const state = this.layout.get_field_state(this.df);
-			this.$wrapper.toggle(!state.hidden);
+			this.visible = !!(!state.hidden);
+			this.$wrapper.get(0).hidden = !this.visible;
 			this.$label.toggleClass("reqd", !!state.reqd);
 			const editable = this.is_editable();
 			const signature = JSON.stringify([editable, this.rows().map((row) => row.name), [...this.open_rows],
@@ -385,6 +386,7 @@
 			this.layout.render($body);
 			this.fields = this.layout.fields_list;
 			this.fields_dict = this.layout.fields_dict;
+			if (frappe.desk.mark_first_paint) frappe.desk.mark_first_paint();
 		}
 
 		// ---------------- refresh

@@ -343,6 +343,7 @@
 			});
 			this.show_count();
 			this.toggle_actions();
+			if (frappe.desk.mark_first_paint) frappe.desk.mark_first_paint();
 		}
 
 		indicator_link(indicator) {
