@@ -53,13 +53,9 @@ WINDOW_SECONDS = 60
 DUPLICATE_STATUS = 400
 STATUS_EXISTING = 200
 
-FIELD_ORDER_ID = CENTRE_RESEARCH.order_fields.vendor_order_id
-FIELD_STATUS = CENTRE_RESEARCH.order_fields.status
-FIELD_TRACKING_NUMBER = CENTRE_RESEARCH.order_fields.tracking_number
-FIELD_CARRIER = CENTRE_RESEARCH.order_fields.carrier
-FIELD_TRACKING_URL = CENTRE_RESEARCH.order_fields.tracking_url
+# the Sales Order fields it owns, by meaning (its descriptor)
+FIELDS = CENTRE_RESEARCH.order_fields
 FIELD_SHIPPING_TIER = "cr_shipping_tier"
-FIELD_SYNC_DATE = CENTRE_RESEARCH.order_fields.sync_date
 
 # Centre Research order status → the guide's cr_status vocabulary
 STATUS_MAP = {
@@ -98,18 +94,18 @@ def _first(*values):
 
 def status_fields(data: dict) -> dict:
     """Sales Order fields from a Centre Research order object (create or GET answer)."""
-    fields = {FIELD_SYNC_DATE: now_datetime()}
+    fields = {FIELDS.sync_date: now_datetime()}
     status = STATUS_MAP.get(str(data.get("status") or "").upper())
     if status:
-        fields[FIELD_STATUS] = status
+        fields[FIELDS.status] = status
     shipments = [s for s in data.get("shipments") or [] if isinstance(s, dict)]
     latest = shipments[-1] if shipments else {}
     number = _first(latest.get("trackingNumber"), data.get("trackingNumber"))
     carrier = _first(latest.get("carrier"), data.get("carrier"))
     if number:
-        fields[FIELD_TRACKING_NUMBER] = number
-        fields[FIELD_CARRIER] = carrier
-        fields[FIELD_TRACKING_URL] = _first(latest.get("trackingUrl"), data.get("trackingUrl"),
+        fields[FIELDS.tracking_number] = number
+        fields[FIELDS.carrier] = carrier
+        fields[FIELDS.tracking_url] = _first(latest.get("trackingUrl"), data.get("trackingUrl"),
                                             carriers.tracking_url(carrier, number))
     tier = data.get("shippingTierApplied") or data.get("shippingTier")
     tier_name = tier.get("name") if isinstance(tier, dict) else tier
@@ -209,15 +205,15 @@ class CentreResearchConnector(Connector):
                               status_code=response.status_code)
         # A new order answers 201; the existing order of a repeated partnerOrderId comes back as 200 (or
         # flagged, or with the id MedGrid already holds)
-        known_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        known_id = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         duplicate = (response.status_code == STATUS_EXISTING or str(order_id) == str(known_id or "")
                      or any(data.get(flag) or body.get(flag) for flag in DUPLICATE_FLAGS))
         return SendResult(vendor_order_id=str(order_id), vendor_reference=data.get("orderNumber"),
-                          order_fields={FIELD_ORDER_ID: str(order_id), **status_fields(data)},
+                          order_fields={FIELDS.vendor_order_id: str(order_id), **status_fields(data)},
                           already_placed=duplicate)
 
     def _already_placed(self, order_id: str, settings, reference) -> SendResult:
-        fields = {FIELD_ORDER_ID: order_id, FIELD_SYNC_DATE: now_datetime()}
+        fields = {FIELDS.vendor_order_id: order_id, FIELDS.sync_date: now_datetime()}
         vendor_reference = None
         try:
             data = fetch_order(order_id, settings, reference)
@@ -239,7 +235,7 @@ class CentreResearchConnector(Connector):
         return True
 
     def fetch_status(self, dispatch, order) -> VendorUpdate | None:
-        order_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        order_id = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_id:
             return None
         fields = status_fields(fetch_order(order_id, reference=("Sales Order", order.name)))

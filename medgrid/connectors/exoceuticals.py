@@ -25,13 +25,9 @@ LABEL = "Exoceuticals"
 SETTINGS_DOCTYPE = "Exoceuticals Settings"
 API_VERSION = DEFAULT_API_VERSION  # the guide pins Exoceuticals to Admin API 2026-04
 
-FIELD_ORDER_ID = EXOCEUTICALS.order_fields.vendor_order_id
+# the Sales Order fields it owns, by meaning (its descriptor)
+FIELDS = EXOCEUTICALS.order_fields
 FIELD_ORDER_NAME = EXOCEUTICALS_ORDER_NAME
-FIELD_STATUS = EXOCEUTICALS.order_fields.status
-FIELD_TRACKING_NUMBER = EXOCEUTICALS.order_fields.tracking_number
-FIELD_CARRIER = EXOCEUTICALS.order_fields.carrier
-FIELD_TRACKING_URL = EXOCEUTICALS.order_fields.tracking_url
-FIELD_SYNC_DATE = EXOCEUTICALS.order_fields.sync_date
 
 STATUS_PENDING = "Pending"
 STATUS_OPEN = "Open"
@@ -102,13 +98,13 @@ class ExoceuticalsConnector(Connector):
         return SendResult(
             vendor_order_id=node["id"],
             vendor_reference=node.get("name"),
-            order_fields={FIELD_ORDER_ID: node["id"], FIELD_ORDER_NAME: node.get("name"),
-                          FIELD_STATUS: STATUS_OPEN, FIELD_SYNC_DATE: now_datetime()},
+            order_fields={FIELDS.vendor_order_id: node["id"], FIELD_ORDER_NAME: node.get("name"),
+                          FIELDS.status: STATUS_OPEN, FIELDS.sync_date: now_datetime()},
             already_placed=already_placed,
         )
 
     def cancel(self, dispatch, order) -> bool:
-        order_gid = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        order_gid = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_gid:
             return False
         get_client(reference=("Sales Order", order.name)).cancel_order(order_gid, CANCEL_NOTE.format(name=order.name))
@@ -116,7 +112,7 @@ class ExoceuticalsConnector(Connector):
 
     def fetch_status(self, dispatch, order) -> VendorUpdate | None:
         """The Shopify order's state as a vendor update (a fallback for lost webhooks)."""
-        order_gid = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        order_gid = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_gid:
             return None
         data = get_client(reference=("Sales Order", order.name)).execute(ORDER_STATUS_QUERY, {"id": order_gid})
@@ -135,12 +131,12 @@ def status_fields(node: dict) -> dict:
         status = STATUS_FULFILLED
     else:
         status = STATUS_OPEN
-    fields = {FIELD_STATUS: status, FIELD_SYNC_DATE: now_datetime()}
+    fields = {FIELDS.status: status, FIELDS.sync_date: now_datetime()}
     tracking = [info for fulfillment in node.get("fulfillments") or []
                 for info in fulfillment.get("trackingInfo") or []]
     if tracking and tracking[-1].get("number"):
         latest = tracking[-1]
-        fields.update({FIELD_TRACKING_NUMBER: latest["number"], FIELD_CARRIER: latest.get("company"),
-                       FIELD_TRACKING_URL: latest.get("url") or carriers.tracking_url(latest.get("company"),
+        fields.update({FIELDS.tracking_number: latest["number"], FIELDS.carrier: latest.get("company"),
+                       FIELDS.tracking_url: latest.get("url") or carriers.tracking_url(latest.get("company"),
                                                                                       latest["number"])})
     return fields

@@ -64,12 +64,8 @@ TOKEN_502_MESSAGE = ("PerfectRx answered HTTP 502 to the OAuth token request. Th
                      "grant_type=client_credentials form body.")
 
 # Sales Order fields
-FIELD_REFERENCE_ID = PERFECTRX.order_fields.vendor_order_id
-FIELD_STATUS = PERFECTRX.order_fields.status
-FIELD_TRACKING_NUMBER = PERFECTRX.order_fields.tracking_number
-FIELD_CARRIER = PERFECTRX.order_fields.carrier
-FIELD_TRACKING_URL = PERFECTRX.order_fields.tracking_url
-FIELD_SYNC_DATE = PERFECTRX.order_fields.sync_date
+# the Sales Order fields it owns, by meaning (its descriptor)
+FIELDS = PERFECTRX.order_fields
 FIELD_PATIENT_ID = PERFECTRX_PATIENT_ID
 
 STATUS_RECEIVED = "Received"
@@ -322,8 +318,8 @@ class PerfectRxConnector(Connector):
         return SendResult(
             vendor_order_id=primary,
             vendor_reference=", ".join(f"{kind}:{ref}" for kind, ref in references.items()),
-            order_fields={FIELD_REFERENCE_ID: primary, FIELD_PATIENT_ID: patient_id,
-                          FIELD_STATUS: ACK_STATUS_MAP.get(str(status or "").upper(), STATUS_RECEIVED),
-                          FIELD_SYNC_DATE: now_datetime()},
-            already_placed=bool(order.get(FIELD_REFERENCE_ID) and order.get(FIELD_REFERENCE_ID) == primary),
+            order_fields={FIELDS.vendor_order_id: primary, FIELD_PATIENT_ID: patient_id,
+                          FIELDS.status: ACK_STATUS_MAP.get(str(status or "").upper(), STATUS_RECEIVED),
+                          FIELDS.sync_date: now_datetime()},
+            already_placed=bool(order.get(FIELDS.vendor_order_id) and order.get(FIELDS.vendor_order_id) == primary),
         )

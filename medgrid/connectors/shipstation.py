@@ -69,12 +69,8 @@ RATE_LIMIT_RESET_HEADER = "X-Rate-Limit-Reset"
 POLICY = RetryPolicy(max_retries=3, reset_header=RATE_LIMIT_RESET_HEADER, max_in_call_wait=WINDOW_SECONDS + 5)
 
 # Sales Order fields (guide "Sales Order Fields Updated")
-FIELD_ORDER_ID = SHIPSTATION.order_fields.vendor_order_id
-FIELD_STATUS = SHIPSTATION.order_fields.status
-FIELD_TRACKING_NUMBER = SHIPSTATION.order_fields.tracking_number
-FIELD_CARRIER = SHIPSTATION.order_fields.carrier
-FIELD_TRACKING_URL = SHIPSTATION.order_fields.tracking_url
-FIELD_SYNC_DATE = SHIPSTATION.order_fields.sync_date
+# the Sales Order fields it owns, by meaning (its descriptor)
+FIELDS = SHIPSTATION.order_fields
 
 STATUS_SUBMITTED = "Submitted"
 STATUS_AWAITING_SHIPMENT = "Awaiting Shipment"
@@ -227,11 +223,11 @@ def list_shipments(connection, since_datetime, reference=(None, None)) -> list[d
 def shipment_fields(shipment: dict) -> dict:
     """Sales Order fields for one ShipStation shipment (a voided label withdraws its tracking)."""
     if shipment.get("voided"):
-        return {FIELD_STATUS: STATUS_AWAITING_SHIPMENT, FIELD_TRACKING_NUMBER: None, FIELD_CARRIER: None,
-                FIELD_TRACKING_URL: None, FIELD_SYNC_DATE: now_datetime()}
+        return {FIELDS.status: STATUS_AWAITING_SHIPMENT, FIELDS.tracking_number: None, FIELDS.carrier: None,
+                FIELDS.tracking_url: None, FIELDS.sync_date: now_datetime()}
     number, carrier = shipment.get("trackingNumber"), shipment.get("carrierCode")
-    return {FIELD_STATUS: STATUS_SHIPPED, FIELD_TRACKING_NUMBER: number, FIELD_CARRIER: carrier,
-            FIELD_TRACKING_URL: carriers.tracking_url(carrier, number), FIELD_SYNC_DATE: now_datetime()}
+    return {FIELDS.status: STATUS_SHIPPED, FIELDS.tracking_number: number, FIELDS.carrier: carrier,
+            FIELDS.tracking_url: carriers.tracking_url(carrier, number), FIELDS.sync_date: now_datetime()}
 
 
 # -------------------------------------------------------------------------------------- payloads
@@ -285,7 +281,7 @@ def build_order_payload(dispatch, order, connection, *, status: str = ORDER_STAT
             "unitPrice": money(line.rate),
         } for line in dispatch.lines],
     }
-    known_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+    known_id = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
     if known_id:
         # ShipStation: sending the orderId with the orderKey on an update prevents a duplicate record
         payload["orderId"] = _int_if_digits(known_id)
@@ -347,7 +343,7 @@ class ShipStationConnector(Connector):
         re-send meets that refusal the order is at the vendor already — an acknowledgement was lost or
         the warehouse was quicker than the retry — so it is recorded as placed, not as a failure.
         """
-        known_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        known_id = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         try:
             body = self._create_or_update(dispatch, order, ORDER_STATUS_AWAITING_SHIPMENT)
         except VendorError as e:
@@ -356,7 +352,7 @@ class ShipStationConnector(Connector):
                 raise
             return SendResult(vendor_order_id=str(existing["orderId"]),
                               vendor_reference=existing.get("orderKey") or order_key(order.name),
-                              order_fields={FIELD_ORDER_ID: str(existing["orderId"]), FIELD_SYNC_DATE: now_datetime()},
+                              order_fields={FIELDS.vendor_order_id: str(existing["orderId"]), FIELDS.sync_date: now_datetime()},
                               already_placed=True)
         order_id = body.get("orderId")
         if not order_id:
@@ -366,9 +362,9 @@ class ShipStationConnector(Connector):
         return SendResult(
             vendor_order_id=str(order_id),
             vendor_reference=body.get("orderKey") or order_key(order.name),
-            order_fields={FIELD_ORDER_ID: str(order_id),
-                          FIELD_STATUS: ORDER_STATUS_MAP.get(body.get("orderStatus"), STATUS_AWAITING_SHIPMENT),
-                          FIELD_SYNC_DATE: now_datetime()},
+            order_fields={FIELDS.vendor_order_id: str(order_id),
+                          FIELDS.status: ORDER_STATUS_MAP.get(body.get("orderStatus"), STATUS_AWAITING_SHIPMENT),
+                          FIELDS.sync_date: now_datetime()},
             already_placed=updated,
         )
 
@@ -391,15 +387,15 @@ class ShipStationConnector(Connector):
 
     def fetch_status(self, dispatch, order) -> VendorUpdate | None:
         """Current status (and tracking once shipped) as a vendor update."""
-        order_id = dispatch.get("vendor_order_id") or order.get(FIELD_ORDER_ID)
+        order_id = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_id:
             return None
         connection = self._connection(dispatch)
         client = connection_client(connection, ("Sales Order", order.name))
         body = response_json(client.request("GET", ORDER_PATH.format(order_id=order_id),
                                             error_messages={401: INVALID_CREDENTIALS}), VENDOR) or {}
-        fields = {FIELD_STATUS: ORDER_STATUS_MAP.get(body.get("orderStatus"), STATUS_AWAITING_SHIPMENT),
-                  FIELD_SYNC_DATE: now_datetime()}
+        fields = {FIELDS.status: ORDER_STATUS_MAP.get(body.get("orderStatus"), STATUS_AWAITING_SHIPMENT),
+                  FIELDS.sync_date: now_datetime()}
         if body.get("orderStatus") == "shipped":
             shipments = response_json(client.request("GET", SHIPMENTS_PATH, params={
                 "orderId": order_id, "includeShipmentItems": "false"}), VENDOR) or {}

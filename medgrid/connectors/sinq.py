@@ -35,12 +35,8 @@ STATUS_REPEATED = 200
 POLICY = RetryPolicy(max_retries=3, retry_statuses=frozenset({500, 502, 503, 504}), retry_network_errors=True)
 
 FIELD_REFERENCE = SINQ_REFERENCE
-FIELD_TRANSACTION_ID = SINQ.order_fields.vendor_order_id
-FIELD_STATUS = SINQ.order_fields.status
-FIELD_TRACKING_NUMBER = SINQ.order_fields.tracking_number
-FIELD_TRACKING_URL = SINQ.order_fields.tracking_url
-FIELD_CARRIER = SINQ.order_fields.carrier
-FIELD_SYNC_DATE = SINQ.order_fields.sync_date
+# the Sales Order fields it owns, by meaning (its descriptor)
+FIELDS = SINQ.order_fields
 STATUS_SYNCED = "Synced"
 
 
@@ -105,8 +101,8 @@ class SinqConnector(Connector):
             vendor_order_id=str(transaction_id),
             vendor_reference=body.get("reference") or order.name,
             order_fields={FIELD_REFERENCE: body.get("reference") or order.name,
-                          FIELD_TRANSACTION_ID: str(transaction_id),
-                          FIELD_STATUS: STATUS_SYNCED,
-                          FIELD_SYNC_DATE: now_datetime()},
+                          FIELDS.vendor_order_id: str(transaction_id),
+                          FIELDS.status: STATUS_SYNCED,
+                          FIELDS.sync_date: now_datetime()},
             already_placed=response.status_code == STATUS_REPEATED,
         )
