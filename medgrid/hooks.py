@@ -47,6 +47,10 @@ permission_query_conditions = {
     "ShipStation Connection": "medgrid.integrations.permissions.shipstation_connection_query",
     "Shopify Connection": "medgrid.integrations.permissions.shopify_connection_query",
     "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_query",
+    # a vendor reads its own payouts; a requester its own support requests
+    "Vendor Payout": "medgrid.permissions.vendor_payout_query",
+    "Vendor Payout Line": "medgrid.permissions.child_table_query",
+    "MedGrid Support Request": "medgrid.permissions.support_request_query",
 }
 has_permission = {
     "Sales Order": "medgrid.permissions.sales_order_permission",
@@ -59,6 +63,8 @@ has_permission = {
     "ShipStation Connection": "medgrid.integrations.permissions.connection_permission",
     "Shopify Connection": "medgrid.integrations.permissions.connection_permission",
     "Vendor Profile": "medgrid.integrations.permissions.vendor_profile_permission",
+    "Vendor Payout": "medgrid.permissions.vendor_payout_permission",
+    "MedGrid Support Request": "medgrid.permissions.support_request_permission",
 }
 
 # The vendor registry (medgrid/vendors/): one descriptor per vendor — connector, Sales Order fields, statuses,
@@ -112,6 +118,8 @@ scheduler_events = {
     # Shopify → MedGrid catalog and inventory of every store, on the long queue
     "daily_long": ["medgrid.integrations.sync_jobs.daily"],
     "daily": ["medgrid.integrations.shopify_oauth.purge_expired_states"],
+    # last month's Vendor Payouts (a dispatch is paid once: a rerun adds nothing)
+    "monthly": ["medgrid.payouts.monthly"],
 }
 
 # The guide's paths: inbound vendor webhooks ("Webhook Reference"; served by medgrid/webhooks/<vendor>.py, one
@@ -152,3 +160,15 @@ standard_portal_menu_items = [
 
 # Desk: the catalog browser inside the Sales Order form (guide: "Internal Sales Rep API")
 doctype_js = {"Sales Order": "public/js/sales_order.js"}
+
+# API Access: note when a user's API key was last used (at most once a minute per key), after Frappe has
+# checked the Authorization header
+auth_hooks = ["medgrid.portal.api_access.record_api_key_use"]
+
+# The portal menu (/me and the portal sidebar): entries without a role are for every signed-in user
+portal_menu_items = [
+    {"title": "API Access", "route": "/portal/api-access"},
+    {"title": "Support", "route": "/portal/support"},
+    {"title": "Vendor Dashboard", "route": "/portal/vendor-dashboard", "role": "External Vendor"},
+    {"title": "Payouts", "route": "/portal/payouts", "role": "External Vendor"},
+]

@@ -43,6 +43,7 @@ CHILD_TABLE_PARENTS = {
     "Contact Phone": ("Contact",),
     "Fulfillment Dispatch Line": ("Fulfillment Dispatch",),
     "MedGrid Sales Rep Territory": ("MedGrid Sales Rep",),
+    "Vendor Payout Line": ("Vendor Payout",),
 }
 
 NO_ROWS = "1=0"
@@ -332,3 +333,39 @@ def linked_party_permission(doc, ptype=None, user=None, debug=False):
     if linked or doc.get("__islocal") or doc.get("owner") == user:
         return None
     return False
+
+
+# ------------------------------------------------------------------ Vendor Payout, MedGrid Support Request
+
+def _own_vendor_profiles(user: str) -> list[str]:
+    return frappe.get_all("Vendor Profile", filters={"user": user}, pluck="name")
+
+
+def vendor_payout_query(user: str | None = None, doctype: str | None = None) -> str:
+    """permission_query_conditions for Vendor Payout: a vendor lists the payouts of its own Vendor Profiles
+    (reps and partners have no DocPerm at all: "no vendor payment records")."""
+    user = user or frappe.session.user
+    if is_unrestricted(user):
+        return ""
+    profiles = _own_vendor_profiles(user)
+    return f"`tabVendor Payout`.`vendor_profile` in ({_in_list(profiles)})" if profiles else NO_ROWS
+
+
+def vendor_payout_permission(doc, ptype=None, user=None, debug=False):
+    user = user or frappe.session.user
+    if is_unrestricted(user):
+        return None
+    return None if doc.get("vendor_profile") in _own_vendor_profiles(user) else False
+
+
+def support_request_query(user: str | None = None, doctype: str | None = None) -> str:
+    """permission_query_conditions for MedGrid Support Request: a requester lists its own requests."""
+    user = user or frappe.session.user
+    return "" if is_unrestricted(user) else f"`tabMedGrid Support Request`.`requester` = {_quote(user)}"
+
+
+def support_request_permission(doc, ptype=None, user=None, debug=False):
+    user = user or frappe.session.user
+    if is_unrestricted(user):
+        return None
+    return None if doc.get("requester") == user else False

@@ -1,0 +1,7 @@
+"""One delivered Fulfillment Dispatch a Vendor Payout pays."""
+
+from frappe.model.document import Document
+
+
+class VendorPayoutLine(Document):
+    pass
