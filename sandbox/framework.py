@@ -34,7 +34,6 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from email.message import Message
@@ -962,8 +961,3 @@ class VendorSandbox:
                 "timeline": {"step_delay": self.timeline.step_delay, "pending": self.timeline.pending(),
                              "executed": list(self.timeline.executed)},
                 "faults": self.faults.list(), **vendor}
-
-
-def new_id(prefix: str = "") -> str:
-    """A random opaque id with an optional prefix."""
-    return prefix + uuid.uuid4().hex[:16]

@@ -68,11 +68,9 @@ WINDOW_SECONDS = 60
 RATE_LIMIT_RESET_HEADER = "X-Rate-Limit-Reset"
 POLICY = RetryPolicy(max_retries=3, reset_header=RATE_LIMIT_RESET_HEADER, max_in_call_wait=WINDOW_SECONDS + 5)
 
-# Sales Order fields (guide "Sales Order Fields Updated")
-# the Sales Order fields it owns, by meaning (its descriptor)
+# the Sales Order fields it owns, by meaning (guide "Sales Order Fields Updated"; its descriptor)
 FIELDS = SHIPSTATION.order_fields
 
-STATUS_SUBMITTED = "Submitted"
 STATUS_AWAITING_SHIPMENT = "Awaiting Shipment"
 STATUS_SHIPPED = "Shipped"
 STATUS_CANCELLED = "Cancelled"

@@ -44,7 +44,6 @@ TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 EXCHANGE_POLICY = RetryPolicy(max_retries=2, retry_statuses=frozenset({429}), retry_network_errors=False)
 # Refreshing again is safe (the old refresh token stays valid until its successor is used)
 REFRESH_POLICY = RetryPolicy(max_retries=2)
-TOKEN_FIELDS = ("access_token", "refresh_token", "token_expires_at", "refresh_token_expires_at", "scopes")
 
 
 @dataclass(frozen=True)

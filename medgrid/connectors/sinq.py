@@ -30,7 +30,6 @@ SETTINGS_DOCTYPE = "SINQ Settings"
 ORDERS_PATH = "/api/receivers/orders/inbound"
 KEY_HEADER = "key"
 
-STATUS_CREATED = 201
 STATUS_REPEATED = 200
 POLICY = RetryPolicy(max_retries=3, retry_statuses=frozenset({500, 502, 503, 504}), retry_network_errors=True)
 

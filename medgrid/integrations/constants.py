@@ -46,8 +46,5 @@ CALLBACK_MAX_AGE_SECONDS = 3600
 PURPOSE_VENDOR = "vendor"
 PURPOSE_EXOCEUTICALS = "exoceuticals"
 
-# The guide's public callback paths (served through override_whitelisted_methods)
-VENDOR_CALLBACK_PATH = "/api/method/medgrid.integrations.shopify_callback"
-
 # Where the browser lands after an install (guide: connections are made at /portal/integrations)
 PORTAL_PATH = "/portal/integrations"
