@@ -24,6 +24,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import cint, cstr, flt
 
+from medgrid.catalog_admin import approval
 from medgrid.connectors.base import VendorError
 from medgrid.integrations.store_sync import Progress, Store, SyncSummary, page_failed, pages, record_summary
 
@@ -195,6 +196,7 @@ def sync_variant(store: Store, product: dict, variant: dict) -> str:
     if not name:
         doc = frappe.get_doc({"doctype": "Item", "item_code": sku, "stock_uom": DEFAULT_UOM, "is_stock_item": 1,
                               "medgrid_approved": 1 if store.approve_new_items else 0, **values})
+        approval.synced_item_created(doc, trusted=store.approve_new_items)  # untrusted: into the approval queue
         doc.insert(ignore_permissions=True)
         set_price(store, doc.name, variant.get("price"))
         return CREATED
@@ -202,6 +204,7 @@ def sync_variant(store: Store, product: dict, variant: dict) -> str:
     doc = frappe.get_doc("Item", name)
     changes = {field: value for field, value in values.items() if _differs(doc.get(field), value)}
     if changes:
+        approval.synced_item_changed(doc, changes, trusted=store.approve_new_items)  # what changed, for review
         doc.update(changes)
         doc.save(ignore_permissions=True)
     price_changed = set_price(store, name, variant.get("price"))

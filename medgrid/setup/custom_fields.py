@@ -132,8 +132,12 @@ def vendor_item_fields(after: str = ITEM_MAPPING_FIELDS_AFTER) -> list[dict]:
 
 
 def get_custom_fields() -> dict:
+    from medgrid.catalog_admin.approval import approval_item_fields
+
+    item = item_fields()
     return {
         "Sales Order": sales_order_fields(),
         "Sales Order Item": sales_order_item_fields(),
-        "Item": item_fields(),
+        # the product approval's fields (status, reason, reviewer, last sync's changes) after the mapping
+        "Item": item + approval_item_fields(after=item[-1]["fieldname"]),
     }
