@@ -218,3 +218,50 @@ def test_only_admins_read_acme_settings(site, roles):
     reply = http("GET", "/api/resource/Acme Settings/Acme Settings", headers=headers)
     assert reply.status == 403
     assert b"sandbox-acme" not in reply.body
+
+
+# ------------------------------------------------------------------------------ the pieces
+
+def test_a_vendor_update_maps_to_the_vendors_fields_and_to_the_dispatch():
+    from medgrid.vendors.builtin import CENTRE_RESEARCH
+    from medgrid.vendors.update import KEEP, VendorUpdate
+
+    owned = CENTRE_RESEARCH.order_fields
+    update = VendorUpdate(status="Shipped", vendor_order_id="cr-1", extra={"cr_shipping_tier": "Standard"})
+    update.set_tracking(" 1Z9 ", "UPS")
+    assert update.order_fields(owned, "now") == {
+        "cr_status": "Shipped", "cr_order_id": "cr-1", "cr_tracking_number": "1Z9", "cr_carrier": "UPS",
+        "cr_tracking_url": "https://www.ups.com/track?tracknum=1Z9", "cr_shipping_tier": "Standard",
+        "cr_sync_date": "now"}
+    assert update.dispatch_fields() == {"vendor_status": "Shipped", "vendor_order_id": "cr-1", "tracking_number": "1Z9",
+                                        "carrier": "UPS", "tracking_url": "https://www.ups.com/track?tracknum=1Z9"}
+    # untouched tracking stays as it is; withdrawn tracking is written as empty
+    assert VendorUpdate(status="Processing").dispatch_fields() == {"vendor_status": "Processing"}
+    assert VendorUpdate().clear_tracking().dispatch_fields() == {"tracking_number": None, "carrier": None,
+                                                                 "tracking_url": None}
+    assert VendorUpdate().set_tracking("").tracking_number is KEEP
+    # field values of the vendor (or dispatch column names) read back into the same update
+    again = VendorUpdate.from_order_fields(owned, {"cr_status": "Shipped", "cr_order_id": "cr-1",
+                                                   "cr_sync_date": "then", "cr_shipping_tier": "Standard"})
+    assert (again.status, again.vendor_order_id, again.extra) == ("Shipped", "cr-1", {"cr_shipping_tier": "Standard"})
+    assert VendorUpdate.from_order_fields(owned, {"vendor_status": "Open", "carrier": None}).dispatch_fields() == \
+        {"vendor_status": "Open", "carrier": None}
+
+
+def test_statuses_list_stages_first_and_close_at_the_last_stage_or_a_final_status():
+    from medgrid.vendors import Statuses
+
+    statuses = Statuses(stages=("Pending", "Shipped", "Delivered"), others=("Cancelled", "Refunded", "On Hold"))
+    assert statuses.vocabulary == ("Pending", "Shipped", "Delivered", "Cancelled", "Refunded", "On Hold")
+    assert statuses.closed == ("Delivered", "Cancelled", "Refunded")
+
+
+def test_a_later_registration_of_a_key_replaces_the_earlier_one():
+    from medgrid.vendors import app_vendor_paths, descriptors_from
+
+    paths = app_vendor_paths(["medgrid", "medgrid_acme"])
+    registry = descriptors_from(paths + ["medgrid.vendors.builtin.SINQ"])
+    assert list(registry)[-1] == "sinq" and len(registry) == 7
+    # an entry that is not a descriptor is refused at once
+    with pytest.raises(TypeError):
+        descriptors_from(["medgrid.vendors.FINAL_STATUSES"])
