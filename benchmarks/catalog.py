@@ -1,31 +1,27 @@
-"""Catalog endpoints at 100,000 items × 5 warehouses, on MariaDB and SQLite (issue 4 item 8).
+"""Catalog endpoints at 100,000 (or 1,000,000) items × 5 warehouses, on MariaDB and SQLite (issues 4 and 17).
 
-1. Builds (or reuses) a site per engine with frappe+erpnext+medgrid, the demo masters
+1. Builds (or reuses) a site per engine and size with frappe+erpnext+medgrid, the demo masters
    (``medgrid.setup.demo.make_demo_data``: company Skydell/SM, price list Standard Selling …), 4 more
    leaf warehouses made with ``doc.insert()`` (Skydell Main/East/West/Cold Chain/Returns - SM take the
-   catalog), then bulk-loads 100,000 Items with their UOM Conversion Detail and Item Default children,
-   ~185,000 Bins and 100,000 Item Prices with multi-row ``INSERT``s through ``frappe.db.sql``. Every row
-   starts as a copy of a row the runtime itself wrote for a demo item (all columns of the doctype), the
-   method of ``recordings/perf-catalog.md``; names, codes, quantities, prices and dates are overridden
-   from a seeded RNG (bins per item 1/2/3 at 40/35/25 %, 80 % of bins in stock, ~1.2 % of items
-   called "BPC-…"). ``ANALYZE`` refreshes statistics afterwards; no index is added.
-2. Calls ``medgrid.catalog.list_warehouses``, ``items_in_warehouse`` (20-row page) and ``search_items``
-   ("BPC", 20-row page, with and without warehouse) in-process as the API user, each call framed like a
-   request (fresh per-request caches, transaction ended), and prints p50/p90/p99/max; then the SQL
-   alone (the statement the endpoint ran, captured from ``frappe.db.sql``) and its query plan
-   (MariaDB ``EXPLAIN`` + ``ANALYZE``; SQLite ``EXPLAIN QUERY PLAN``).
-3. ``--prototype``: PROTOTYPES, clearly labelled, nothing of the app is changed — (1) query rewrites of
-   the three endpoints (``PrototypeCatalog``: same arguments, rows checked equal to the endpoint's),
-   (2) candidate indexes Bin(warehouse, item_code) and Item Price(price_list, item_code) added with DDL,
-   measured with the app's SQL and with the rewrites, then dropped, (3) a text index for rare terms
-   (MariaDB FULLTEXT / SQLite FTS5 trigram), built, timed against LIKE, dropped.
-4. ``--http``: the same calls over HTTP through gunicorn (2 workers, token auth) with wrk.
-5. Prints the goal check: MariaDB p99 < 25 ms for search_items (with and without warehouse) and for a
-   20-row page of items_in_warehouse.
+   catalog), then bulk-loads the Items with their UOM Conversion Detail and Item Default children,
+   ~1.85 Bins per item and one Item Price each with multi-row ``INSERT``s through ``frappe.db.sql``, 25,000
+   items at a time. Every row starts as a copy of a row the runtime itself wrote for a demo item (all
+   columns of the doctype), the method of ``recordings/perf-catalog.md``; names, codes, quantities, prices
+   and dates come from a seeded RNG (bins per item 1/2/3 at 40/35/25 %, 80 % of bins in stock, ~1.2 % of
+   items called "BPC-…"). The item search index (``medgrid.catalog.search_index``) follows the load (SQLite:
+   its triggers) or is built afterwards (MariaDB: ``ensure(rebuild=True)``, as the migrate patch does);
+   the load and index times are printed. ``ANALYZE`` refreshes statistics.
+2. Calls ``medgrid.catalog`` in-process as the API user, each call framed like a request (fresh
+   per-request caches, transaction ended), and prints p50/p99/max: the rows of issue 17's table (search
+   with no match, the page at row 20,000 through the ``after`` cursor — and through ``limit_start`` for
+   comparison —, the unpaged warehouse including the runtime's JSON serialiser) and context cases.
+3. ``--http``: gunicorn (2 workers, token auth) and wrk -c4: a 20-row page, "BPC", "BPC" + warehouse; and
+   the unpaged warehouse one request at a time.
+4. Prints a table with the issue's baseline (measured on another 2-vCPU machine) beside each row.
 
-    .venv/bin/python benchmarks/catalog.py                                   # both engines
-    .venv/bin/python benchmarks/catalog.py --prototype --http                # + prototypes, HTTP
-    .venv/bin/python benchmarks/catalog.py --db-types mariadb --no-extras --prototype --no-plans
+    .venv/bin/python benchmarks/catalog.py --http                            # both engines, 100k items
+    .venv/bin/python benchmarks/catalog.py --http --items 1000000            # the million-item sites
+    .venv/bin/python benchmarks/catalog.py --db-types sqlite --iterations 50
 """
 
 from __future__ import annotations
@@ -42,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _bench  # noqa: E402
 from _bench import log, percentile  # noqa: E402
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 API_USER = "api-bench@example.com"
 API_ROLES = ["System Manager", "Stock Manager", "Stock User", "Sales Manager", "Sales User", "Item Manager",
              "Accounts User", "Purchase User"]
@@ -52,6 +48,7 @@ CATALOG_WAREHOUSES = [f"Skydell {w} - {ABBR}" for w in ("Main", "East", "West", 
 MAIN = CATALOG_WAREHOUSES[0]
 PRICE_LIST = "Standard Selling"
 SEED = 20240415
+LOAD_CHUNK = 25_000  # items generated and inserted per round (a million-item load keeps memory flat)
 
 # ------------------------------------------------------------------ names (seeded vocabulary)
 
@@ -221,6 +218,21 @@ def load_catalog(n_items: int, db_type: str) -> dict:
     step = datetime.timedelta(days=29) / n_items
     items, uoms, defaults, bins, prices = [], [], [], [], []
     others = CATALOG_WAREHOUSES[1:]
+    timings: dict = {}
+
+    def flush():
+        for table, rows in (("tabItem", items), ("tabUOM Conversion Detail", uoms), ("tabItem Default", defaults),
+                            ("tabBin", bins), ("tabItem Price", prices)):
+            if not rows:
+                continue
+            columns = list(rows[0].keys())
+            t0 = time.perf_counter()
+            n = bulk_insert(table, columns, ([r[c] for c in columns] for r in rows), db_type)
+            frappe.db.commit()
+            count, seconds = timings.get(table, (0, 0.0))
+            timings[table] = (count + n, seconds + time.perf_counter() - t0)
+            rows.clear()
+
     for i in range(1, n_items + 1):
         code = f"MGB-{i:06d}"
         name, desc = make_item_name(rng)
@@ -253,15 +265,11 @@ def load_catalog(n_items: int, db_type: str) -> dict:
                        "item_description": desc, "creation": ts, "modified": ts,
                        "price_list_rate": round(rng.uniform(2, 900), 2), "valid_from": ts.date()})
 
-    timings = {}
-    for table, rows in (("tabItem", items), ("tabUOM Conversion Detail", uoms), ("tabItem Default", defaults),
-                        ("tabBin", bins), ("tabItem Price", prices)):
-        columns = list(rows[0].keys())
-        t0 = time.perf_counter()
-        n = bulk_insert(table, columns, ([r[c] for c in columns] for r in rows), db_type)
-        frappe.db.commit()
-        timings[table] = (n, time.perf_counter() - t0)
-        log(f"    {table:26s} {n:>8,} rows in {timings[table][1]:6.1f} s")
+        if i % LOAD_CHUNK == 0:
+            flush()
+    flush()
+    for table, (n, seconds) in timings.items():
+        log(f"    {table:26s} {n:>9,} rows in {seconds:6.1f} s")
     return timings
 
 
@@ -286,6 +294,13 @@ def ensure_site(sites_path: str, site: str, db_type: str, n_items: int, rebuild:
         t1 = time.perf_counter()
         load_catalog(n_items, db_type)
         t_load = time.perf_counter() - t1
+        # SQLite's index followed the load through its triggers; MariaDB's token table is built from the
+        # rows (a bulk load bypasses the Item hooks), as the migrate patch does on an existing site
+        from medgrid.catalog import search_index
+
+        t_index = time.perf_counter()
+        kind = search_index.ensure(rebuild=db_type != "sqlite")
+        t_index = time.perf_counter() - t_index
         t2 = time.perf_counter()
         for table in ("tabItem", "tabBin", "tabItem Price", "tabWarehouse", "tabUOM Conversion Detail",
                       "tabItem Default"):
@@ -294,11 +309,14 @@ def ensure_site(sites_path: str, site: str, db_type: str, n_items: int, rebuild:
         if db_type == "sqlite":
             frappe.db.sql("analyze")
         frappe.db.commit()
-        log(f"  load {t_load:.1f} s, ANALYZE {time.perf_counter() - t2:.1f} s, "
-            f"site total {time.perf_counter() - t0:.1f} s")
+        load = (f"bulk load {t_load:.1f} s{' (FTS5 kept by triggers)' if db_type == 'sqlite' else ''}, "
+                f"search index ({kind}) {t_index:.1f} s, ANALYZE {time.perf_counter() - t2:.1f} s, "
+                f"site total {time.perf_counter() - t0:.1f} s")
+        log("  " + load)
     finally:
         _bench.close_site()
-    state = {"version": STATE_VERSION, "db_type": db_type, "n_items": n_items, "loaded": True, **creds}
+    state = {"version": STATE_VERSION, "db_type": db_type, "n_items": n_items, "loaded": True, "load": load,
+             **creds}
     _bench.write_state(sites_path, site, state)
     return state
 
@@ -323,7 +341,7 @@ def data_summary(db_type: str) -> list[str]:
     if db_type == "mariadb":
         sizes = frappe.db.sql("select table_name, round(data_length/1048576,1), round(index_length/1048576,1) "
                               "from information_schema.tables where table_schema=database() and table_name in "
-                              "('tabItem','tabBin','tabItem Price')")
+                              "('tabItem','tabBin','tabItem Price','__medgrid_item_trigram')")
         out.append("InnoDB data/index MB: " + "; ".join(f"{t} {d}/{i}" for t, d, i in sizes))
         bp = frappe.db.sql("select @@innodb_buffer_pool_size")[0][0]
         out.append(f"innodb_buffer_pool_size {int(bp) // 1048576} MB (baseline had 1024 MB)")
@@ -333,32 +351,33 @@ def data_summary(db_type: str) -> list[str]:
 # ------------------------------------------------------------------ measuring
 
 QUERY = "BPC"
+OFFSET = 20_000
 
 
-def cases(extras: bool) -> list[tuple]:
-    """(label, function name, kwargs, is_goal, iterations factor)."""
-    out = [
-        ("list_warehouses", "list_warehouses", {}, False, 1.0),
-        ("list_warehouses (cache cleared each call)", "list_warehouses", {"_clear_cache": True}, False, 0.25),
-        ("items_in_warehouse 20-row page", "items_in_warehouse",
-         {"warehouse": MAIN, "limit_page_length": 20}, True, 1.0),
-        (f"search_items '{QUERY}' 20-row page", "search_items", {"query": QUERY, "limit_page_length": 20}, True, 1.0),
-        (f"search_items '{QUERY}' + warehouse 20-row page", "search_items",
-         {"query": QUERY, "warehouse": MAIN, "limit_page_length": 20}, True, 1.0),
+def cases() -> list[tuple]:
+    """(row of the issue's table or "" for context, label, function, kwargs, iterations factor).
+
+    ``_after_offset`` asks the case to start from the ``after`` cursor of the row at that offset (found once,
+    before timing), i.e. the keyset equivalent of ``limit_start``.
+    """
+    return [
+        ("", "items_in_warehouse 20-row page", "items_in_warehouse", {"warehouse": MAIN, "limit_page_length": 20}, 1.0),
+        ("", f"search_items '{QUERY}' 20-row page", "search_items", {"query": QUERY, "limit_page_length": 20}, 1.0),
+        ("", f"search_items '{QUERY}' + warehouse 20-row page", "search_items",
+         {"query": QUERY, "warehouse": MAIN, "limit_page_length": 20}, 1.0),
+        ("search no match", "search_items 'zzqx' (no match) 20-row page", "search_items",
+         {"query": "zzqx", "limit_page_length": 20}, 1.0),
+        ("", "search_items 'zzqx' (no match) unpaged", "search_items", {"query": "zzqx"}, 0.5),
+        ("", "search_items 'Syringe' 20-row page", "search_items", {"query": "Syringe", "limit_page_length": 20}, 0.5),
+        ("", "search_items 'qx' (2 letters: scan) 20-row page", "search_items",
+         {"query": "qx", "limit_page_length": 20}, 0.1),
+        ("offset 20,000", f"items_in_warehouse after cursor at row {OFFSET:,}", "items_in_warehouse",
+         {"warehouse": MAIN, "limit_page_length": 20, "_after_offset": OFFSET}, 1.0),
+        ("", f"items_in_warehouse limit_start {OFFSET:,}", "items_in_warehouse",
+         {"warehouse": MAIN, "limit_page_length": 20, "limit_start": OFFSET}, 0.25),
+        ("", f"search_items 'Syringe' after cursor at row {OFFSET // 4:,}", "search_items",
+         {"query": "Syringe", "limit_page_length": 20, "_after_offset": OFFSET // 4}, 0.25),
     ]
-    if extras:
-        out += [
-            ("extra: items_in_warehouse page at offset 20,000", "items_in_warehouse",
-             {"warehouse": MAIN, "limit_start": 20000, "limit_page_length": 20}, False, 0.25),
-            ("extra: search_items 'Syringe' 20-row page", "search_items",
-             {"query": "Syringe", "limit_page_length": 20}, False, 0.25),
-            ("extra: search_items no match ('zzqx') 20-row page", "search_items",
-             {"query": "zzqx", "limit_page_length": 20}, False, 0.1),
-            ("extra: search_items 'BPC' unpaged", "search_items", {"query": QUERY}, False, 0.1),
-            ("extra: items_in_warehouse unpaged (whole warehouse)", "items_in_warehouse", {"warehouse": MAIN},
-             False, 0.05),
-        ]
-    return out
 
 
 def _fresh_request_state() -> None:
@@ -373,392 +392,108 @@ def _fresh_request_state() -> None:
     frappe.db.value_cache = {}
 
 
-def call_once(fn, kwargs) -> tuple[float, int]:
+def call_once(fn, kwargs) -> tuple[float, list]:
     import frappe
 
-    import medgrid.catalog
-
-    kwargs = dict(kwargs)
-    clear = kwargs.pop("_clear_cache", False)
-    if clear:
-        medgrid.catalog.clear_warehouse_cache()
-        frappe.cache().delete_value(PrototypeCatalog.CACHE_KEY)
     _fresh_request_state()
     t0 = time.perf_counter()
     rows = fn(**kwargs)
     elapsed = time.perf_counter() - t0
     frappe.db.rollback()  # end the transaction, as the request handler does for GET
-    return elapsed, len(rows)
+    return elapsed, rows
 
 
-def capture_sql(fn, kwargs) -> list[str]:
-    """The statements ``fn`` sends through frappe.db.sql (values are inlined by frappe.qb)."""
-    import frappe
-
-    db = frappe.local.db
-    seen = []
-    original = type(db).sql
-
-    def recording(query, values=(), *args, **kw):
-        seen.append((str(query), values))
-        return original(db, query, values, *args, **kw)
-
-    db.sql = recording
-    try:
-        call_once(fn, kwargs)
-    finally:
-        del db.sql
-    return seen
-
-
-def _normalise(rows) -> list:
-    return [tuple(sorted((k, round(v, 6) if isinstance(v, float) else v) for k, v in dict(r).items()))
-            for r in rows]
-
-
-def main_statement(statements) -> tuple[str, tuple] | None:
-    """The catalog query itself: the longest statement that reads tabBin or tabWarehouse."""
-    candidates = [(q, v) for q, v in statements if ("tabBin" in q or "tabWarehouse" in q) and len(q) > 200
-                  and "information_schema" not in q]
-    return max(candidates, key=lambda s: len(s[0])) if candidates else None
-
-
-def explain(db_type: str, query: str, values) -> list[str]:
-    import frappe
-
-    lines = []
-    if db_type == "mariadb":
-        rows = frappe.db.sql("analyze " + query, values or (), as_dict=True)
-        for r in rows:
-            lines.append(f"id={r.get('id')} {r.get('select_type')} table={r.get('table')} type={r.get('type')} "
-                         f"key={r.get('key')} ref={r.get('ref')} rows={r.get('rows')} r_rows={r.get('r_rows')} "
-                         f"r_filtered={r.get('r_filtered')} | {r.get('Extra')}")
-    else:
-        rows = frappe.db.sql("explain query plan " + query, values or ())
-        depth = {0: 0}
-        for r in rows:
-            node, parent, detail = r[0], r[1], r[-1]
-            depth[node] = depth.get(parent, 0) + 1
-            lines.append("  " * (depth[node] - 1) + str(detail))
-    return lines
-
-
-def time_sql(query: str, values, n: int) -> tuple[float, float]:
-    import frappe
-
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        frappe.db.sql(query, values or ())
-        times.append(time.perf_counter() - t0)
-        frappe.db.rollback()
-    return _bench.ms(percentile(times, 50)), _bench.ms(percentile(times, 99))
-
-
-def measure_functions(db_type: str, iterations: int, warmup: int, extras: bool, show_plans: bool,
-                      tag: str = "", impl=None) -> list[dict]:
-    """Time every case on ``impl`` (default: the app's medgrid.catalog; or the PROTOTYPE rewrites)."""
+def cursor_at(fn, kwargs: dict, offset: int) -> str:
+    """The ``after`` cursor that continues at row ``offset`` (the row before it, as an answer names it)."""
     import frappe
 
     import medgrid.catalog
 
-    impl = impl or medgrid.catalog
+    frappe.local.response = frappe._dict()
+    page = fn(**{k: v for k, v in kwargs.items() if not k.startswith("_")},
+              limit_start=offset - 1, limit_page_length=1)
+    row = page[0]
+    if fn.__name__ == "items_in_warehouse":
+        return medgrid.catalog.encode_after(medgrid.catalog.ITEMS_CURSOR, (row["item_code"],))
+    return medgrid.catalog.encode_after(medgrid.catalog.SEARCH_CURSOR, (row["item_code"], row["warehouse"]))
+
+
+def measure_functions(db_type: str, iterations: int, warmup: int) -> list[dict]:
+    import frappe
+
+    import medgrid.catalog
+
     frappe.set_user(API_USER)
-    log(f"  {tag}(load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    log(f"  in-process calls as {API_USER}, each framed like a request (load average "
+        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}):")
     results = []
-    for label, fname, kwargs, is_goal, factor in cases(extras):
-        fn = getattr(impl, fname)
+    for row, label, fname, kwargs, factor in cases():
+        fn = getattr(medgrid.catalog, fname)
+        kwargs = dict(kwargs)
+        offset = kwargs.pop("_after_offset", None)
+        if offset:
+            kwargs["after"] = cursor_at(fn, kwargs, offset)
+            # the keyset page is the offset page
+            same = call_once(fn, kwargs)[1] == call_once(fn, {**kwargs, "after": None, "limit_start": offset})[1]
+            if not same:
+                raise SystemExit(f"{label}: the after page differs from the limit_start page")
         n = max(10, int(iterations * factor))
         for _ in range(min(warmup, n)):
             call_once(fn, kwargs)
-        times, nrows = [], 0
+        times, rows = [], []
         for _ in range(n):
-            t, nrows = call_once(fn, kwargs)
+            t, rows = call_once(fn, kwargs)
             times.append(t)
-        res = {"label": label, "fname": fname, "kwargs": kwargs, "goal": is_goal, "n": n, "rows": nrows,
-               "p50": _bench.ms(percentile(times, 50)), "p90": _bench.ms(percentile(times, 90)),
-               "p99": _bench.ms(percentile(times, 99)), "max": _bench.ms(max(times)), "db_type": db_type,
-               "tag": tag}
-        if impl is not medgrid.catalog:
-            # the rewrite must answer exactly what the endpoint answers
-            plain = {k: v for k, v in kwargs.items() if not k.startswith("_")}
-            res["same_rows"] = _normalise(fn(**plain)) == _normalise(getattr(medgrid.catalog, fname)(**plain))
-            frappe.db.rollback()
-        stmt = main_statement(capture_sql(fn, kwargs)) if fname != "list_warehouses" or kwargs else None
-        if stmt:
-            res["sql_p50"], res["sql_p99"] = time_sql(stmt[0], stmt[1], max(10, n // 2))
-            res["sql"] = stmt
+        res = {"row": row, "label": label, "n": n, "rows": len(rows), "p50": _bench.ms(percentile(times, 50)),
+               "p99": _bench.ms(percentile(times, 99)), "max": _bench.ms(max(times)), "db_type": db_type}
         results.append(res)
-        sql_part = (f"; SQL alone p50 {res['sql_p50']:.2f} / p99 {res['sql_p99']:.2f} ms" if stmt else "")
-        if "same_rows" in res:
-            sql_part += f"; same rows as endpoint: {'yes' if res['same_rows'] else 'NO'}"
-        log(f"  {tag}{label:52s} n={n:<4d} rows={nrows:<6d} p50 {res['p50']:8.2f}  p90 {res['p90']:8.2f}  "
-            f"p99 {res['p99']:8.2f}  max {res['max']:8.2f} ms{sql_part}")
-        if show_plans and stmt:
-            res["plan"] = explain(db_type, stmt[0], stmt[1])
-    if show_plans:
-        shown = set()
-        for res in results:
-            if not res.get("plan") or res["sql"][0] in shown:
-                continue
-            shown.add(res["sql"][0])
-            log("")
-            log(f"  -- {tag}{res['label']} ({db_type}) SQL:")
-            log("     " + res["sql"][0])
-            log(f"  -- plan ({'ANALYZE: EXPLAIN + actual rows' if db_type == 'mariadb' else 'EXPLAIN QUERY PLAN'}):")
-            for line in res["plan"]:
-                log("     " + line)
+        log(f"  {label:54s} n={n:<4d} rows={res['rows']:<6d} p50 {res['p50']:8.2f}  p99 {res['p99']:8.2f}  "
+            f"max {res['max']:8.2f} ms")
+    results.append(measure_unpaged(db_type, max(5, iterations // 20)))
     frappe.set_user("Administrator")
     return results
 
 
-# ------------------------------------------------------------------ prototype indexes (NOT app schema)
-
-# (table, index name, columns): candidates measured with --prototype, dropped afterwards
-PROTOTYPE_INDEXES = [
-    ("tabBin", "proto_bin_warehouse_item", ["warehouse", "item_code"]),
-    ("tabItem Price", "proto_price_list_item", ["price_list", "item_code"]),
-]
-
-
-class PrototypeCatalog:
-    """PROTOTYPE query rewrites of medgrid.catalog's three endpoints — NOT the app's code.
-
-    Same arguments, same checks, same rows (verified against the endpoint by measure_functions);
-    only the SQL differs:
-    * price: a correlated scalar subquery per returned row instead of a LEFT JOIN on a GROUP BY derived
-      table (SQLite materialises that derived table — every price of the list — on every call);
-    * search_items: two levels — the inner query pages over matching saleable *items* that have at least
-      one in-stock bin, in item_code order, LIMIT start+length (each such item yields ≥ 1 row, so that is
-      enough); the outer query joins their bins and applies ORDER BY item_code, warehouse LIMIT/OFFSET.
-      The inner ORDER BY is on one table, so the engine walks the item_code index and stops early
-      instead of sorting every match;
-    * list_warehouses: ``(SELECT 1 … WHERE bin.warehouse = w.name … LIMIT 1) = 1`` per warehouse instead
-      of ``name IN (SELECT warehouse …)``, which MariaDB turns into a semi-join that materialises the
-      whole Bin ⋈ Item join (and which SQLite evaluates as a list subquery over every item);
-    * items_in_warehouse: only the price change (ordering by the Bin's item_code instead, so that an index
-      on Bin (warehouse, item_code) could deliver the order, made MariaDB 10.11 pick a full scan + filesort:
-      ~1.5 s; measured while writing this, not kept).
-    """
-
-    CACHE_KEY = "medgrid:bench:proto_list_warehouses"
-
-    @staticmethod
-    def _price_sql() -> str:
-        return ("(select max(`ip`.`price_list_rate`) from `tabItem Price` `ip` where `ip`.`item_code` = `i`.`name` "
-                "and `ip`.`price_list` = %(price_list)s and `ip`.`selling` = 1 "
-                "and (`ip`.`customer` is null or `ip`.`customer` = '') "
-                "and (`ip`.`valid_from` is null or `ip`.`valid_from` <= %(today)s) "
-                "and (`ip`.`valid_upto` is null or `ip`.`valid_upto` >= %(today)s))")
-
-    @staticmethod
-    def _pattern(text: str) -> str:
-        import frappe
-
-        if frappe.db.db_type == "sqlite":
-            return f"%{text}%"
-        return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-    SALEABLE = "`{a}`.`disabled` = 0 and `{a}`.`is_sales_item` = 1 and `{a}`.`medgrid_approved` = 1"
-
-    def list_warehouses(self):
-        import frappe
-
-        frappe.has_permission("Warehouse", "read", throw=True)
-        cached = frappe.cache().get_value(self.CACHE_KEY)
-        if cached is None:
-            cached = self._query_warehouses()
-            frappe.cache().set_value(self.CACHE_KEY, cached, expires_in_sec=60)
-        return cached
-
-    def _query_warehouses(self):
-        import frappe
-
-        rows = frappe.db.sql(
-            "select `w`.`name`, `w`.`warehouse_name` from `tabWarehouse` `w` "
-            "where `w`.`is_group` = 0 and `w`.`disabled` = 0 and ("
-            "  select 1 from `tabBin` `b` join `tabItem` `i` on `i`.`name` = `b`.`item_code` "
-            "  where `b`.`warehouse` = `w`.`name` and `b`.`actual_qty` - `b`.`reserved_qty` > 0 and "
-            + self.SALEABLE.format(a="i") + " limit 1) = 1 order by `w`.`name`", as_dict=True)
-        return [dict(r) for r in rows]
-
-    def clear_warehouse_cache(self):
-        import frappe
-
-        frappe.cache().delete_value(self.CACHE_KEY)
-
-    def items_in_warehouse(self, warehouse=None, price_list=None, limit_start=0, limit_page_length=0):
-        import frappe
-
-        from medgrid.catalog import _check_warehouse, _paging, _required, _resolve_price_list, _row
-
-        frappe.has_permission("Item", "read", throw=True)
-        warehouse = _required(warehouse, "warehouse")
-        _check_warehouse(warehouse)
-        price_list = _resolve_price_list(price_list)
-        start, length = _paging(limit_start, limit_page_length)
-        values = {"warehouse": warehouse, "price_list": price_list, "today": frappe.utils.nowdate(),
-                  "start": start, "length": length}
-        sql = ("select `i`.`item_code`, `i`.`item_name`, `i`.`description`, `i`.`stock_uom`, "
-               + self._price_sql() + " as `rate`, `b`.`actual_qty` - `b`.`reserved_qty` as `available_qty` "
-               "from `tabBin` `b` join `tabItem` `i` on `i`.`name` = `b`.`item_code` "
-               "where `b`.`warehouse` = %(warehouse)s and `b`.`actual_qty` - `b`.`reserved_qty` > 0 and "
-               + self.SALEABLE.format(a="i") + " order by `i`.`item_code`")
-        if length:
-            sql += " limit %(length)s offset %(start)s"
-        return [_row(r) for r in frappe.db.sql(sql, values, as_dict=True)]
-
-    def search_items(self, query=None, warehouse=None, price_list=None, limit_start=0, limit_page_length=0):
-        import frappe
-
-        from medgrid.catalog import _check_warehouse, _paging, _required, _resolve_price_list, _row
-
-        frappe.has_permission("Item", "read", throw=True)
-        text = _required(query, "query")
-        if warehouse:
-            _check_warehouse(warehouse)
-        price_list = _resolve_price_list(price_list)
-        start, length = _paging(limit_start, limit_page_length)
-        values = {"pattern": self._pattern(text), "warehouse": warehouse, "price_list": price_list,
-                  "today": frappe.utils.nowdate(), "start": start, "length": length, "inner": start + length}
-        in_wh = " and `{b}`.`warehouse` = %(warehouse)s" if warehouse else ""
-        stock = ("`{b}`.`actual_qty` - `{b}`.`reserved_qty` > 0 and `{w}`.`is_group` = 0 and `{w}`.`disabled` = 0"
-                 + in_wh)
-        inner = ("select `m`.`name` from `tabItem` `m` where (`m`.`item_code` like %(pattern)s or "
-                 "`m`.`item_name` like %(pattern)s or `m`.`description` like %(pattern)s) and "
-                 + self.SALEABLE.format(a="m") + " and (select 1 from `tabBin` `b2` join `tabWarehouse` `w2` "
-                 "on `w2`.`name` = `b2`.`warehouse` where `b2`.`item_code` = `m`.`name` and "
-                 + stock.format(b="b2", w="w2") + " limit 1) = 1")
-        if length:
-            inner += " order by `m`.`item_code` limit %(inner)s"
-        sql = ("select `i`.`item_code`, `i`.`item_name`, " + self._price_sql() + " as `rate`, "
-               "`b`.`actual_qty` - `b`.`reserved_qty` as `available_qty`, `b`.`warehouse` "
-               "from (" + inner + ") `hit` join `tabItem` `i` on `i`.`name` = `hit`.`name` "
-               "join `tabBin` `b` on `b`.`item_code` = `i`.`name` join `tabWarehouse` `w` on `w`.`name` = `b`.`warehouse` "
-               "where " + stock.format(b="b", w="w") + " order by `i`.`item_code`, `b`.`warehouse`")
-        if length:
-            sql += " limit %(length)s offset %(start)s"
-        return [_row(r) for r in frappe.db.sql(sql, values, as_dict=True)]
-
-
-def create_prototype_indexes(db_type: str) -> None:
+def measure_unpaged(db_type: str, n: int) -> dict:
+    """The whole warehouse in one answer: the function, then the runtime's JSON serialiser
+    (frappe.utils.response.as_json, what the HTTP handler sends), each timed."""
     import frappe
+    from frappe.utils.response import as_json
 
-    for table, name, cols in PROTOTYPE_INDEXES:
-        collist = ", ".join(f"`{c}`" for c in cols)
+    import medgrid.catalog
+
+    calls, dumps, size, nrows = [], [], 0, 0
+    for _ in range(n):
+        t, rows = call_once(medgrid.catalog.items_in_warehouse, {"warehouse": MAIN})
+        calls.append(t)
+        frappe.local.response = frappe._dict(message=rows)
         t0 = time.perf_counter()
-        if db_type == "mariadb":
-            frappe.db.sql(f"alter table `{table}` add index `{name}` ({collist})")
-        else:
-            frappe.db.sql(f"create index `{name}` on `{table}` ({collist})")
-        log(f"  PROTOTYPE index {name} on {table}({', '.join(cols)}) built in {time.perf_counter() - t0:.1f} s")
-    if db_type == "sqlite":
-        frappe.db.sql("analyze")
-    frappe.db.commit()
-
-
-def _drop_text_prototype(db_type: str) -> None:
-    import frappe
-
-    if db_type == "mariadb":
-        if frappe.db.sql("show index from `tabItem` where Key_name = 'proto_ft_item'"):
-            frappe.db.sql("alter table `tabItem` drop index `proto_ft_item`")
-    else:
-        frappe.db.sql("drop table if exists `proto_item_fts`")
-    frappe.db.commit()
-
-
-def drop_prototype_indexes(db_type: str) -> None:
-    import frappe
-
-    for table, name, _cols in PROTOTYPE_INDEXES:
-        try:
-            if db_type == "mariadb":
-                frappe.db.sql(f"alter table `{table}` drop index `{name}`")
-            else:
-                frappe.db.sql(f"drop index if exists `{name}`")
-        except Exception as e:  # not there
-            if "check that" not in str(e).lower() and "1091" not in str(e):
-                raise
-    frappe.db.commit()
-
-
-def prototype_fulltext(db_type: str, n: int = 30) -> list[dict]:
-    """PROTOTYPE — a text index for the rare-term case, where any LIKE '%q%' plan reads every item.
-
-    MariaDB: FULLTEXT (item_name, description) queried with MATCH … AGAINST ('+q*' IN BOOLEAN MODE);
-    this changes the semantics (word prefixes, not substrings; InnoDB's minimum token length is 3).
-    SQLite: an FTS5 table with the trigram tokenizer (item_code, item_name, description), which keeps
-    LIKE's case-insensitive substring semantics for terms of 3+ characters; the match counts are
-    compared with LIKE's. Each times the inner "first 20 matching saleable items by item_code" query
-    (what the two-level search pages over) against the LIKE version; then drops what it built.
-    """
-    import frappe
-
-    out = []
-    like_sql = ("select `m`.`name` from `tabItem` `m` where (`m`.`item_code` like %(p)s or `m`.`item_name` like %(p)s "
-                "or `m`.`description` like %(p)s) and `m`.`disabled` = 0 order by `m`.`item_code` limit 20")
-    t0 = time.perf_counter()
-    if db_type == "mariadb":
-        frappe.db.sql("alter table `tabItem` add fulltext index `proto_ft_item` (`item_name`, `description`)")
-        text_sql = ("select `m`.`name` from `tabItem` `m` where match(`m`.`item_name`, `m`.`description`) "
-                    "against (%(q)s in boolean mode) and `m`.`disabled` = 0 order by `m`.`item_code` limit 20")
-        count_sql = "select count(*) from `tabItem` where match(`item_name`, `description`) against (%(q)s in boolean mode)"
-        query_of = lambda term: f"+{term}*"  # noqa: E731
-        kind = "FULLTEXT(item_name, description), boolean-mode prefix match"
-    else:
-        frappe.db.sql("create virtual table `proto_item_fts` using fts5(name unindexed, item_code, item_name, "
-                      "description, tokenize='trigram')")
-        frappe.db.sql("insert into `proto_item_fts` (name, item_code, item_name, description) "
-                      "select name, item_code, item_name, description from `tabItem`")
-        text_sql = ("select `m`.`name` from `tabItem` `m` where `m`.`name` in (select name from `proto_item_fts` "
-                    "where `proto_item_fts` match %(q)s) and `m`.`disabled` = 0 order by `m`.`item_code` limit 20")
-        count_sql = "select count(*) from `proto_item_fts` where `proto_item_fts` match %(q)s"
-        query_of = lambda term: f'"{term}"'  # noqa: E731
-        kind = "FTS5 trigram (item_code, item_name, description)"
-    log(f"  *** PROTOTYPE 3: {kind}, built in {time.perf_counter() - t0:.1f} s (dropped afterwards) ***")
-    like_count = ("select count(*) from `tabItem` where `item_code` like %(p)s or `item_name` like %(p)s "
-                  "or `description` like %(p)s")
-    try:
-        for term in (QUERY, "Syringe", "zzqx"):
-            values = {"p": f"%{term}%", "q": query_of(term)}
-            row = {"term": term}
-            for key, sql in (("like", like_sql), ("text", text_sql)):
-                frappe.db.sql(sql, values)
-                times = []
-                for _ in range(n):
-                    t1 = time.perf_counter()
-                    frappe.db.sql(sql, values)
-                    times.append(time.perf_counter() - t1)
-                row[key] = (_bench.ms(percentile(times, 50)), _bench.ms(percentile(times, 99)))
-            row["matches_like"] = frappe.db.sql(like_count, values)[0][0]
-            row["matches_text"] = frappe.db.sql(count_sql, values)[0][0]
-            out.append(row)
-            log(f"  [proto text idx] first 20 items matching {term!r:10s}: LIKE p50 {row['like'][0]:7.2f} / "
-                f"p99 {row['like'][1]:7.2f} ms; text index p50 {row['text'][0]:7.2f} / p99 {row['text'][1]:7.2f} ms; "
-                f"matching items LIKE {row['matches_like']:,} vs text index {row['matches_text']:,}")
-    finally:
-        if db_type == "mariadb":
-            frappe.db.sql("alter table `tabItem` drop index `proto_ft_item`")
-        else:
-            frappe.db.sql("drop table if exists `proto_item_fts`")
-        frappe.db.commit()
-    return out
+        size = len(as_json().get_data())
+        dumps.append(time.perf_counter() - t0)
+        nrows = len(rows)
+    total = [a + b for a, b in zip(calls, dumps)]
+    res = {"row": "unpaged", "label": "items_in_warehouse unpaged: function + as_json", "n": n, "rows": nrows,
+           "bytes": size, "p50": _bench.ms(percentile(total, 50)), "p99": _bench.ms(percentile(total, 99)),
+           "max": _bench.ms(max(total)), "fn_p50": _bench.ms(percentile(calls, 50)),
+           "json_p50": _bench.ms(percentile(dumps, 50)), "db_type": db_type}
+    log(f"  {res['label']:54s} n={n:<4d} rows={nrows:<6d} p50 {res['p50']:8.2f}  p99 {res['p99']:8.2f}  "
+        f"max {res['max']:8.2f} ms (function p50 {res['fn_p50']:.1f} ms + JSON p50 {res['json_p50']:.1f} ms, "
+        f"{size / 1048576:.1f} MB)")
+    return res
 
 
 # ------------------------------------------------------------------ HTTP
 
-def http_cases() -> list[tuple[str, str]]:
+def http_cases() -> list[tuple[str, str, str]]:
     from urllib.parse import urlencode
 
     base = "/api/method/medgrid.catalog."
     return [
-        ("list_warehouses", base + "list_warehouses"),
-        ("items_in_warehouse 20-row page", base + "items_in_warehouse?" + urlencode(
+        ("page", "items_in_warehouse 20-row page", base + "items_in_warehouse?" + urlencode(
             {"warehouse": MAIN, "limit_page_length": 20})),
-        (f"search_items '{QUERY}' 20-row page", base + "search_items?" + urlencode(
+        ("BPC", f"search_items '{QUERY}' 20-row page", base + "search_items?" + urlencode(
             {"query": QUERY, "limit_page_length": 20})),
-        (f"search_items '{QUERY}' + warehouse 20-row page", base + "search_items?" + urlencode(
+        ("BPC+warehouse", f"search_items '{QUERY}' + warehouse 20-row page", base + "search_items?" + urlencode(
             {"query": QUERY, "warehouse": MAIN, "limit_page_length": 20})),
     ]
 
@@ -768,73 +503,70 @@ def measure_http(sites_path: str, site: str, state: dict, duration: int, connect
 
     headers = {"Host": f"{site}:8000", "Authorization": f"token {state['api_key']}:{state['api_secret']}"}
     results = []
-    for label, path in http_cases():
-        server = _bench.Gunicorn(sites_path, site, tag="catalog").start()
-        try:
+    server = _bench.Gunicorn(sites_path, site, tag="catalog").start()
+    try:
+        for row, label, path in http_cases():
             status, body = _bench.http_get(server.base_url + path, headers)
             if status != 200:
                 raise SystemExit(f"{label}: HTTP {status}: {body[:400]!r}")
             nrows = len(json.loads(body)["message"])
             res = _bench.run_load(server.base_url + path, headers, connections, duration, warmup=2)
-        finally:
-            server.stop()
-        res.update(label=label, rows=nrows, bytes=len(body))
+            res.update(row=row, label=label, rows=nrows, bytes=len(body))
+            results.append(res)
+            log(f"  HTTP {label:46s} c={connections}: {res['rps']:7.1f} req/s, p50 {res['p50_ms']:7.2f} ms, "
+                f"p99 {res['p99_ms']:7.2f} ms ({nrows} rows; non-2xx {res['non_2xx']}; "
+                f"{res['socket_errors'] or 'no socket errors'})")
+        # the unpaged answer over HTTP, one request at a time
+        path = "/api/method/medgrid.catalog.items_in_warehouse?warehouse=" + MAIN.replace(" ", "%20")
+        times, size = [], 0
+        for _ in range(6):
+            t0 = time.perf_counter()
+            status, body = _bench.http_get(server.base_url + path, headers, timeout=120)
+            times.append(time.perf_counter() - t0)
+            size = len(body)
+        times = times[1:]
+        res = {"row": "unpaged HTTP", "label": "items_in_warehouse unpaged over HTTP (c=1)", "connections": 1,
+               "rps": len(times) / sum(times), "p50_ms": _bench.ms(percentile(times, 50)),
+               "p99_ms": _bench.ms(percentile(times, 99)), "bytes": size}
         results.append(res)
-        log(f"  HTTP {label:46s} c={connections}: {res['rps']:7.1f} req/s, p50 {res['p50_ms']:7.2f} ms, "
-            f"p99 {res['p99_ms']:7.2f} ms, max {res['max_ms']:7.2f} ms ({nrows} rows, {len(body):,} B; "
-            f"non-2xx {res['non_2xx']}; {res['socket_errors'] or 'no socket errors'})")
+        log(f"  HTTP {res['label']:46s}: p50 {res['p50_ms']:.1f} ms, max {res['p99_ms']:.1f} ms, {size / 1048576:.1f} MB")
+    finally:
+        server.stop()
     return results
 
 
 # ------------------------------------------------------------------ main
 
-def goal_check(results: list[dict], label: str) -> None:
-    log("")
-    log(f"Goal check ({label}): MariaDB p99 < 25 ms")
-    for r in results:
-        if r["goal"] and r["db_type"] == "mariadb":
-            log(f"  {r['label']:52s} p99 {r['p99']:8.2f} ms → {'met' if r['p99'] < 25 else 'NOT met'}")
+# The issue's table (issue 17): one 2-vCPU machine, real Frappe 15.101 / ERPNext 15.99 and the runtime before
+# this change side by side on MariaDB with 100k items; p99 in ms (unpaged: the whole answer).
+BASELINE = {
+    "search no match": ("245–447", "438–527", "≤ 15"),
+    "offset 20,000": ("943", "987", "≤ 20"),
+    "unpaged": ("3,300", "3,200", "≤ 500"),
+    "page": ("43", "25", "≤ 10"),
+    "BPC": ("60", "38", "≤ 15"),
+    "BPC+warehouse": ("82", "50", "≤ 15"),
+}
 
 
 def run_engine(args, db_type: str, sites_path: str) -> dict:
     import frappe
 
-    site = f"bench-catalog-{db_type}.localhost"
+    site = site_name(db_type, args.items)
     log("")
     log(f"=== {db_type}: site {site}")
     state = ensure_site(sites_path, site, db_type, args.items, args.rebuild)
     _bench.open_site(sites_path, site)
-    out = {"db_type": db_type}
+    out = {"db_type": db_type, "n_items": args.items, "load": state.get("load")}
     try:
-        drop_prototype_indexes(db_type)  # a previous interrupted run may have left them
-        _drop_text_prototype(db_type)
+        from medgrid.catalog import search_index
+
+        log(f"  search index: {search_index.ensure()}")
         for line in data_summary(db_type):
             log("  " + line)
         log("")
         if not args.http_only:
-            log(f"  in-process calls as {API_USER} (ms):")
-        if not args.http_only:
-            out["base"] = measure_functions(db_type, args.iterations, args.warmup, args.extras, not args.no_plans)
-        if args.prototype and not args.http_only:
-            plans = not args.no_plans
-            log("")
-            log("  *** PROTOTYPE 1: query rewrites (benchmarks/catalog.py PrototypeCatalog), app indexes only ***")
-            out["proto_q"] = measure_functions(db_type, args.iterations, args.warmup, args.extras, plans,
-                                               tag="[proto SQL] ", impl=PrototypeCatalog())
-            log("")
-            log("  *** PROTOTYPE 2: candidate indexes added by this script (not in the app's doctypes) ***")
-            create_prototype_indexes(db_type)
-            try:
-                out["proto_i"] = measure_functions(db_type, args.iterations, args.warmup, args.extras, plans,
-                                                   tag="[app + proto idx] ")
-                log("")
-                out["proto_qi"] = measure_functions(db_type, args.iterations, args.warmup, args.extras, plans,
-                                                    tag="[proto SQL + idx] ", impl=PrototypeCatalog())
-            finally:
-                drop_prototype_indexes(db_type)
-                log("  prototype indexes dropped")
-            log("")
-            out["proto_text"] = prototype_fulltext(db_type)
+            out["calls"] = measure_functions(db_type, args.iterations, args.warmup)
     finally:
         frappe.db.rollback()
         _bench.close_site()
@@ -844,44 +576,28 @@ def run_engine(args, db_type: str, sites_path: str) -> dict:
     return out
 
 
-VARIANTS = {"base": "app as committed", "proto_q": "PROTOTYPE SQL", "proto_i": "app + PROTOTYPE indexes",
-            "proto_qi": "PROTOTYPE SQL + indexes"}
-
-
 def summary(all_results: list[dict]) -> None:
     log("")
-    log("Summary, in-process (function level), ms:")
-    log("| engine | call | rows | p50 | p99 | SQL alone p50 / p99 |")
-    log("|---|---|---|---|---|---|")
+    log("Summary (ms; in-process unless marked HTTP). Baseline: the issue's table, measured on another 2-vCPU")
+    log("machine with 100k items on MariaDB (real Frappe / runtime before issue 17 / goal).")
+    log("| engine | items | call | rows | p50 | p99 | issue's row: Frappe / before / goal (p99) |")
+    log("|---|---|---|---|---|---|---|")
     for eng in all_results:
-        for key in VARIANTS:
-            for r in eng.get(key, []):
-                sql = f"{r['sql_p50']:.2f} / {r['sql_p99']:.2f}" if "sql_p50" in r else "–"
-                same = "" if "same_rows" not in r else (" ✓" if r["same_rows"] else " ✗ rows differ")
-                log(f"| {r['db_type']} {VARIANTS[key]} | {r['label']} | {r['rows']}{same} | "
-                    f"{r['p50']:.2f} | {r['p99']:.2f} | {sql} |")
+        for r in eng.get("calls", []):
+            base = " / ".join(BASELINE[r["row"]]) if r["row"] in BASELINE else ""
+            log(f"| {eng['db_type']} | {eng['n_items']:,} | {r['label']} | {r['rows']} | {r['p50']:.2f} | "
+                f"{r['p99']:.2f} | {base} |")
+        for r in eng.get("http", []):
+            base = " / ".join(BASELINE[r["row"]]) if r["row"] in BASELINE else ""
+            log(f"| {eng['db_type']} | {eng['n_items']:,} | HTTP c={r['connections']} {r['label']} | "
+                f"{r.get('rows', '')} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {base} |")
     for eng in all_results:
-        if eng.get("proto_text"):
-            log("")
-            log(f"PROTOTYPE text index ({eng['db_type']}): first 20 matching items, ms (p50 / p99)")
-            log("| term | LIKE '%q%' | text index | matching items LIKE / text index |")
-            log("|---|---|---|---|")
-            for r in eng["proto_text"]:
-                log(f"| {r['term']} | {r['like'][0]:.2f} / {r['like'][1]:.2f} | {r['text'][0]:.2f} / {r['text'][1]:.2f} | "
-                    f"{r['matches_like']:,} / {r['matches_text']:,} |")
-    for eng in all_results:
-        if eng.get("http"):
-            log("")
-            log(f"HTTP ({eng['db_type']}), wrk c={eng['http'][0]['connections']}:")
-            log("| call | req/s | p50 | p99 |")
-            log("|---|---|---|---|")
-            for r in eng["http"]:
-                log(f"| {r['label']} | {r['rps']:.1f} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms |")
-    for eng in all_results:
-        if eng["db_type"] == "mariadb":
-            for key in (k for k in VARIANTS if k in eng):
-                if eng.get(key):
-                    goal_check(eng[key], VARIANTS[key])
+        if eng.get("load"):
+            log(f"load ({eng['db_type']}, {eng['n_items']:,} items): " + eng["load"])
+
+
+def site_name(db_type: str, n_items: int) -> str:
+    return f"bench-catalog-{db_type}.localhost" if n_items == 100_000 else f"bench-catalog-{db_type}-{n_items}.localhost"
 
 
 def main() -> None:
@@ -890,13 +606,8 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=100_000)
     ap.add_argument("--sites-path", default=_bench.DEFAULT_SITES_PATH)
     ap.add_argument("--rebuild", action="store_true", help="rebuild the catalog sites even if reusable")
-    ap.add_argument("--iterations", type=int, default=200, help="timed calls per endpoint (default 200)")
+    ap.add_argument("--iterations", type=int, default=200, help="timed calls per case (default 200)")
     ap.add_argument("--warmup", type=int, default=10)
-    ap.add_argument("--no-extras", dest="extras", action="store_false", help="skip the extra cases")
-    ap.add_argument("--no-plans", action="store_true", help="do not print query plans")
-    ap.add_argument("--prototype", action="store_true",
-                    help="PROTOTYPE: measure the query rewrites of PrototypeCatalog, then candidate indexes "
-                         "(added with DDL, dropped afterwards)")
     ap.add_argument("--http", action="store_true", help="also measure over HTTP (gunicorn + wrk)")
     ap.add_argument("--http-only", action="store_true", help="skip the in-process measurements")
     ap.add_argument("--http-duration", type=int, default=10)
