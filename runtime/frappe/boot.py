@@ -35,6 +35,8 @@ WORKSPACE_OF_DOCTYPE = {
 WORKSPACE_OF_MODULE = {"Core": "Settings", "Custom": "Settings", "Setup": "Selling", "Utilities": "Settings"}
 # the order the issue lists them; any other workspace follows alphabetically
 WORKSPACE_ORDER = ["MedGrid", "Selling", "Stock", "Users and Permissions", "Integrations", "Settings"]
+# Desk pages that are not doctypes: route name → (title, workspace, roles that may open it), as Frappe's Page
+DESK_PAGES = {"background_jobs": ("Background Jobs", "Settings", ("System Manager",))}
 
 
 def get_workspaces(user: str | None = None) -> list[dict]:
@@ -59,9 +61,16 @@ def get_workspaces(user: str | None = None) -> list[dict]:
             "can_create": int(not meta.get("in_create") and not meta.get("issingle")
                               and has_permission(doctype, "create", user=user, print_logs=False)),
         })
+    roles = set(frappe.get_roles(user))
+    pages: dict[str, list[dict]] = {}
+    for route, (title, workspace, allowed) in DESK_PAGES.items():
+        if roles.intersection(allowed):
+            pages.setdefault(workspace, []).append({"name": route, "title": title})
+            groups.setdefault(workspace, [])
     order = {name: i for i, name in enumerate(WORKSPACE_ORDER)}
     names = sorted(groups, key=lambda n: (order.get(n, len(order)), n))
-    return [{"name": n, "doctypes": sorted(groups[n], key=lambda d: d["name"])} for n in names]
+    return [{"name": n, "doctypes": sorted(groups[n], key=lambda d: d["name"]), "pages": pages.get(n, [])}
+            for n in names]
 
 
 def get_bootinfo() -> dict:

@@ -239,3 +239,29 @@ def test_each_role_sees_only_the_workspaces_and_doctypes_it_may_read(stack, page
     page.wait_for_url(lambda url: "/login" in url)
     answer = page.request.get(stack.url + "/api/method/frappe.auth.get_logged_user")
     assert answer.status in (401, 403), answer.text()
+
+
+def test_admin_sees_this_sites_background_jobs_and_a_rep_does_not(stack, page, shot):
+    order = place_order(stack)
+    assert dispatch_of(stack, order)["status"] == "Sent"  # its send ran as a background job
+
+    open_desk(page, stack, "admin", "/app")
+    page.locator(".workspace-card", has_text="Settings").get_by_role("link", name="Background Jobs").click()
+    expect(page).to_have_url(stack.url + "/app/background_jobs")
+    expect(page.locator(".page-jobs .title-text")).to_have_text("Background Jobs")
+    expect(page.locator(".scheduler-status .indicator-pill")).to_contain_text("Scheduler:")
+    page.get_by_label("Job status").select_option("finished")
+    expect(page.locator(".jobs-result")).to_have_attribute("aria-busy", "false")
+    rows = page.locator(".job-row")
+    expect(rows.first).to_be_visible()
+    assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.status)")) == {"finished"}
+    expect(rows.first.locator(".indicator-pill")).to_have_class("indicator-pill green")
+    shot(page, "background-jobs")
+
+    # the page and its data are System Manager only
+    page.context.clear_cookies()
+    open_desk(page, stack, "rep", "/app/background_jobs")
+    expect(page.locator(".page-message")).to_contain_text("Page not found")
+    refused = stack.api("rep").get(
+        stack.url + "/api/method/frappe.core.page.background_jobs.background_jobs.get_info")
+    assert refused.status_code == 403

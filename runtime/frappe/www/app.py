@@ -12,7 +12,7 @@ no_cache = 1
 
 # the Desk's own files under runtime/frappe/public, in load order (jQuery first: app scripts use $)
 DESK_SCRIPTS = ("js/lib/jquery.min.js", "js/desk/core.js", "js/desk/controls.js", "js/desk/form.js",
-                "js/desk/list.js", "js/desk/app.js")
+                "js/desk/list.js", "js/desk/pages.js", "js/desk/app.js")
 DESK_STYLES = ("css/desk.css",)
 
 

@@ -8,6 +8,9 @@
 	const doctypes = {};
 	(boot.workspaces || []).forEach((ws) => ws.doctypes.forEach((d) => (doctypes[frappe.meta.slug(d.name)] = Object.assign({ workspace: ws.name }, d))));
 	frappe.desk.doctype_of_slug = (slug) => (doctypes[slug] ? doctypes[slug].name : null);
+	// the pages (not doctypes) the boot lists for this user
+	const pages = {};
+	(boot.workspaces || []).forEach((ws) => (ws.pages || []).forEach((p) => (pages[p.name] = Object.assign({ workspace: ws.name }, p))));
 
 	// ------------------------------------------------------------------ shell
 	function make_shell() {
@@ -156,6 +159,9 @@
 			ws.doctypes.forEach((d) => {
 				$card.find("ul").append(`<li><a href="/app/${esc(frappe.meta.slug(d.name))}">${esc(__(d.name))}</a></li>`);
 			});
+			(ws.pages || []).forEach((p) => {
+				$card.find("ul").append(`<li><a href="/app/${esc(p.name)}">${esc(__(p.title))}</a></li>`);
+			});
 		});
 	}
 
@@ -204,6 +210,7 @@
 		const parts = pathname.replace(/^\/app\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
 		if (!parts.length || parts[0] === "home") return { route: [] };
 		const doctype = frappe.desk.doctype_of_slug(parts[0]);
+		if (!doctype && pages[parts[0]]) return { route: ["Page", parts[0]] };
 		if (!doctype) return { route: ["unknown", parts[0]] };
 		if (parts.length === 1 || (parts[1] === "view" && parts[2] === "list")) return { route: ["List", doctype] };
 		return { route: ["Form", doctype, parts.slice(1).join("/")] };
@@ -281,6 +288,9 @@
 				if (!route.length) show_workspace();
 				else if (route[0] === "unknown") {
 					show_message(__("Page not found"), __("There is no page {0} or you may not open it.", [route[1]]));
+				} else if (route[0] === "Page") {
+					set_breadcrumbs([[__("Home"), "/app"], [__(pages[route[1]].title)]]);
+					await frappe.desk.pages[route[1]].render($("#page-container"));
 				} else if (route[0] === "List") await show_list(route[1], query);
 				else await show_form(route[1], route[2]);
 			} catch (e) {
