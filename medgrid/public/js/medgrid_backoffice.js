@@ -92,10 +92,34 @@
 		const copy = event.target.closest("[data-copy]");
 		if (copy) return onCopy(copy);
 	});
+	// ------------------------------------------------------------------ admin actions (payouts)
+
+	// a form naming a whitelisted method: its fields are the arguments; the page is reloaded afterwards so
+	// the server renders what changed
+	async function onActionSubmit(form) {
+		if (!form.reportValidity()) return;
+		const args = {};
+		new FormData(form).forEach((value, key) => {
+			if (typeof value === "string" && value.trim() !== "") args[key] = value.trim();
+		});
+		const buttons = form.querySelectorAll("button");
+		buttons.forEach((b) => (b.disabled = true));
+		const result = await medgrid.call(form.dataset.mgBackoffice, args);
+		buttons.forEach((b) => (b.disabled = false));
+		if (!result.ok) return fail(result);
+		const created = (result.message && result.message.created) || [];
+		medgrid.notify(messages(), "success", (form.dataset.mgSuccess || "Done") + ": " +
+			(created.length ? created.join(", ") : "nothing new to pay"));
+		messages().focus();
+		if (created.length) window.setTimeout(() => window.location.reload(), 800);
+	}
+
 	document.addEventListener("submit", (event) => {
-		const form = event.target.closest("form#mg-support-form");
-		if (!form) return;
+		const support = event.target.closest("form#mg-support-form");
+		const action = event.target.closest("form[data-mg-backoffice]");
+		if (!support && !action) return;
 		event.preventDefault();
-		onSupportSubmit(form);
+		if (support) onSupportSubmit(support);
+		else onActionSubmit(action);
 	});
 })();
