@@ -1,0 +1,93 @@
+"""Order-flow dashboard (issue 14 item 8): per vendor per day by status, failure and retry rates,
+submit → ack / shipment p50/p95, webhook volume and lag, backlog with the list URL behind each number."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from medgrid.dashboard.order_flow import percentile
+from tests.medgrid.backoffice_helpers import ROLES_REFUSED, unique
+
+FLOW = "medgrid.dashboard.order_flow.get_order_flow"
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([], 50) is None
+    assert percentile([5], 95) == 5
+    values = list(range(1, 101))
+    assert (percentile(values, 50), percentile(values, 95)) == (50, 95)
+    assert percentile([3, None, 1, 2], 50) == 2
+
+
+@pytest.fixture()
+def flow(api):
+    """Four dispatches of a vendor of its own in the window (one Failed, one retried and Sent, one shipped),
+    two webhooks."""
+    from frappe.utils import now_datetime
+
+    now = now_datetime().replace(microsecond=0)
+    vendor = "centre_research"
+    with api.context() as frappe:
+        frappe.db.delete("Fulfillment Dispatch", {"vendor": vendor})
+        frappe.db.delete("MedGrid Webhook Event", {"vendor": vendor})
+
+        def dispatch(status, attempts, sent_after=None, vendor_status=None, shipped_after=None):
+            doc = frappe.get_doc({"doctype": "Fulfillment Dispatch", "sales_order": unique("SO-FLOW"), "vendor": vendor,
+                                  "status": status, "attempts": attempts, "vendor_status": vendor_status,
+                                  "sent_at": now + timedelta(seconds=sent_after) if sent_after is not None else None,
+                                  "last_sync": now + timedelta(seconds=shipped_after) if shipped_after else None})
+            doc.flags.ignore_links = True
+            doc.insert(ignore_permissions=True)
+            frappe.db.set_value("Fulfillment Dispatch", doc.name, "creation", now, update_modified=False)
+            return doc.name
+
+        dispatch("Failed", 5)
+        dispatch("Sent", 3, sent_after=600)
+        dispatch("Sent", 1, sent_after=60, vendor_status="Shipped", shipped_after=3600)
+        dispatch("Queued", 0)
+        for processed_after in (2, 30):
+            event = frappe.get_doc({"doctype": "MedGrid Webhook Event", "vendor": vendor, "dedupe_key": unique(),
+                                    "status": "Processed", "payload": "{}", "received_at": now,
+                                    "occurred_at": now - timedelta(seconds=5),
+                                    "processed_at": now + timedelta(seconds=processed_after)})
+            event.insert(ignore_permissions=True)
+    return vendor
+
+
+def test_the_admin_reads_the_numbers_and_the_lists_behind_them(api, flow):
+    response = api.method(FLOW, "admin", days=7)
+    assert response.status_code == 200, response.json_body
+    data = response.json_body["message"]
+    assert len(data["labels"]) == 7
+    stats = next(s for s in data["vendor_stats"] if s["vendor"] == flow)
+    assert (stats["dispatches"], stats["failed"], stats["failure_rate"]) == (4, 1, 0.25)
+    assert (stats["retried"], stats["retry_rate"]) == (2, 0.5)
+    assert (stats["ack_p50"], stats["ack_p95"], stats["ack_samples"]) == (60, 600, 2)
+    assert (stats["ship_p50"], stats["ship_samples"]) == (3600, 1)
+    assert (stats["webhooks"], stats["lag_p50"], stats["lag_p95"], stats["vendor_delay_p50"]) == (2, 2, 30, 5)
+    assert stats["failed_url"] == "/medgrid-admin/dispatches?vendor=centre_research&status=Failed"
+    assert stats["webhooks_url"] == "/medgrid-admin/webhook-events?vendor=centre_research"
+
+    today = data["labels"][-1]
+    by_status = {d["key"]: d["values"][-1] for d in data["dispatches_by_status"]["datasets"]}
+    assert by_status["Failed"] >= 1 and by_status["Sent"] >= 2 and data["labels"][-1] == today
+    orders = {d["key"]: d["values"][-1] for d in data["orders_by_vendor"]["datasets"]}
+    assert orders[flow] == 4
+    backlog = {v["vendor"]: v for v in data["backlog"]["vendors"]}[flow]
+    assert (backlog["Queued"], backlog["Failed"], backlog["Retrying"]) == (1, 1, 0)
+    assert backlog["urls"]["Queued"] == "/medgrid-admin/dispatches?vendor=centre_research&status=Queued"
+
+    narrowed = api.method(FLOW, "admin", days=7, vendor=flow).json_body["message"]["dispatches_by_status"]
+    assert sum(sum(d["values"]) for d in narrowed["datasets"]) == 4
+
+
+@pytest.mark.parametrize("role", ROLES_REFUSED)
+def test_nobody_else_reads_the_dashboard(api, role):
+    assert api.method(FLOW, role).status_code == 403
+
+
+@pytest.mark.parametrize("args", [{"days": 0}, {"days": 91}, {"days": "many"}, {"vendor": "nobody"}])
+def test_bad_arguments_are_a_clear_4xx(api, args):
+    assert api.method(FLOW, "admin", **args).status_code == 417
