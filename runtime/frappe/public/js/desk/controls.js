@@ -51,6 +51,10 @@
 
 		bind_change() {
 			this.$input.on("change", () => this.user_changed(this.parse(this.read_input())));
+			// typing makes a form "Not Saved" at once (Save replaces Submit), as in Frappe
+			this.$input.on("input", () => {
+				if (this.layout.frm && !this.layout.frm.is_dirty()) this.layout.frm.dirty();
+			});
 		}
 
 		read_input() {
