@@ -456,6 +456,50 @@ delete          403   403    403   403   202
     "Shopify Connection": VENDOR_OWNED,
     "Shopify OAuth State": ADMIN_ONLY,
     "Vendor Profile": VENDOR_OWNED,
+    # issue 14: API key timestamps (written by medgrid.portal.api_access only; admins read them)
+    "MedGrid API Key": """
+#              guest partner rep  vendor admin
+list            403   403    403   403   all
+get             403   403    403   403   200
+create          403   403    403   403   403
+update          403   403    403   403   403
+delete          403   403    403   403   403
+""",
+    # issue 14: vendor payment records — a vendor reads its own, admins manage, reps ("may not access vendor
+    # payment records") and partners get nothing
+    "Vendor Payout": """
+#              guest partner rep  vendor admin
+list            403   403    403   own   all
+get             403   403    403   200   200
+get_other       403   403    403   403   200
+create          403   403    403   403   200
+update          403   403    403   403   200
+update_other    403   403    403   403   200
+delete          403   403    403   403   202
+""",
+    "Vendor Payout Line": """
+#              guest partner rep  vendor admin
+list            403   403    403   403   403    # item 1: no list without parent
+list_parent     403   403    403   own   all
+get             403   403    403   200   200
+get_other       403   403    403   403   200
+create          403   403    403   403   200
+update          403   403    403   403   200
+update_other    403   403    403   403   200
+delete          403   403    403   403   202
+""",
+    # issue 14: support requests — each requester reads its own (created through medgrid.support.submit_request),
+    # admins work them
+    "MedGrid Support Request": """
+#              guest partner rep  vendor admin
+list            403   own    own   own   all
+get             403   200    200   200   200
+get_other       403   403    403   403   200
+create          403   403    403   403   200
+update          403   403    403   403   200
+update_other    403   403    403   403   200
+delete          403   403    403   403   202
+""",
 }
 
 # ------------------------------------------------------------------------------------------------ methods
@@ -532,6 +576,29 @@ call            403   403    403   403   417    # admin passes; the matrix site 
     "medgrid.webhooks.shipstation.webhook": PUBLIC_SIGNED,
     "medgrid.webhooks.sinq.webhook": PUBLIC_SIGNED,
     "medgrid.webhooks.shopify.webhook": PUBLIC_SIGNED,
+    # issue 14: API Access — one's own keys; an admin any user's (``other``: another partner)
+    "medgrid.portal.api_access.get_api_access": """
+#              guest partner rep  vendor admin
+own             403   200    200   200   200
+other           403   403    403   403   200
+""",
+    "medgrid.portal.api_access.generate_api_key": """
+#              guest partner rep  vendor admin
+own             403   200    200   200   200    # the caller's own pair (the matrix keeps the new secret)
+other           403   403    403   403   200
+""",
+    "medgrid.payouts.create_payouts": ADMIN_ACTION,
+    # a support request naming the caller's own order / the other tenant's (a vendor's orders are those
+    # routed to it: neither is)
+    "medgrid.support.submit_request": """
+#              guest partner rep  vendor admin
+own             403   200    200   400   200
+other           403   400    400   400   200
+""",
+    "medgrid.support.my_requests": """
+#              guest partner rep  vendor admin
+call            403   200    200   200   200
+""",
 }
 
 # ------------------------------------------------------------------------------------------------ holes

@@ -282,7 +282,24 @@ def _dispatch_values(frappe, role, which):
                        "warehouse": row.warehouse, "vendor_sku": row.item_code}]}
 
 
+def _delivered_dispatch(frappe, which):
+    """A delivered Centre Research dispatch of the tenant's Vendor Profile (what a Vendor Payout pays)."""
+    values = _dispatch_values(frappe, None, which)
+    values.update(vendor_profile=TENANT[which]["vendor_profile"], status="Sent", vendor_status="Delivered")
+    return insert(frappe, "Fulfillment Dispatch", values).name
+
+
+def _payout_values(frappe, role, which):
+    today = frappe.utils.nowdate()
+    return {"vendor_profile": TENANT[which]["vendor_profile"], "period_start": today, "period_end": today,
+            "lines": [{"fulfillment_dispatch": _delivered_dispatch(frappe, which)}]}
+
+
 VALUES = {
+    "Vendor Payout": _payout_values,
+    "MedGrid Support Request": lambda frappe, role, which: {
+        "subject": unique("Help"), "message": "matrix", "category": "Other",
+        "requester": EMAIL[role] if which == "own" and EMAIL[role] else OTHER_USER},
     "Sales Order": lambda frappe, role, which: {k: v for k, v in order_values(frappe, which).items()
                                                 if k != "doctype"},
     "Fulfillment Dispatch": _dispatch_values,
@@ -324,7 +341,7 @@ SHARED = {
     "User": lambda frappe, role, which: EMAIL[role] if which == "own" and EMAIL[role] else OTHER_USER,
 }
 # Doctypes whose "own" record depends on the caller (owner tenancy, one's own User)
-PER_ROLE = {"Contact", "Contact Email", "Contact Phone", "User", "Has Role"}
+PER_ROLE = {"Contact", "Contact Email", "Contact Phone", "User", "Has Role", "MedGrid Support Request"}
 
 
 def make(frappe, doctype, role, which, *, state="draft", fresh=False):
@@ -424,6 +441,7 @@ def create_body(frappe, doctype, role, which, info) -> dict:
 
 # Rows whose autofilled values would not be valid, or would reach past the matrix's own records
 ROW_VALUES = {
+    "Vendor Payout Line": lambda frappe, which: {"fulfillment_dispatch": _delivered_dispatch(frappe, which)},
     "MedGrid Sales Rep Territory": lambda frappe, which: {"territory": "United States"},
     "Portal User": lambda frappe, which: {"user": MATRIX_PORTAL_USER},
     "Dynamic Link": lambda frappe, which: {"link_doctype": "Customer", "link_name": TENANT[which]["customer"]},
@@ -624,6 +642,16 @@ def method_call(world: World, method: str, row: str, role: str) -> tuple[str, di
     with world.site.context() as frappe:
         if short == "get_openapi":
             return "GET", {}
+        if method.startswith("medgrid.portal.api_access."):
+            target = (EMAIL[role] or "Guest") if own else OTHER_USER
+            return ("GET" if short == "get_api_access" else "POST"), {"user": target}
+        if short == "create_payouts":
+            return "POST", {}
+        if short == "submit_request":
+            return "POST", {"subject": unique("Help"), "message": "matrix",
+                            "sales_order": make_order(frappe, "own" if own else "other", "submitted")}
+        if short == "my_requests":
+            return "GET", {}
         if method.startswith("medgrid.catalog."):
             return "GET", {"list_warehouses": {}, "items_in_warehouse": {"warehouse": WAREHOUSE},
                            "search_items": {"query": "BPC"}}[short]
@@ -671,7 +699,18 @@ def run_method_cell(world: World, path_name: str, method: str, row: str, role: s
             mock.add(verb, re.compile(r"https?://.*"), status=401, json={"errors": "matrix: no vendor here"})
         if http_method == "GET":
             return world.site.request("GET", f"/api/method/{path_name}", CALLER[role], params=args)
-        return world.site.request("POST", f"/api/method/{path_name}", CALLER[role], body=args)
+        response = world.site.request("POST", f"/api/method/{path_name}", CALLER[role], body=args)
+    if short_name(method) == "generate_api_key" and response.status_code == 200:
+        # the old secret stopped working: later cells authenticate with the new pair
+        answer = response.json_body["message"]
+        for key, (email, *_rest) in USERS.items():
+            if email == answer["user"]:
+                world.site.keys[key] = (answer["api_key"], answer["api_secret"])
+    return response
+
+
+def short_name(method: str) -> str:
+    return method.rsplit(".", 1)[-1]
 
 
 # ================================================================================================ fixtures
