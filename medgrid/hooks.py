@@ -152,6 +152,11 @@ website_route_rules = [
     {"from_route": "/medgrid-admin/dispatches/<name>", "to_route": "medgrid_admin/dispatch"},
     {"from_route": "/medgrid-admin/webhook-events", "to_route": "medgrid_admin/webhook_events"},
     {"from_route": "/medgrid-admin/webhook-events/<name>", "to_route": "medgrid_admin/webhook_event"},
+    # the back office (medgrid/pages/backoffice.py): approval queue, mapping, onboarding requests, order flow
+    {"from_route": "/medgrid-admin/products", "to_route": "medgrid_admin/products"},
+    {"from_route": "/medgrid-admin/mapping", "to_route": "medgrid_admin/mapping"},
+    {"from_route": "/medgrid-admin/vendor-requests", "to_route": "medgrid_admin/vendor_requests"},
+    {"from_route": "/medgrid-admin/dashboard", "to_route": "medgrid_admin/dashboard"},
 ]
 standard_portal_menu_items = [
     {"title": "Integrations", "route": "/portal/integrations", "role": "External Vendor"},
@@ -171,4 +176,5 @@ portal_menu_items = [
     {"title": "Support", "route": "/portal/support"},
     {"title": "Vendor Dashboard", "route": "/portal/vendor-dashboard", "role": "External Vendor"},
     {"title": "Payouts", "route": "/portal/payouts", "role": "External Vendor"},
+    {"title": "My Products", "route": "/portal/products", "role": "External Vendor"},
 ]

@@ -68,11 +68,17 @@ def nav_links(current: str) -> list[dict]:
     links = []
     if admin or VENDOR in roles:
         links.append({"route": "/portal/integrations", "label": _("Integrations")})
+        links.append({"route": "/portal/products", "label": _("My Products")})
     if admin or roles & {SALES_REP, PARTNER}:
         links.append({"route": "/sales-order", "label": _("New Sales Order")})
     if admin:
         links.append({"route": "/medgrid-admin/dispatches", "label": _("Dispatches")})
         links.append({"route": "/medgrid-admin/webhook-events", "label": _("Webhook Events")})
+        # the back office (medgrid/pages/backoffice.py)
+        links.append({"route": "/medgrid-admin/dashboard", "label": _("Order Flow")})
+        links.append({"route": "/medgrid-admin/products", "label": _("Product Approval")})
+        links.append({"route": "/medgrid-admin/mapping", "label": _("Mapping")})
+        links.append({"route": "/medgrid-admin/vendor-requests", "label": _("Vendor Requests")})
     if admin or SALES_REP in roles:
         links.append({"route": "/app", "label": _("Desk")})
     for link in links:

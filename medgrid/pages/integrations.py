@@ -13,6 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import format_datetime, get_url
 
+from medgrid.onboarding.checklist import vendor_checklist
 from medgrid.pages import VENDOR, base_context, is_admin, require_roles
 from medgrid.vendors import get_vendors
 
@@ -53,6 +54,8 @@ def get_context(context) -> None:
     context.own_managed = next((c for c in context.cards if c["type"] == "managed"), None)
     context.managed = managed_cards(context.own_managed)
     context.onboarding_steps = ONBOARDING_STEPS
+    # the steps MedGrid can see tick themselves (medgrid/onboarding/checklist.py)
+    context.onboarding_checklist = vendor_checklist(context.vendor_profile) if context.vendor_profile else None
     context.card_label = lambda status: _(CARD_LABELS.get(status) or (status or "").replace("_", " ").capitalize())
     context.card_colour = lambda status: CARD_COLOURS.get(status, "gray")
     context.site_url = get_url()

@@ -40,6 +40,7 @@ def make_demo_data() -> dict:
     make_items()
     make_stock()
     make_partner_customer()
+    make_backoffice_demo()
     frappe.db.commit()
     return {"company": COMPANY, "warehouses": [MAIN_WAREHOUSE, EXO_WAREHOUSE], "customer": PARTNER_CUSTOMER,
             "shipping_address": PARTNER_ADDRESS, "items": [i[0] for i in ITEMS]}
@@ -103,3 +104,45 @@ def make_partner_customer() -> None:
                         "is_shipping_address": 1, "is_primary_address": 1,
                         "links": [{"link_doctype": "Customer", "link_name": PARTNER_CUSTOMER}]}
                        ).insert(ignore_permissions=True)
+
+
+# ------------------------------------------------------------------------ back office (issue 14 items 2, 3, 6)
+DEMO_STORE_PROFILE = "Demo Peptide Store"
+DEMO_VENDOR_USER = "vendor@vendor.example"
+DEMO_STORE_DOMAIN = "demo-peptide-store.myshopify.com"
+# item_code, name, what the last store sync changed (field → [before, after]) or None, variant GID
+STORE_ITEMS = [
+    ("DPS-TB500-5MG", "TB-500 5mg", {"item_name": ["TB-500 2mg", "TB-500 5mg"],
+                                     "description": ["<p>2mg vial</p>", "<p>5mg vial, new label</p>"]},
+     "gid://shopify/ProductVariant/5100001"),
+    ("DPS-GHK-CU-50", "GHK-Cu 50mg", None, "gid://shopify/ProductVariant/5100002"),
+    # synced before its variant was known: unmapped (the mapping screen lists it first)
+    ("DPS-NAD-100", "NAD+ 100mg", {"disabled": [1, 0]}, None),
+]
+DEMO_REQUEST_EMAIL = "owner@northwind-compounding.example"
+
+
+def make_backoffice_demo() -> None:
+    """What the back office shows a new user: a vendor store's synced products waiting for approval (one
+    changed since the last sync, one unmapped) and a pending Vendor Profile request."""
+    import json
+
+    profile = _insert("Vendor Profile", DEMO_STORE_PROFILE, {
+        "vendor_name": DEMO_STORE_PROFILE, "vendor_key": "shopify", "status": "Onboarding",
+        "contact_email": "catalog@demo-peptide-store.example"})
+    if not profile.user and frappe.db.exists("User", DEMO_VENDOR_USER):
+        # the demo's vendor login (made by scripts/demo_site.py) sees these products on /portal/products
+        frappe.db.set_value("Vendor Profile", profile.name, "user", DEMO_VENDOR_USER)
+    for code, name, changes, variant in STORE_ITEMS:
+        _insert("Item", code, {
+            "item_code": code, "item_name": name, "description": f"{name} from {DEMO_STORE_DOMAIN}",
+            "item_group": "Products", "stock_uom": "Nos", "is_stock_item": 1, "is_sales_item": 1,
+            "fulfillment_vendor": "shopify", "vendor_profile": profile.name, "exoceuticals_variant_id": variant,
+            "medgrid_approved": 0, "medgrid_approval_status": "Pending",
+            "medgrid_sync_changes": json.dumps(changes) if changes else None})
+    if not frappe.db.exists("Vendor Profile Request", {"email": DEMO_REQUEST_EMAIL}):
+        frappe.get_doc({"doctype": "Vendor Profile Request", "company_name": "Northwind Compounding",
+                        "contact_name": "Nora Wind", "email": DEMO_REQUEST_EMAIL, "phone": "+1 512 555 0142",
+                        "website": "https://northwind-compounding.example", "integration_type": "ShipStation",
+                        "message": "We fulfil OTC and HRT orders from Austin and already use ShipStation.",
+                        "status": "Pending"}).insert(ignore_permissions=True)
