@@ -14,3 +14,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ runtime/pyproject.t
   } > .venv/install.log 2>&1 || { tail -30 .venv/install.log; exit 1; }
   touch "$stamp"
 fi
+# Browser libraries from the npm registry (package.json: frappe-charts for the order-flow dashboard), copied to
+# medgrid/public/vendor/ by its postinstall and served from there; without npm the dashboard keeps its tables
+charts=medgrid/public/vendor/frappe-charts/frappe-charts.min.umd.js
+if [ ! -f "$charts" ] || [ package.json -nt "$charts" ] || [ package-lock.json -nt "$charts" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund >> .venv/install.log 2>&1 || echo "npm ci failed (see .venv/install.log): the dashboard shows no charts"
+  else
+    echo "npm not found: the order-flow dashboard shows its numbers without charts (apt-get install npm)"
+  fi
+fi
