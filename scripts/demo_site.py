@@ -63,6 +63,10 @@ def main() -> None:
         # no tracebacks (server paths, code) in error bodies: what every production site should set
         frappe.db.set_single_value("System Settings", "allow_error_traceback", 0)
         keys = _make_users()
+        # the portal's back office (payouts, vendor dashboard, support) needs the demo users above
+        from medgrid.setup.demo_portal import make_portal_demo
+
+        make_portal_demo()
         _point_integrations_at_sandboxes(args.port, [int(p) for p in args.sandbox_ports.split(",")])
         frappe.db.commit()
     finally:

@@ -142,3 +142,34 @@ def test_partners_reps_and_guests_are_refused(site):
 def test_a_vendor_without_a_profile_is_told_so(site):
     reply = page(make_user())
     assert reply.status == 200 and "No Vendor Profile is linked to your user yet" in reply.body.decode()
+
+
+def test_the_demo_gives_every_back_office_screen_content_once(site):
+    # given: the demo catalog and the users scripts/demo_site.py makes
+    from medgrid.setup.demo import make_demo_data
+    from medgrid.setup.demo_portal import DEMO_PARTNER, DEMO_VENDOR_PROFILE, make_portal_demo
+
+    make_demo_data()
+    for email, roles in ((DEMO_PARTNER, ["Customer / Partner Platform"]), ("vendor@vendor.example", ["External Vendor"])):
+        if not frappe.db.exists("User", email):
+            make_user(roles, email=email)
+    if not frappe.db.exists("Vendor Profile", DEMO_VENDOR_PROFILE):
+        frappe.get_doc({"doctype": "Vendor Profile", "vendor_name": DEMO_VENDOR_PROFILE, "vendor_key": "shipstation",
+                        "user": "vendor@vendor.example", "status": "Active"}).insert(ignore_permissions=True)
+
+    # when
+    make_portal_demo()
+    make_portal_demo()
+
+    # then
+    [payout] = frappe.get_all("Vendor Payout", filters={"vendor_profile": DEMO_VENDOR_PROFILE},
+                              fields=["status", "dispatch_count", "total_amount"])
+    assert (payout.status, payout.dispatch_count) == ("Approved", 1) and payout.total_amount > 0
+    [request] = frappe.get_all("MedGrid Support Request", filters={"requester": DEMO_PARTNER},
+                               fields=["status", "reply", "sales_order"])
+    assert request.status == "Answered" and request.reply and request.sales_order
+    board = dashboard(DEMO_VENDOR_PROFILE)
+    assert len(board["orders"]) == 3 and len(board["failures"]) == 1
+    # the delivered order's address is gone; the open one's and the failed one's (still to fulfil) show
+    assert sorted(o["vendor_status"] or o["status"] for o in board["orders"] if o["shipping_address"]) == \
+        ["Awaiting Shipment", "Failed"]
