@@ -500,6 +500,9 @@ update          403   403    403   403   200
 update_other    403   403    403   403   200
 delete          403   403    403   403   202
 """,
+    # issue 14 item 6: onboarding requests — made by anyone through medgrid.onboarding.requests.submit_request
+    # (the doctype itself is the admins'), decided by admins
+    "Vendor Profile Request": ADMIN_ONLY,
 }
 
 # ------------------------------------------------------------------------------------------------ methods
@@ -599,6 +602,24 @@ other           403   400    400   400   200
 #              guest partner rep  vendor admin
 call            403   200    200   200   200
 """,
+    # issue 14 items 2, 3, 8: the catalog team's and the order-flow tools (README "Roles": product approval is
+    # the Marketplace Admin's; reps and vendors cannot approve)
+    "medgrid.catalog_admin.approval.get_queue": ADMIN_ACTION,
+    "medgrid.catalog_admin.approval.approve_items": ADMIN_ACTION,
+    "medgrid.catalog_admin.approval.reject_items": ADMIN_ACTION,
+    "medgrid.catalog_admin.mapping.get_mapping": ADMIN_ACTION,
+    "medgrid.catalog_admin.mapping.save_mapping": ADMIN_ACTION,
+    "medgrid.catalog_admin.mapping.export_mapping": ADMIN_ACTION,
+    "medgrid.catalog_admin.mapping.import_mapping": ADMIN_ACTION,
+    "medgrid.dashboard.order_flow.get_order_flow": ADMIN_ACTION,
+    # issue 14 item 6: anyone may ask for a Vendor Profile (a signed-in caller gets the Guest's answer);
+    # only admins decide
+    "medgrid.onboarding.requests.submit_request": """
+#              guest partner rep  vendor admin
+call            200   200    200   200   200
+""",
+    "medgrid.onboarding.requests.approve_request": ADMIN_ACTION,
+    "medgrid.onboarding.requests.reject_request": ADMIN_ACTION,
 }
 
 # ------------------------------------------------------------------------------------------------ holes

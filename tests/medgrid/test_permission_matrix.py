@@ -297,6 +297,9 @@ def _payout_values(frappe, role, which):
 
 VALUES = {
     "Vendor Payout": _payout_values,
+    "Vendor Profile Request": lambda frappe, role, which: {
+        "company_name": unique("Matrix Co"), "contact_name": "Matrix", "email": f"{unique()}@matrix.example",
+        "integration_type": "Other"},
     "MedGrid Support Request": lambda frappe, role, which: {
         "subject": unique("Help"), "message": "matrix", "category": "Other",
         "requester": EMAIL[role] if which == "own" and EMAIL[role] else OTHER_USER},
@@ -642,6 +645,8 @@ def method_call(world: World, method: str, row: str, role: str) -> tuple[str, di
     with world.site.context() as frappe:
         if short == "get_openapi":
             return "GET", {}
+        if method.startswith(("medgrid.catalog_admin.", "medgrid.dashboard.", "medgrid.onboarding.")):
+            return backoffice_call(frappe, method, short)
         if method.startswith("medgrid.portal.api_access."):
             target = (EMAIL[role] or "Guest") if own else OTHER_USER
             return ("GET" if short == "get_api_access" else "POST"), {"user": target}
@@ -688,6 +693,30 @@ def method_call(world: World, method: str, row: str, role: str) -> tuple[str, di
                                                   "status": "Connected", "access_token": "shpat_x"})
             return "POST", {"shop_domain": shop, **vendor_arg}
     raise LookupError(f"no call set up for {method}")
+
+
+def backoffice_call(frappe, method: str, short: str) -> tuple[str, dict]:
+    """Issue 14 items 2, 3, 6, 8: arguments an admin's call succeeds with (a fresh mapped Item, a fresh
+    pending Vendor Profile Request), so a refusal can only be the caller's."""
+    if short in ("get_queue", "get_mapping", "export_mapping", "get_order_flow"):
+        return "GET", {"get_mapping": {"vendor": "sinq"}, "export_mapping": {"vendor": "sinq"}}.get(short, {})
+    if method.startswith("medgrid.catalog_admin."):
+        item = insert(frappe, "Item", {"item_code": unique("PM-MAP"), "item_group": "Products", "stock_uom": "Nos",
+                                       "fulfillment_vendor": "sinq", "sinq_sku": unique("SQ"),
+                                       "medgrid_approved": 0, "medgrid_approval_status": "Pending"}).name
+        if short == "save_mapping":
+            return "POST", {"item_code": item, "fieldname": "sinq_sku", "value": unique("SQ")}
+        if short == "import_mapping":
+            return "POST", {"csv_text": f"item_code,sinq_sku\n{item},{unique('SQ')}\n"}
+        return "POST", {"names": json.dumps([item]), "reason": "matrix"}
+    if short == "submit_request":
+        frappe.cache().delete_keys("rl:")  # five roles, one form: the per-IP limit is for real callers
+        return "POST", {"company_name": unique("Matrix Co"), "contact_name": "Matrix",
+                        "email": f"{unique()}@matrix.example", "integration_type": "Other"}
+    request = insert(frappe, "Vendor Profile Request", {"company_name": unique("Matrix Co"), "contact_name": "M",
+                                                        "email": f"{unique()}@matrix.example",
+                                                        "integration_type": "Other"}).name
+    return "POST", {"request": request, "reason": "matrix"}
 
 
 def run_method_cell(world: World, path_name: str, method: str, row: str, role: str):
