@@ -40,8 +40,9 @@ from _bench import log, percentile  # noqa: E402
 
 STATE_VERSION = 2
 API_USER = "api-bench@example.com"
+# the baseline's roles, and MedGrid's sales rep: the catalog needs Item Price read, which MedGrid gives its roles
 API_ROLES = ["System Manager", "Stock Manager", "Stock User", "Sales Manager", "Sales User", "Item Manager",
-             "Accounts User", "Purchase User"]
+             "Accounts User", "Purchase User", "Internal Sales Rep"]
 ABBR = "SM"
 COMPANY = "Skydell"
 CATALOG_WAREHOUSES = [f"Skydell {w} - {ABBR}" for w in ("Main", "East", "West", "Cold Chain", "Returns")]

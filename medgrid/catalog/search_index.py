@@ -203,24 +203,32 @@ def _mariadb_forget_items(names) -> None:
         frappe.db.sql(f"delete from `{MARIADB_UNINDEXED}` where `item` in ({listed})", chunk)
 
 
-def _mariadb_write(rows, batch: int = 5000) -> None:
-    """Insert the trigram rows of ``rows`` (name, item_code, item_name, description)."""
-    grams, unindexed = [], []
+def _mariadb_write(rows, batch: int = 50_000) -> None:
+    """Insert the trigram rows of ``rows`` (name, item_code, item_name, description).
+
+    The statements are written out (integers and escaped names) rather than bound value by value: a
+    million-item build binds ~10^8 values otherwise.
+    """
+    parts, pending, unindexed = [], 0, []
 
     def flush():
-        if grams:
-            frappe.db.sql(f"insert ignore into `{MARIADB_GRAMS}` (`gram`, `item`) values "
-                          + ", ".join(["(%s, %s)"] * len(grams)), [v for pair in grams for v in pair])
-            grams.clear()
+        if parts:
+            frappe.db.sql(f"insert ignore into `{MARIADB_GRAMS}` (`gram`, `item`) values " + ",".join(parts))
+            parts.clear()
 
     for name, *values in rows:
         found = text_grams(values)
         if found is None:
             unindexed.append(name)
             continue
-        grams.extend((g, name) for g in found)
-        if len(grams) >= batch:
+        if not found:
+            continue
+        tail = "," + frappe.db.escape(name, percent=False) + ")"
+        parts.append(",".join(f"({gram}{tail}" for gram in sorted(found)))
+        pending += len(found)
+        if pending >= batch:
             flush()
+            pending = 0
     flush()
     for start in range(0, len(unindexed), 1000):
         chunk = unindexed[start:start + 1000]
