@@ -88,6 +88,9 @@ def get_bootinfo() -> dict:
         "user": {"name": user, "full_name": row.get("full_name") or user, "user_type": row.get("user_type"),
                  "roles": frappe.get_roles(user)},
         "workspaces": get_workspaces(user),
+        # every user opens its own User form (My Settings, API Access) even without a right on the doctype:
+        # the server's User permission rule lets a user read itself
+        "extra_routes": {"user": "User"},
         "sysdefaults": defaults,
         "lang": frappe.local.lang,
     }

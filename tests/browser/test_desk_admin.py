@@ -265,3 +265,17 @@ def test_admin_sees_this_sites_background_jobs_and_a_rep_does_not(stack, page, s
     refused = stack.api("rep").get(
         stack.url + "/api/method/frappe.core.page.background_jobs.background_jobs.get_info")
     assert refused.status_code == 403
+
+
+
+def test_the_user_menu_api_access_opens_the_own_user_form_at_its_keys(stack, page, shot):
+    open_desk(page, stack, "admin", "/app")
+    page.get_by_role("button", name="User menu of Marketplace Admin").click()
+    page.get_by_role("menuitem", name="API Access").click()
+    expect(page).to_have_url(stack.url + "/app/user/admin%40medgrid.example#api_access")
+    desk_ready(page)
+    expect(page.locator(".form-page .title-text")).to_have_text("Marketplace Admin")
+    expect(page.locator(".form-section.highlight")).to_contain_text("API Access")
+    page.get_by_role("button", name="API Access ▾").click()
+    expect(page.get_by_role("menuitem", name="Generate Keys")).to_be_visible()
+    shot(page, "own-api-access")

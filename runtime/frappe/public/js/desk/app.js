@@ -7,7 +7,7 @@
 	const boot = frappe.boot;
 	const doctypes = {};
 	(boot.workspaces || []).forEach((ws) => ws.doctypes.forEach((d) => (doctypes[frappe.meta.slug(d.name)] = Object.assign({ workspace: ws.name }, d))));
-	frappe.desk.doctype_of_slug = (slug) => (doctypes[slug] ? doctypes[slug].name : null);
+	frappe.desk.doctype_of_slug = (slug) => (doctypes[slug] ? doctypes[slug].name : (boot.extra_routes || {})[slug] || null);
 	// the pages (not doctypes) the boot lists for this user
 	const pages = {};
 	(boot.workspaces || []).forEach((ws) => (ws.pages || []).forEach((p) => (pages[p.name] = Object.assign({ workspace: ws.name }, p))));
@@ -189,13 +189,19 @@
 	}
 
 	async function show_form(doctype, name) {
+		// the document is asked for while the meta loads (two round trips at once, not one after the other)
+		const cached_meta = frappe.get_meta(doctype);
+		const is_local = name === "new" || ((locals[doctype] || {})[name] || {}).__islocal;
+		const prefetch = !is_local && !cached_meta ? frappe.call({ method: "frappe.desk.form.load.getdoc", type: "GET",
+			args: { doctype, name }, silent: true }) : null;
+		if (prefetch) prefetch.catch(() => null);
 		await frappe.model.with_doctype(doctype);
 		const meta = frappe.get_meta(doctype);
 		set_breadcrumbs(meta.issingle ? [[__("Home"), "/app"], [__(doctype)]]
 			: [[__("Home"), "/app"], [__(doctype), "/app/" + frappe.meta.slug(doctype)], [name === "new" ? __("New") : name]]);
 		const frm = new frappe.ui.form.Form(doctype, $("#page-container"));
 		frappe.desk.forms[doctype] = frm;
-		await frm.load(name);
+		await frm.load(name, prefetch);
 		return frm;
 	}
 

@@ -313,7 +313,7 @@
 		}
 
 		// ---------------- loading
-		async load(docname) {
+		async load(docname, prefetched) {
 			if (docname === "new") {
 				const doc = frappe.model.get_new_doc(this.doctype, null, null, true);
 				this.apply_route_options(doc);
@@ -321,8 +321,15 @@
 			}
 			const local = (locals[this.doctype] || {})[docname];
 			if (local && local.__islocal) return this.show(local, { permissions: null });
-			const r = await frappe.call({ method: "frappe.desk.form.load.getdoc", type: "GET",
-				args: { doctype: this.doctype, name: docname } });
+			let r;
+			try {
+				r = await (prefetched || frappe.call({ method: "frappe.desk.form.load.getdoc", type: "GET",
+					args: { doctype: this.doctype, name: docname } }));
+			} catch (e) {
+				// the prefetch was silent: show the refusal now, as an ordinary load would
+				if (prefetched && e.response) frappe.desk.show_server_messages(e.response, true);
+				throw e;
+			}
 			const doc = (r.docs || [])[0];
 			if (!doc) throw new Error("getdoc answered no document");
 			frappe.model.add_to_locals(doc);
