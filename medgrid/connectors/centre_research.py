@@ -21,9 +21,6 @@ from frappe.utils import cint, now_datetime
 from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.http import VendorClient, response_json
-from medgrid.connectors.rate_limit import RateLimit
-from medgrid.connectors.redaction import fingerprint
-from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     contact_phone,
@@ -33,6 +30,10 @@ from medgrid.connectors.order_data import (
     recipient_names,
     state_code,
 )
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
+from medgrid.constants import SALES_ORDER
 from medgrid.vendors.builtin import CENTRE_RESEARCH
 from medgrid.vendors.update import VendorUpdate
 
@@ -183,7 +184,7 @@ class CentreResearchConnector(Connector):
     def send(self, dispatch, order) -> SendResult:
         """Create the order; a duplicate ``partnerOrderId`` resolves to the existing order."""
         settings = _settings()
-        reference = ("Sales Order", order.name)
+        reference = (SALES_ORDER, order.name)
         response = _client(settings, reference).request(
             "POST", ORDERS_PATH, json_body=build_order_payload(dispatch, order, settings),
             accept_statuses=(DUPLICATE_STATUS,),
@@ -227,7 +228,7 @@ class CentreResearchConnector(Connector):
 
     def cancel(self, dispatch, order) -> bool:
         """``DELETE …/orders/{partnerOrderId}`` (idempotent at Centre Research)."""
-        response = _client(_settings(), ("Sales Order", order.name)).request(
+        response = _client(_settings(), (SALES_ORDER, order.name)).request(
             "DELETE", ORDER_PATH.format(order_id=order.name))
         body = response_json(response, VENDOR) or {}
         if body.get("success") is False:
@@ -238,5 +239,5 @@ class CentreResearchConnector(Connector):
         order_id = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_id:
             return None
-        fields = status_fields(fetch_order(order_id, reference=("Sales Order", order.name)))
+        fields = status_fields(fetch_order(order_id, reference=(SALES_ORDER, order.name)))
         return VendorUpdate.from_order_fields(self.descriptor.order_fields, fields, vendor_order_id=str(order_id))

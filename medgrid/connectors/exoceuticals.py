@@ -12,11 +12,11 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
-from medgrid.connectors import carriers
+from medgrid.connectors import carriers, shopify_tokens
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
-from medgrid.connectors import shopify_tokens
+from medgrid.constants import SALES_ORDER
 from medgrid.vendors.builtin import EXOCEUTICALS, EXOCEUTICALS_ORDER_NAME
 from medgrid.vendors.update import VendorUpdate
 
@@ -92,7 +92,7 @@ class ExoceuticalsConnector(Connector):
         """Find the order tagged with the Sales Order name, else ``orderCreate`` it."""
         items = line_items(dispatch)
         address = get_shipping_address(order)
-        client = get_client(reference=("Sales Order", order.name))
+        client = get_client(reference=(SALES_ORDER, order.name))
         node, already_placed = client.place_order(order, address, items)
         return SendResult(
             vendor_order_id=node["id"],
@@ -106,7 +106,7 @@ class ExoceuticalsConnector(Connector):
         order_gid = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_gid:
             return False
-        get_client(reference=("Sales Order", order.name)).cancel_order(order_gid, CANCEL_NOTE.format(name=order.name))
+        get_client(reference=(SALES_ORDER, order.name)).cancel_order(order_gid, CANCEL_NOTE.format(name=order.name))
         return True
 
     def fetch_status(self, dispatch, order) -> VendorUpdate | None:
@@ -114,7 +114,7 @@ class ExoceuticalsConnector(Connector):
         order_gid = dispatch.get("vendor_order_id") or order.get(FIELDS.vendor_order_id)
         if not order_gid:
             return None
-        data = get_client(reference=("Sales Order", order.name)).execute(ORDER_STATUS_QUERY, {"id": order_gid})
+        data = get_client(reference=(SALES_ORDER, order.name)).execute(ORDER_STATUS_QUERY, {"id": order_gid})
         node = data.get("order")
         if not node:
             return None

@@ -24,9 +24,6 @@ from frappe.utils import cint, getdate, now_datetime
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.clock import get_clock
 from medgrid.connectors.http import VendorClient, response_json
-from medgrid.connectors.rate_limit import RateLimit
-from medgrid.connectors.redaction import fingerprint
-from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     contact_phone,
@@ -36,6 +33,10 @@ from medgrid.connectors.order_data import (
     quantity,
     state_code,
 )
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
+from medgrid.constants import SALES_ORDER
 from medgrid.vendors.builtin import PERFECTRX, PERFECTRX_PATIENT_ID
 
 VENDOR = "perfectrx"
@@ -293,7 +294,7 @@ class PerfectRxConnector(Connector):
             raise VendorError(f"Sales Order {order.name} cannot go to PerfectRx without: {', '.join(missing)}",
                               retryable=False)
         address = get_shipping_address(order)
-        api = PerfectRxAPI(settings, ("Sales Order", order.name))
+        api = PerfectRxAPI(settings, (SALES_ORDER, order.name))
 
         patient_id = order.get(FIELD_PATIENT_ID)
         if not patient_id:

@@ -24,9 +24,6 @@ from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.integration_log import log_rejected_request
-from medgrid.connectors.rate_limit import RateLimit
-from medgrid.connectors.redaction import fingerprint
-from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_email,
     country_code,
@@ -36,6 +33,10 @@ from medgrid.connectors.order_data import (
     quantity,
     state_code,
 )
+from medgrid.connectors.rate_limit import RateLimit
+from medgrid.connectors.redaction import fingerprint
+from medgrid.connectors.retry import RetryPolicy
+from medgrid.constants import SALES_ORDER
 from medgrid.vendors.builtin import SHIPSTATION
 from medgrid.vendors.update import VendorUpdate
 
@@ -329,7 +330,7 @@ class ShipStationConnector(Connector):
     def _create_or_update(self, dispatch, order, status: str) -> dict:
         connection = self._connection(dispatch)
         payload = build_order_payload(dispatch, order, connection, status=status)
-        client = connection_client(connection, ("Sales Order", order.name))
+        client = connection_client(connection, (SALES_ORDER, order.name))
         response = client.request("POST", CREATE_ORDER_PATH, json_body=payload,
                                   error_messages={401: INVALID_CREDENTIALS})
         return response_json(response, VENDOR) or {}
@@ -371,7 +372,7 @@ class ShipStationConnector(Connector):
         if error.status_code != 400 or "no longer be updated" not in str(error):
             return None
         connection = self._connection(dispatch)
-        client = connection_client(connection, ("Sales Order", order.name))
+        client = connection_client(connection, (SALES_ORDER, order.name))
         # orderNumber is a starts-with filter: the orderKey picks the one that is ours
         body = response_json(client.request("GET", ORDERS_PATH, params={"orderNumber": order.name},
                                             error_messages={401: INVALID_CREDENTIALS}), VENDOR) or {}
@@ -389,7 +390,7 @@ class ShipStationConnector(Connector):
         if not order_id:
             return None
         connection = self._connection(dispatch)
-        client = connection_client(connection, ("Sales Order", order.name))
+        client = connection_client(connection, (SALES_ORDER, order.name))
         body = response_json(client.request("GET", ORDER_PATH.format(order_id=order_id),
                                             error_messages={401: INVALID_CREDENTIALS}), VENDOR) or {}
         fields = {FIELDS.status: ORDER_STATUS_MAP.get(body.get("orderStatus"), STATUS_AWAITING_SHIPMENT),

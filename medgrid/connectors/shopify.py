@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import frappe
 
+from medgrid.connectors import shopify_tokens
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.order_data import get_shipping_address
 from medgrid.connectors.shopify_graphql import DEFAULT_API_VERSION, ShopifyGraphQL, line_item, variant_gid
-from medgrid.connectors import shopify_tokens
+from medgrid.constants import SALES_ORDER, SYSTEM_SETTINGS
 
 VENDOR = "shopify"
 LABEL = "Shopify"
 CONNECTION_DOCTYPE = "Shopify Connection"
-SYSTEM_SETTINGS = "MedGrid System Settings"
 CONNECTED = "Connected"
 CANCEL_NOTE = "Cancelled in MedGrid (Sales Order {name})"
 
@@ -97,7 +97,7 @@ class ShopifyConnector(Connector):
 
     def send(self, dispatch, order) -> SendResult:
         connection = self._connection(dispatch)
-        client = get_client(connection, ("Sales Order", order.name))
+        client = get_client(connection, (SALES_ORDER, order.name))
         address = get_shipping_address(order)
         node, already_placed = client.place_order(order, address, self._line_items(client, dispatch))
         return SendResult(vendor_order_id=node["id"], vendor_reference=node.get("name"), order_fields={},
@@ -107,6 +107,6 @@ class ShopifyConnector(Connector):
         if not dispatch.get("vendor_order_id"):
             return False
         connection = self._connection(dispatch)
-        get_client(connection, ("Sales Order", order.name)).cancel_order(dispatch.vendor_order_id,
+        get_client(connection, (SALES_ORDER, order.name)).cancel_order(dispatch.vendor_order_id,
                                                                          CANCEL_NOTE.format(name=order.name))
         return True

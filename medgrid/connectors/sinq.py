@@ -13,7 +13,6 @@ from frappe.utils import now_datetime
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
 from medgrid.connectors.http import VendorClient, response_json
-from medgrid.connectors.retry import RetryPolicy
 from medgrid.connectors.order_data import (
     contact_phone,
     country_code,
@@ -22,6 +21,8 @@ from medgrid.connectors.order_data import (
     recipient_names,
     state_code,
 )
+from medgrid.connectors.retry import RetryPolicy
+from medgrid.constants import SALES_ORDER
 from medgrid.vendors.builtin import SINQ, SINQ_REFERENCE
 
 VENDOR = "sinq"
@@ -88,7 +89,7 @@ class SinqConnector(Connector):
         if not (settings.sinq_api_url and api_key):
             raise VendorError("SINQ Settings have no sinq_api_url / sinq_api_key", retryable=False)
         client = VendorClient(VENDOR, base_url=settings.sinq_api_url, headers={KEY_HEADER: api_key}, policy=POLICY,
-                              secrets=(api_key,), reference=("Sales Order", order.name))
+                              secrets=(api_key,), reference=(SALES_ORDER, order.name))
         response = client.request("POST", ORDERS_PATH, json_body=build_order_payload(dispatch, order),
                                   error_messages={401: "SINQ rejected the API key (HTTP 401)"})
         body = response_json(response, VENDOR) or {}

@@ -29,6 +29,7 @@ from medgrid.constants import (
     SALES_ORDER,
     SENDING,
     SENT,
+    SYSTEM_SETTINGS,
 )
 from medgrid.fulfillment_router.tracking import record_vendor_update
 from medgrid.vendors import get_vendor
@@ -41,7 +42,7 @@ DEFAULT_LEASE_SECONDS = 20
 
 def settings():
     values = frappe.db.get_values(
-        "MedGrid System Settings", "MedGrid System Settings",
+        SYSTEM_SETTINGS, SYSTEM_SETTINGS,
         ["dispatch_max_attempts", "dispatch_retry_base_seconds", "dispatch_retry_max_seconds",
          "dispatch_lease_seconds"], as_dict=True)
     s = values[0] if values else frappe._dict()

@@ -10,6 +10,7 @@ from frappe.utils import flt
 
 from medgrid.catalog import available_quantities
 from medgrid.connectors.base import Connector, get_connectors
+from medgrid.constants import ITEM, VENDOR_PROFILE
 from medgrid.exceptions import InvalidOrderError, OrderNotRoutableError
 from medgrid.fulfillment_router.pricing import check_prices
 
@@ -47,7 +48,7 @@ def vendor_for_item(item, connectors: dict[str, Connector]) -> str | None:
     if item.get("fulfillment_vendor"):
         return item.fulfillment_vendor
     if item.get("vendor_profile"):
-        key = frappe.db.get_value("Vendor Profile", item.vendor_profile, "vendor_key")
+        key = frappe.db.get_value(VENDOR_PROFILE, item.vendor_profile, "vendor_key")
         if key:
             return key
     if item.get("requires_prescription") and "perfectrx" in connectors:
@@ -66,7 +67,7 @@ def load_items(item_codes) -> dict:
         return {}
     fields = ITEM_ROUTING_FIELDS + sorted({c.item_mapping_field for c in get_connectors().values()
                                            if c.item_mapping_field})
-    rows = frappe.get_all("Item", filters={"name": ["in", codes]}, fields=fields)
+    rows = frappe.get_all(ITEM, filters={"name": ["in", codes]}, fields=fields)
     return {r.name: r for r in rows}
 
 

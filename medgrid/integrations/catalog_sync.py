@@ -26,6 +26,7 @@ from frappe.utils import cint, cstr, flt
 
 from medgrid.catalog_admin import approval
 from medgrid.connectors.base import VendorError
+from medgrid.constants import ITEM
 from medgrid.integrations.store_sync import Progress, Store, SyncSummary, page_failed, pages, record_summary
 
 PRODUCTS_PAGE = 25
@@ -165,10 +166,10 @@ def item_values(store: Store, product: dict, variant: dict) -> dict:
 
 def find_item(store: Store, variant_gid: str, sku: str) -> str | None:
     """The Item of this variant: by variant GID, else by SKU when that Item is free to take."""
-    name = frappe.db.get_value("Item", {"exoceuticals_variant_id": variant_gid}, "name")
+    name = frappe.db.get_value(ITEM, {"exoceuticals_variant_id": variant_gid}, "name")
     if name:
         return name
-    row = frappe.db.get_value("Item", {"item_code": sku}, ["name", "exoceuticals_variant_id", "vendor_profile"],
+    row = frappe.db.get_value(ITEM, {"item_code": sku}, ["name", "exoceuticals_variant_id", "vendor_profile"],
                               as_dict=True)
     if not row:
         return None
@@ -194,14 +195,14 @@ def sync_variant(store: Store, product: dict, variant: dict) -> str:
     values = item_values(store, product, variant)
     name = find_item(store, variant["id"], sku)
     if not name:
-        doc = frappe.get_doc({"doctype": "Item", "item_code": sku, "stock_uom": DEFAULT_UOM, "is_stock_item": 1,
+        doc = frappe.get_doc({"doctype": ITEM, "item_code": sku, "stock_uom": DEFAULT_UOM, "is_stock_item": 1,
                               "medgrid_approved": 1 if store.approve_new_items else 0, **values})
         approval.synced_item_created(doc, trusted=store.approve_new_items)  # untrusted: into the approval queue
         doc.insert(ignore_permissions=True)
         set_price(store, doc.name, variant.get("price"))
         return CREATED
 
-    doc = frappe.get_doc("Item", name)
+    doc = frappe.get_doc(ITEM, name)
     changes = {field: value for field, value in values.items() if _differs(doc.get(field), value)}
     if changes:
         approval.synced_item_changed(doc, changes, trusted=store.approve_new_items)  # what changed, for review

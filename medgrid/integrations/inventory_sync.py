@@ -22,6 +22,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from medgrid.connectors.base import VendorError
+from medgrid.constants import ITEM
 from medgrid.exceptions import IntegrationNotConfiguredError
 from medgrid.integrations.constants import EXOCEUTICALS
 from medgrid.integrations.store_sync import Progress, Store, SyncSummary, page_failed, record_summary
@@ -60,7 +61,7 @@ query MedGridInventoryLevels($id: ID!, $cursor: String) {{
 
 def store_items(store: Store) -> list:
     """The Items whose stock comes from this store (newest mapping rules: see module doc)."""
-    rows = frappe.get_all("Item", filters={"exoceuticals_variant_id": ("like", VARIANT_GID_LIKE)},
+    rows = frappe.get_all(ITEM, filters={"exoceuticals_variant_id": ("like", VARIANT_GID_LIKE)},
                           fields=["name", "exoceuticals_variant_id", "fulfillment_vendor", "vendor_profile",
                                   "is_stock_item", "disabled"], order_by="name asc")
     if store.key == EXOCEUTICALS:

@@ -42,6 +42,7 @@ from frappe.utils import add_days, cint, cstr, flt, get_datetime, get_system_tim
 
 from medgrid.connectors.base import VendorError, get_connector
 from medgrid.connectors.shopify_graphql import SALES_ORDER_ATTRIBUTE
+from medgrid.constants import DISPATCH, ITEM, SALES_ORDER
 from medgrid.exceptions import IntegrationNotConfiguredError
 from medgrid.integrations.constants import SHOPIFY, SHOPIFY_CONNECTION
 from medgrid.integrations.store_sync import Progress, Store, SyncSummary, page_failed, pages, record_summary, vendor_store
@@ -215,7 +216,7 @@ def skip_reason(order: dict) -> str | None:
     """Why ``order`` is not imported, or None."""
     if created_by_medgrid(order):
         return "created by MedGrid"
-    if frappe.db.exists("Sales Order", {"shopify_source_order_id": order["id"]}):
+    if frappe.db.exists(SALES_ORDER, {"shopify_source_order_id": order["id"]}):
         return "already imported"
     if order.get("cancelledAt"):
         return "cancelled in Shopify"
@@ -227,7 +228,7 @@ def created_by_medgrid(order: dict) -> bool:
     if any(a.get("key") == SALES_ORDER_ATTRIBUTE for a in order.get("customAttributes") or []):
         return True
     tags = [cstr(t).strip() for t in order.get("tags") or [] if cstr(t).strip()]
-    return bool(tags) and bool(frappe.db.exists("Sales Order", {"name": ("in", tags)}))
+    return bool(tags) and bool(frappe.db.exists(SALES_ORDER, {"name": ("in", tags)}))
 
 
 def create_sales_order(store: Store, order: dict):
@@ -244,7 +245,7 @@ def create_sales_order(store: Store, order: dict):
     ordered_on = from_shopify_time(order.get("processedAt") or order.get("createdAt"))
     delivery = add_days(getdate(ordered_on), DELIVERY_DAYS)
     doc = frappe.get_doc({
-        "doctype": "Sales Order",
+        "doctype": SALES_ORDER,
         "customer": customer,
         "company": company,
         "currency": currency,
@@ -309,12 +310,12 @@ def all_line_items(store: Store, order: dict) -> list[dict]:
 def find_item(store: Store, variant_gid: str | None, sku: str) -> str | None:
     """The Item of a line: by the variant GID, else by SKU unless that Item belongs to another vendor."""
     if variant_gid:
-        name = frappe.db.get_value("Item", {"exoceuticals_variant_id": variant_gid}, "name")
+        name = frappe.db.get_value(ITEM, {"exoceuticals_variant_id": variant_gid}, "name")
         if name:
             return name
     if not sku:
         return None
-    row = frappe.db.get_value("Item", sku, ["name", "vendor_profile"], as_dict=True)
+    row = frappe.db.get_value(ITEM, sku, ["name", "vendor_profile"], as_dict=True)
     if not row:
         return None
     if store.vendor_profile and row.vendor_profile and row.vendor_profile != store.vendor_profile:
@@ -403,10 +404,10 @@ def record_dispatch(store: Store, order_doc, order: dict, lines: list[dict]) -> 
     """
     connector = get_connector(SHOPIFY)
     variants = {line["item_code"]: line["variant"] for line in lines}
-    rx = dict(frappe.get_all("Item", filters={"name": ("in", list(variants))},
+    rx = dict(frappe.get_all(ITEM, filters={"name": ("in", list(variants))},
                              fields=["name", "requires_prescription"], as_list=True))
     dispatch = frappe.get_doc({
-        "doctype": "Fulfillment Dispatch",
+        "doctype": DISPATCH,
         "sales_order": order_doc.name,
         "vendor": SHOPIFY,
         "vendor_label": connector.label,

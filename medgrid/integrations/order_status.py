@@ -21,6 +21,7 @@ from __future__ import annotations
 import frappe
 
 from medgrid.connectors.base import VendorError
+from medgrid.constants import DISPATCH, SALES_ORDER
 from medgrid.integrations.constants import CONNECTED, SHOPIFY, SHOPIFY_CONNECTION
 
 TAG_PREFIX = "medgrid:"
@@ -37,7 +38,7 @@ def status_tag(status: str | None) -> str | None:
 
 def store_dispatches(sales_order: str) -> list[str]:
     """The order's vendor-store dispatches that have an order in Shopify."""
-    return frappe.get_all("Fulfillment Dispatch",
+    return frappe.get_all(DISPATCH,
                           filters={"sales_order": sales_order, "vendor": SHOPIFY, "vendor_order_id": ("is", "set")},
                           pluck="name")
 
@@ -60,7 +61,7 @@ def add_status_tag(dispatch: str, tag: str) -> bool:
     """Job: add ``tag`` to the dispatch's Shopify order; True when Shopify took it."""
     from medgrid.connectors.shopify import get_client
 
-    row = frappe.db.get_value("Fulfillment Dispatch", dispatch,
+    row = frappe.db.get_value(DISPATCH, dispatch,
                               ["sales_order", "connection_name", "vendor_order_id"], as_dict=True)
     if not row or not row.vendor_order_id or not row.connection_name:
         return False
@@ -68,11 +69,11 @@ def add_status_tag(dispatch: str, tag: str) -> bool:
         return False  # a disconnected store has no token to tag with
     connection = frappe.get_doc(SHOPIFY_CONNECTION, row.connection_name)
     try:
-        get_client(connection, ("Sales Order", row.sales_order)).add_tags(row.vendor_order_id, [tag])
+        get_client(connection, (SALES_ORDER, row.sales_order)).add_tags(row.vendor_order_id, [tag])
     except VendorError as error:
-        frappe.db.set_value("Fulfillment Dispatch", dispatch, "last_error", f"Tag {tag} failed: {error}",
+        frappe.db.set_value(DISPATCH, dispatch, "last_error", f"Tag {tag} failed: {error}",
                             update_modified=False)
         frappe.log_error(title=f"Shopify status tag {tag} for {row.sales_order} failed", message=str(error),
-                         reference_doctype="Fulfillment Dispatch", reference_name=dispatch)
+                         reference_doctype=DISPATCH, reference_name=dispatch)
         return False
     return True

@@ -33,7 +33,7 @@ import frappe
 from frappe import _
 from frappe.utils.password import get_decrypted_password
 
-from medgrid.constants import DISPATCH
+from medgrid.constants import DISPATCH, SYSTEM_SETTINGS
 from medgrid.vendors import builtin
 from medgrid.vendors.update import VendorUpdate
 from medgrid.webhooks import common, status_order
@@ -42,7 +42,6 @@ from medgrid.webhooks.common import IGNORED, PROCESSED, RECEIVED, UNMATCHED, Out
 EXOCEUTICALS = "exoceuticals"
 VENDOR_STORE = "shopify"
 EXOCEUTICALS_SETTINGS = "Exoceuticals Settings"
-SYSTEM_SETTINGS = "MedGrid System Settings"
 CONNECTION_DOCTYPE = "Shopify Connection"
 CONNECTED = "Connected"
 
