@@ -160,6 +160,10 @@ def connect(site: str | None = None, db_name: str | None = None, set_admin_as_us
     if site:
         init(site)
     local.db = get_db(local.conf)
+    from frappe.cache_manager import sync_process_cache
+
+    # another process may have changed what this one keeps (Metas; without Redis, the site cache too)
+    sync_process_cache(metas=True)
     if set_admin_as_user:
         set_user("Administrator")
 
@@ -739,9 +743,17 @@ def is_table(doctype: str) -> bool:
 
 def clear_cache(user=None, doctype=None) -> None:
     """Drop cached meta, hooks and documents (this process)."""
+    from frappe.cache_manager import bump_meta_generation
     from frappe.model.meta import clear_meta_cache
 
     clear_meta_cache(doctype)
+    if doctype or not user:
+        bump_meta_generation()  # the other processes drop their Metas too
+    if user or not doctype:
+        # roles, login info, User Permissions, defaults and Singles kept in the site cache
+        from frappe.cache_manager import RUNTIME_HASHES, forget_hashes
+
+        forget_hashes(RUNTIME_HASHES)
     if not doctype:
         clear_hooks_cache()
         if getattr(local, "all_apps", None) is not None:

@@ -164,9 +164,16 @@ class LoginManager:
         self.set_user_info()
 
     def get_user_info(self) -> None:
-        values = frappe.db.get_value(
-            "User", self.user, ["user_type", "first_name", "last_name", "user_image"], as_dict=True
-        )
+        from frappe.cache_manager import cached_field
+
+        def read():
+            row = frappe.db.get_value(
+                "User", self.user, ["user_type", "first_name", "last_name", "user_image"], as_dict=True
+            )
+            return dict(row) if row else {}
+
+        # kept in the site cache (hash "user_info") until tabUser is written, like Frappe's user info
+        values = cached_field("user_info", self.user, read) if self.user else None
         if not values:
             # an unknown user behaves like an unreadable session: the caller falls back to Guest
             raise frappe.DoesNotExistError(doctype="User")

@@ -18,30 +18,37 @@ def get_roles(user: str | None = None, with_standard: bool = True) -> list[str]:
     user = user or frappe.session.user
     if user == "Guest" or not user:
         return ["Guest"]
-    cache = frappe.local.cache.setdefault("roles", {})
-    if user not in cache:
+    from frappe.cache_manager import cached_field
+
+    def read():
         if user == "Administrator":
             roles = [r[0] for r in frappe.db.sql("select `name` from `tabRole`")]
             for r in AUTOMATIC_ROLES:
                 if r not in roles:
                     roles.append(r)
-        else:
-            roles = [r[0] for r in frappe.db.sql(
-                "select `role` from `tabHas Role` where `parent`=%s and `parenttype`='User' "
-                "and `role` not in ('All', 'Guest')", (user,))]
-            roles += ["All", "Guest"]
-            if frappe.db.get_value("User", user, "user_type") == "System User":
-                roles.append("Desk User")
-        cache[user] = roles
-    roles = cache[user]
+            return roles
+        # one statement: the Has Role rows and the user type (Desk User for System Users)
+        rows = frappe.db.sql(
+            "select `tabHas Role`.`role`, `tabUser`.`user_type` from `tabUser` left join `tabHas Role` "
+            "on `tabHas Role`.`parent`=`tabUser`.`name` and `tabHas Role`.`parenttype`='User' "
+            "and `tabHas Role`.`role` not in ('All', 'Guest') where `tabUser`.`name`=%s", (user,))
+        roles = [role for role, _user_type in rows if role]
+        roles += ["All", "Guest"]
+        if rows and rows[0][1] == "System User":
+            roles.append("Desk User")
+        return roles
+
+    # kept in the site cache (hash "roles") until tabUser / tabHas Role / tabRole is written
+    roles = cached_field("roles", user, read)
     if not with_standard:
         roles = [r for r in roles if r not in AUTOMATIC_ROLES]
     return list(roles)
 
 
 def clear_roles_cache(user=None):
-    if getattr(frappe.local, "cache", None) is not None:
-        frappe.local.cache.pop("roles", None)
+    from frappe.cache_manager import forget_hashes
+
+    forget_hashes(("roles",))
     frappe.local.role_permissions = {}
 
 
@@ -257,9 +264,13 @@ def get_user_permissions(user=None) -> dict:
     user = user or frappe.session.user
     if user in ("Administrator", "Guest") or not frappe.db.table_exists("User Permission"):
         return {}
-    cache = frappe.local.cache.setdefault("user_permissions", {})
-    if user in cache:
-        return cache[user]
+    from frappe.cache_manager import cached_field
+
+    # kept in the site cache (hash "user_permission_rules") until tabUser Permission is written
+    return cached_field("user_permission_rules", user, lambda: _read_user_permissions(user))
+
+
+def _read_user_permissions(user) -> dict:
     out = {}
     rows = frappe.db.sql("select `allow`, `for_value`, `applicable_for`, `apply_to_all_doctypes`, `is_default`, "
                          "`hide_descendants` from `tabUser Permission` where `user`=%s", (user,), as_dict=True)
@@ -274,7 +285,6 @@ def get_user_permissions(user=None) -> dict:
                 for (name,) in frappe.db.sql(f"select `name` from `tab{row.allow}` where `lft` > %s and `rgt` < %s",
                                              bounds):
                     entries.append(frappe._dict(doc=name, applicable_for=applicable_for, is_default=0))
-    cache[user] = out
     return out
 
 

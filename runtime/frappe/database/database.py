@@ -17,6 +17,10 @@ from frappe import _
 
 SINGLE_DOCTYPE_VALUE_TYPES = ("Int", "Check", "Float", "Currency", "Percent", "Date", "Datetime", "Time")
 _PLACEHOLDER = re.compile(r"%%|%s|%\((\w+)\)s")
+# the table an INSERT / REPLACE / UPDATE / DELETE writes (backticked, double-quoted or bare)
+_WRITE_TARGET = re.compile(
+    r"\s*\(?\s*(?:insert\s+(?:ignore\s+)?into|replace\s+into|update|delete\s+from)\s+"
+    r"(?:`([^`]+)`|\"([^\"]+)\"|(\w+))", re.IGNORECASE)
 
 
 class CallbackManager:
@@ -68,6 +72,9 @@ class Database:
         self.before_rollback = CallbackManager()
         self.after_rollback = CallbackManager()
         self.last_query = None
+        # site-cache hashes whose source rows this transaction wrote (frappe.cache_manager)
+        self.pending_cache_invalidations = set()
+        self._ddl_in_transaction = False
         self.connect()
 
     # ---------------------------------------------------------- connection
@@ -115,8 +122,9 @@ class Database:
             raise
         if self._is_write(query):
             self.transaction_writes += 1
-        elif query[:6].lower() in ("create", "alter ", "drop t"):
-            self._tables = None  # the engines cache their table list; DDL changes it
+            self._note_write(query)
+        elif query[:6].lower() in ("create", "alter ", "drop t", "rename", "trunca"):
+            self._forget_table_list()
         if auto_commit:
             self.commit()
         if not cursor.description:
@@ -135,6 +143,64 @@ class Database:
         if as_list:
             return [list(r) for r in rows]
         return tuple(tuple(r) for r in rows)
+
+    def _note_write(self, query: str) -> None:
+        """A write to a table the site cache keeps rows of drops those hashes now and at commit/rollback."""
+        match = _WRITE_TARGET.match(query)
+        if not match:
+            return
+        from frappe import cache_manager
+
+        table = match.group(1) or match.group(2) or match.group(3)
+        hashes = cache_manager.hashes_for_table(table)
+        if "rgt" in query:
+            # a tree changed (every nested-set move writes rgt): User Permissions include descendants
+            hashes = (*hashes, "user_permission_rules")
+        if hashes:
+            hashes = set(hashes)
+            if not hashes <= self.pending_cache_invalidations:
+                self.pending_cache_invalidations.update(hashes)
+                cache_manager.forget_hashes(hashes)
+
+    def _end_of_transaction(self) -> None:
+        from frappe import cache_manager
+
+        cache_manager.drop_request_copies()
+        # the next transaction sees what other processes committed meanwhile: so must the caches
+        cache_manager.sync_process_cache()
+        if self._ddl_in_transaction:
+            # PostgreSQL and SQLite roll DDL back: the table list read meanwhile may be wrong now
+            self._ddl_in_transaction = False
+            self._forget_table_list()
+            self._ddl_in_transaction = False
+        if self.pending_cache_invalidations:
+            hashes, self.pending_cache_invalidations = tuple(self.pending_cache_invalidations), set()
+            cache_manager.forget_hashes(hashes)
+
+    def _forget_table_list(self) -> None:
+        from frappe import cache_manager
+
+        self._tables = None
+        self._ddl_in_transaction = True
+        cache_manager.forget_table_list()
+
+    def _shared_table_list(self, read, cached: bool) -> list[str]:
+        """The table list, kept per connection and in the site cache (Frappe's ``db_tables``);
+        DDL through ``sql`` drops both."""
+        if cached and self._tables is not None:
+            return self._tables
+        from frappe import cache_manager
+
+        cache = frappe.cache()
+        if cached:
+            tables = cache.get_value(cache_manager.TABLE_LIST_KEY)
+            if tables:
+                self._tables = list(tables)
+                return self._tables
+        self._tables = read()
+        if not self._ddl_in_transaction:  # uncommitted DDL is not shared
+            cache.set_value(cache_manager.TABLE_LIST_KEY, list(self._tables))
+        return self._tables
 
     @staticmethod
     def _is_write(query: str) -> bool:
@@ -172,6 +238,7 @@ class Database:
         self.before_commit.run()
         self._conn.commit()
         self.transaction_writes = 0
+        self._end_of_transaction()
         self.before_rollback.reset()
         self.after_rollback.reset()
         self.after_commit.run()
@@ -184,6 +251,7 @@ class Database:
         self.before_rollback.run()
         self._conn.rollback()
         self.transaction_writes = 0
+        self._end_of_transaction()
         self.before_commit.reset()
         self.after_commit.reset()
         self.after_rollback.run()
@@ -357,14 +425,27 @@ class Database:
         if not df and fieldname not in ("name", "modified"):
             frappe.throw(_("Field {0} does not exist on {1}").format(fieldname, doctype),
                          frappe.DoesNotExistError)
-        rows = self.sql("select `value` from `tabSingles` where `doctype`=%s and `field`=%s",
-                        (doctype, fieldname))
-        value = rows[0][0] if rows else None
+        if cache:
+            value = self._cached_singles(doctype).get(fieldname)
+        else:
+            rows = self.sql("select `value` from `tabSingles` where `doctype`=%s and `field`=%s",
+                            (doctype, fieldname))
+            value = rows[0][0] if rows else None
         if df:
             if value is None and df.get("default") is not None:
                 value = df.default
             return _cast(df.fieldtype, value)
         return value
+
+    def _cached_singles(self, doctype) -> dict:
+        """{field: stored text} of a Single, kept in the site cache (hash ``singles``) until a write to
+        ``tabSingles``; Frappe caches Singles the same way."""
+        from frappe.cache_manager import cached_field
+
+        def read():
+            return dict(self.sql("select `field`, `value` from `tabSingles` where `doctype`=%s", (doctype,)))
+
+        return cached_field("singles", doctype, read)
 
     def set_single_value(self, doctype, fieldname, value=None, *args, **kwargs):
         return self.set_value(doctype, doctype, fieldname, value, *args, **kwargs)
@@ -457,12 +538,24 @@ class Database:
 
     def get_defaults(self, key=None, parent="__default"):
         if key:
-            rows = self.sql("select `defvalue` from `tabDefaultValue` where `parent`=%s and `defkey`=%s"
-                            " order by `creation`", (parent, key))
-            values = [r[0] for r in rows]
-            return values[0] if len(values) == 1 else (values or None)
+            values = self._cached_defaults(parent).get(key) or []
+            return values[0] if len(values) == 1 else (list(values) or None)
         rows = self.sql("select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s", (parent,))
         return frappe._dict(rows)
+
+    def _cached_defaults(self, parent) -> dict:
+        """{defkey: [defvalue, … by creation]} of one parent, kept in the site cache (hash ``defaults``)
+        until a write to ``tabDefaultValue``, as Frappe keeps defaults in Redis."""
+        from frappe.cache_manager import cached_field
+
+        def read():
+            out = {}
+            for defkey, defvalue in self.sql("select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s"
+                                             " order by `creation`", (parent,)):
+                out.setdefault(defkey, []).append(defvalue)
+            return out
+
+        return cached_field("defaults", parent, read)
 
     def set_default(self, key, val, parent="__default", parenttype=None):
         self.sql("delete from `tabDefaultValue` where `parent`=%s and `defkey`=%s", (parent, key))

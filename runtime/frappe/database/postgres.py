@@ -52,11 +52,12 @@ class PostgresDatabase(Database):
         pass
 
     def get_tables(self, cached=True) -> list[str]:
-        if self._tables is None or not cached:
+        def read():
             with self._conn.cursor() as cur:
                 cur.execute("select table_name from information_schema.tables where table_schema='public'")
-                self._tables = [r[0] for r in cur.fetchall()]
-        return self._tables
+                return [r[0] for r in cur.fetchall()]
+
+        return self._shared_table_list(read, cached)
 
     def get_db_table_columns(self, table: str) -> list[str]:
         with self._conn.cursor() as cur:

@@ -119,6 +119,7 @@ class SQLiteDatabase(Database):
         self.before_commit.run()
         self._conn.commit()
         self.transaction_writes = 0
+        self._end_of_transaction()
         self.before_rollback.reset()
         self.after_rollback.reset()
         self.after_commit.run()
@@ -130,10 +131,10 @@ class SQLiteDatabase(Database):
         self._conn.execute(f"savepoint {save_point}")
 
     def get_tables(self, cached=True) -> list[str]:
-        if self._tables is None or not cached:
-            rows = self._conn.execute("select name from sqlite_master where type='table'").fetchall()
-            self._tables = [r[0] for r in rows]
-        return self._tables
+        def read():
+            return [r[0] for r in self._conn.execute("select name from sqlite_master where type='table'").fetchall()]
+
+        return self._shared_table_list(read, cached)
 
     def get_db_table_columns(self, table: str) -> list[str]:
         return [r[1] for r in self._conn.execute(f'pragma table_info("{table}")').fetchall()]
