@@ -131,6 +131,18 @@ class MultiHostStack(Stack):
         return proc
 
     # ------------------------------------------------------------------ logs
+    _JOB_START = re.compile(r":short: frappe\.utils\.background_jobs\.execute_job\(.*'dispatch': '([^']+)'")
+
+    def current_dispatch(self, name: str) -> str | None:
+        """The dispatch of the last send job a worker host started (RQ logs a line as it starts a job)."""
+        last = None
+        with open(self._log(name), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                match = self._JOB_START.search(line)
+                if match:
+                    last = match.group(1)
+        return last
+
     def access_lines(self, name: str, pattern: str) -> int:
         """How many lines of a process's log match ``pattern`` (a web host's access log is its stdout)."""
         path = self._log(name)
