@@ -199,6 +199,18 @@ def test_form_script_api_on_a_real_form(stack, page, shot):
                    "refused": "PermissionError", "user": "rep@medgrid.example", "rep": True, "admin": False,
                    "text": "1 of 2"}
 
+    # messages may carry HTML, never script (an item name from a vendor's store ends up in an alert)
+    page.evaluate("""() => {
+        frappe.msgprint('<b>bold</b><img src=x onerror="window.pwned=1"><a href="javascript:window.pwned=2">x</a>');
+        frappe.show_alert({message: 'Added <img src=y onerror="window.pwned=3">', indicator: "green"});
+    }""")
+    message = page.locator(".desk-modal-backdrop.msgprint").last
+    expect(message.locator("b")).to_have_text("bold")
+    assert message.locator("[onerror]").count() == 0 and message.locator("a[href]").count() == 0
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.pwned") is None
+    message.get_by_role("button", name="OK").click()
+
     # leaving a dirty saved form asks first; a new unsaved document is kept in memory as Frappe does
     page.get_by_role("link", name="Home").click()
     desk_ready(page)

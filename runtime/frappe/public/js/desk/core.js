@@ -51,6 +51,32 @@
 		return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({
 			"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 	});
+	/**
+	 * Messages may carry HTML (Frappe's do), but never script: elements that run code, event-handler
+	 * attributes and javascript: links are removed before a message, alert or headline is shown.
+	 */
+	frappe.utils.sanitize_html = function (html) {
+		if (html === null || html === undefined) return "";
+		const template = document.createElement("template");
+		template.innerHTML = String(html);
+		template.content.querySelectorAll("script, style, iframe, object, embed, link, meta, base, form, frame, frameset")
+			.forEach((node) => node.remove());
+		template.content.querySelectorAll("*").forEach((node) => {
+			Array.from(node.attributes).forEach((attr) => {
+				const name = attr.name.toLowerCase();
+				const value = attr.value.replace(/[\s\u0000-\u001f]+/g, "").toLowerCase();
+				if (name.startsWith("on") || name === "srcdoc" || name === "style"
+					|| (["href", "src", "action", "formaction", "xlink:href"].includes(name)
+						&& (value.startsWith("javascript:") || value.startsWith("data:") || value.startsWith("vbscript:")))) {
+					node.removeAttribute(attr.name);
+				}
+			});
+		});
+		return template.innerHTML;
+	};
+	frappe.utils.xss_sanitise = frappe.utils.sanitize_html;
+	const safe = frappe.utils.sanitize_html;
+
 	frappe.utils.get_random = (length) => Array.from(crypto.getRandomValues(new Uint8Array(length)))
 		.map((b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("");
 	frappe.utils.is_html = (text) => /<[a-z][\s\S]*>/i.test(String(text || ""));
@@ -174,10 +200,10 @@
 		const open = $(".desk-modal-backdrop.msgprint").last();
 		if (open.length && (open.data("title") || "") === (data.title || "")) {
 			// Frappe stacks consecutive messages in the open dialog
-			open.find(".desk-modal-body").append(`<hr><div class="msgprint">${message == null ? "" : message}</div>`);
+			open.find(".desk-modal-body").append(`<hr><div class="msgprint">${safe(message)}</div>`);
 			return open;
 		}
-		const $modal = make_modal(data.title || __("Message"), `<div class="msgprint">${message == null ? "" : message}</div>`,
+		const $modal = make_modal(data.title || __("Message"), `<div class="msgprint">${safe(message)}</div>`,
 			{ indicator: data.indicator });
 		$modal.addClass("msgprint").data("title", data.title || "");
 		const ok = $(`<button type="button" class="btn btn-primary btn-sm">${esc(__("OK"))}</button>`)
@@ -202,13 +228,13 @@
 		let $area = $("#desk-alerts");
 		if (!$area.length) $area = $('<div id="desk-alerts" aria-live="polite"></div>').appendTo("body");
 		const $alert = $(`<div class="desk-alert ${esc(data.indicator || "blue")}" role="status"></div>`)
-			.html(data.message).appendTo($area);
+			.html(safe(data.message)).appendTo($area);
 		setTimeout(() => $alert.remove(), (seconds || 5) * 1000);
 		return $alert;
 	};
 
 	frappe.confirm = function (message, if_yes, if_no, yes_label, no_label) {
-		const $modal = make_modal(__("Confirm"), `<p>${message}</p>`, {
+		const $modal = make_modal(__("Confirm"), `<p>${safe(message)}</p>`, {
 			on_hide: () => {
 				if (!$modal.data("answered") && if_no) if_no();
 			},

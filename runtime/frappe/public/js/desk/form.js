@@ -283,7 +283,7 @@
 			const frm = this;
 			this.dashboard = {
 				set_headline_alert(html) {
-					frm.$headline.html(html || "").attr("hidden", !html);
+					frm.$headline.html(frappe.utils.sanitize_html(html || "")).attr("hidden", !html);
 				},
 				clear_headline() {
 					frm.$headline.empty().attr("hidden", true);
@@ -292,7 +292,7 @@
 					this.set_headline_alert(html);
 				},
 				add_comment(text, color) {
-					frm.$headline.append(`<div class="indicator-pill ${esc(color || "blue")}">${text}</div>`).removeAttr("hidden");
+					frm.$headline.append(`<div class="indicator-pill ${esc(color || "blue")}">${frappe.utils.sanitize_html(text)}</div>`).removeAttr("hidden");
 				},
 			};
 			this.page = {
@@ -742,7 +742,7 @@
 		}
 		set_intro(html, color) {
 			if (!html) return this.$intro.empty().attr("hidden", true);
-			this.$intro.append(`<div class="form-intro-line ${esc(color || "blue")}">${html}</div>`).removeAttr("hidden");
+			this.$intro.append(`<div class="form-intro-line ${esc(color || "blue")}">${frappe.utils.sanitize_html(html)}</div>`).removeAttr("hidden");
 		}
 		enable_save() {
 			this.save_disabled = false;
