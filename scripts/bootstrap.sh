@@ -14,6 +14,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ runtime/pyproject.t
   } > .venv/install.log 2>&1 || { tail -30 .venv/install.log; exit 1; }
   touch "$stamp"
 fi
+# Byte-compile the repo's own code (pip compiles the dependencies, not editable installs): this
+# environment sets PYTHONDONTWRITEBYTECODE=1, so imports never write .pyc files and every process — each
+# forked job too — would compile runtime/ and medgrid/ from source again. Python still reads .pyc files
+# with the variable set; compileall recompiles only what changed, so this is quick after the first run.
+.venv/bin/python -m compileall -q -j 0 -x '/(node_modules|tests)/' runtime medgrid sandbox > /dev/null 2>&1 || true
 # Browser libraries from the npm registry (package.json: frappe-charts for the order-flow dashboard), copied to
 # medgrid/public/vendor/ by its postinstall and served from there; without npm the dashboard keeps its tables
 charts=medgrid/public/vendor/frappe-charts/frappe-charts.min.umd.js
