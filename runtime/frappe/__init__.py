@@ -422,7 +422,8 @@ def read_only():
     def innfn(fn):
         @functools.wraps(fn)
         def wrapper_fn(*args, **kwargs):
-            switched = bool(local.conf.read_from_replica) and connect_replica()
+            conf = getattr(local, "conf", None) or {}
+            switched = bool(conf.get("read_from_replica")) and connect_replica()
             try:
                 return fn(*args, **kwargs)
             finally:
