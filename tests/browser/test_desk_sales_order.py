@@ -162,10 +162,28 @@ def test_rep_lists_orders_filters_sorts_and_opens_one(stack, page, shot):
     names = page.locator(".list-row").evaluate_all("rows => rows.map(r => r.dataset.name)")
     assert names == sorted(names)
 
+    # "Add" from a filtered list starts the new document with the filtered values
+    page.get_by_label("Customer", exact=True).fill("Demo Clinic Partner")
+    page.get_by_label("Customer", exact=True).press("Tab")
+    page.wait_for_function("() => cur_list.get_filters().some(f => f[1] === 'customer')")
+    expect(page.locator(".result")).to_have_attribute("aria-busy", "false")
+    page.get_by_role("button", name="Add Sales Order").click()
+    desk_ready(page)
+    expect(page.locator(".form-page .title-text")).to_have_text("New Sales Order")
+    expect(page.get_by_label("Customer", exact=True)).to_have_value("Demo Clinic Partner")
+    page.go_back()
+    desk_ready(page)
+
     page.locator(f'a.list-link[data-name="{draft}"]').click()
     expect(page).to_have_url(stack.url + f"/app/sales-order/{draft}")
     desk_ready(page)
     expect(page.locator(".form-indicator")).to_have_text("Draft")
     expect(page.get_by_role("button", name="Browse Catalog")).to_be_visible()
+    # Ctrl+S saves, as in Frappe
+    page.get_by_label("Customer's Purchase Order", exact=True).fill("PO-DESK-1")
+    expect(page.locator(".form-indicator")).to_have_text("Not Saved")
+    page.keyboard.press("Control+s")
+    expect(page.locator(".form-indicator")).to_have_text("Draft")
+    assert rep.get(stack.url + f"/api/resource/Sales Order/{draft}").json()["data"]["po_no"] == "PO-DESK-1"
     page.go_back()
     expect(page.locator(".list-page")).to_be_visible()

@@ -113,6 +113,15 @@
 			go(Number($(e.currentTarget).attr("data-index")));
 		});
 		$(document).on("keydown", (e) => {
+			// Ctrl+S saves the open form, as in Frappe
+			if ((e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S") && window.cur_frm && $("#page-container .form-page").length
+				&& !$(".desk-modal-backdrop:not([hidden])").length) {
+				e.preventDefault();
+				const frm = window.cur_frm;
+				const action = cint(frm.doc.docstatus) === 1 ? "Update" : "Save";
+				if (cint(frm.doc.docstatus) < 2 && frm.is_dirty()) frm.save(action).catch(() => null);
+				return;
+			}
 			if (e.ctrlKey && (e.key === "g" || e.key === "G")) {
 				e.preventDefault();
 				$input.trigger("focus");

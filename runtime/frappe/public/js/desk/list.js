@@ -84,7 +84,7 @@
 		make_new_button() {
 			if (!frappe.model.can_create(this.doctype)) return;
 			$('<button type="button" class="btn btn-primary btn-sm primary-action"></button>')
-				.text(__("Add {0}", [__(this.doctype)])).on("click", () => frappe.new_doc(this.doctype))
+				.text(__("Add {0}", [__(this.doctype)])).on("click", () => frappe.new_doc(this.doctype, this.new_doc_values()))
 				.appendTo(this.$wrapper.find(".page-actions"));
 		}
 
@@ -147,6 +147,15 @@
 				}
 			});
 			return filters.concat(this.extra_filters || []);
+		}
+
+		/** A new document from a filtered list starts with the filtered values ("=" filters), as in Frappe. */
+		new_doc_values() {
+			const values = {};
+			this.get_filters().forEach(([, field, op, value]) => {
+				if (op === "=" && field !== "name" && field !== "docstatus" && frappe.meta.has_field(this.doctype, field)) values[field] = value;
+			});
+			return Object.keys(values).length ? values : undefined;
 		}
 
 		filters_changed() {
