@@ -69,6 +69,9 @@ def nav_links(current: str) -> list[dict]:
     if admin or VENDOR in roles:
         links.append({"route": "/portal/integrations", "label": _("Integrations")})
         links.append({"route": "/portal/products", "label": _("My Products")})
+        # issue 14 items 4, 5 (medgrid/pages/vendor_dashboard.py, payouts.py)
+        links.append({"route": "/portal/vendor-dashboard", "label": _("Vendor Dashboard")})
+        links.append({"route": "/portal/payouts", "label": _("Payouts")})
     if admin or roles & {SALES_REP, PARTNER}:
         links.append({"route": "/sales-order", "label": _("New Sales Order")})
     if admin:
@@ -79,6 +82,9 @@ def nav_links(current: str) -> list[dict]:
         links.append({"route": "/medgrid-admin/products", "label": _("Product Approval")})
         links.append({"route": "/medgrid-admin/mapping", "label": _("Mapping")})
         links.append({"route": "/medgrid-admin/vendor-requests", "label": _("Vendor Requests")})
+    # every signed-in user's own API keys and help requests (medgrid/pages/api_access.py, support.py)
+    links.append({"route": "/portal/api-access", "label": _("API Access")})
+    links.append({"route": "/portal/support", "label": _("Support")})
     if admin or SALES_REP in roles:
         links.append({"route": "/app", "label": _("Desk")})
     for link in links:
