@@ -79,8 +79,17 @@ def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, 
     shot(page, "catalog-dialog")
     dialog.get_by_role("button", name="Close").click()
 
+    # a third line typed into the grid: Link type-ahead inside the child table
+    page.get_by_role("button", name="Add a row to Items").click()
+    page.get_by_label("Item Code of row 3").fill("Vitamin")
+    page.get_by_role("option", name=re.compile("ITEM-003")).click()
+    page.get_by_label("Quantity of row 3").fill("1")
+    page.get_by_label("Source Warehouse of row 3").fill("Skydell Main - SM")
+    page.get_by_label("Source Warehouse of row 3").press("Tab")
+
     grid = page.locator('.grid-field[data-fieldname="items"] tbody tr.grid-row')
-    expect(grid).to_have_count(2)
+    expect(grid).to_have_count(3)
+    expect(grid.nth(2).get_by_label("Item Code of row 3")).to_have_value("ITEM-003")
     expect(grid.nth(0).get_by_label("Item Code of row 1")).to_have_value("ITEM-002")
     expect(grid.nth(0).get_by_label("Quantity of row 1")).to_have_value("2")
     expect(grid.nth(1).get_by_label("Item Code of row 2")).to_have_value("ITEM-001")
@@ -91,7 +100,7 @@ def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, 
     name = page.url.rsplit("/", 1)[1]
     expect(page.locator(".form-indicator")).to_have_text("Draft")
     expect(page.locator(".breadcrumbs")).to_contain_text(name)
-    expect(field_value(page, "grand_total")).to_have_text("$138.00")
+    expect(field_value(page, "grand_total")).to_have_text("$157.00")
     shot(page, "saved")
 
     page.get_by_role("button", name="Submit").click()
@@ -116,7 +125,7 @@ def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, 
 
     stored = stack.api("rep").get(stack.url + f"/api/resource/Sales Order/{name}").json()["data"]
     assert stored["docstatus"] == 1
-    assert [(row["item_code"], row["qty"]) for row in stored["items"]] == [("ITEM-002", 2), ("ITEM-001", 1)]
+    assert [(row["item_code"], row["qty"]) for row in stored["items"]] == [("ITEM-002", 2), ("ITEM-001", 1), ("ITEM-003", 1)]
 
 
 def test_rep_lists_orders_filters_sorts_and_opens_one(stack, page, shot):

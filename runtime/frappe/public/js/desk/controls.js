@@ -368,6 +368,21 @@
 			});
 			this.$list.attr("hidden", !results.length);
 			this.$input.attr("aria-expanded", results.length ? "true" : "false");
+			if (results.length) this.place_list();
+		}
+
+		/** The list floats over the page (fixed), so a grid's scroll box or a dialog cannot clip it. */
+		place_list() {
+			const rect = this.$input.get(0).getBoundingClientRect();
+			this.$list.css({ position: "fixed", left: rect.left + "px", top: rect.bottom + 2 + "px",
+				width: Math.max(rect.width, 260) + "px", right: "auto" });
+			if (!this.scroll_closer) {
+				// the list does not follow the input when the page scrolls: close it instead
+				this.scroll_closer = (e) => {
+					if (!this.$list.attr("hidden") && !this.$list.get(0).contains(e.target)) this.$list.attr("hidden", true);
+				};
+				window.addEventListener("scroll", this.scroll_closer, true);
+			}
 		}
 
 		keydown(e) {
