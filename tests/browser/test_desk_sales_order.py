@@ -90,6 +90,9 @@ def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, 
     grid = page.locator('.grid-field[data-fieldname="items"] tbody tr.grid-row')
     expect(grid).to_have_count(3)
     expect(grid.nth(2).get_by_label("Item Code of row 3")).to_have_value("ITEM-003")
+    # the list price of each line, filled by the runtime's ERPNext Sales Order script before any save
+    expect(grid.nth(0).get_by_label("Rate of row 1")).to_have_value("24.5")
+    expect(grid.nth(2).get_by_label("Rate of row 3")).to_have_value("19")
     expect(grid.nth(0).get_by_label("Item Code of row 1")).to_have_value("ITEM-002")
     expect(grid.nth(0).get_by_label("Quantity of row 1")).to_have_value("2")
     expect(grid.nth(1).get_by_label("Item Code of row 2")).to_have_value("ITEM-001")

@@ -21,6 +21,14 @@ frappe.ui.form.on("Sales Order", {
 });
 
 frappe.ui.form.on("Sales Order Item", {
+	qty(frm, cdt, cdn) {
+		const row = locals[cdt][cdn];
+		if (row) frappe.model.set_value(cdt, cdn, "amount", flt(row.rate) * flt(row.qty));
+	},
+	rate(frm, cdt, cdn) {
+		const row = locals[cdt][cdn];
+		if (row) frappe.model.set_value(cdt, cdn, "amount", flt(row.rate) * flt(row.qty));
+	},
 	items_add(frm, cdt, cdn) {
 		const row = locals[cdt][cdn];
 		row.delivery_date = row.delivery_date || frm.doc.delivery_date;
@@ -35,6 +43,18 @@ frappe.ui.form.on("Sales Order Item", {
 		if (!row.item_name) values.item_name = item.item_name;
 		if (values.uom === values.stock_uom) values.conversion_factor = 1;
 		if (!row.delivery_date && frm.doc.delivery_date) values.delivery_date = frm.doc.delivery_date;
+		if (frm.doc.selling_price_list) {
+			// the line's list price, as ERPNext's get_item_details gives it (the save prices the order again)
+			const price = await frappe.call({ method: "frappe.client.get_value", type: "GET", silent: true, args: {
+				doctype: "Item Price", fieldname: "price_list_rate",
+				filters: { item_code: row.item_code, price_list: frm.doc.selling_price_list } } }).catch(() => null);
+			const rate = price && price.message && price.message.price_list_rate;
+			if (rate !== undefined && rate !== null) {
+				values.price_list_rate = rate;
+				if (!flt(row.rate)) values.rate = rate;
+				values.amount = flt(rate) * flt(row.qty || 0);
+			}
+		}
 		await frappe.model.set_value(cdt, cdn, values);
 		frm.refresh_field("items");
 	},
