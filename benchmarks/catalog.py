@@ -411,7 +411,7 @@ def cursor_at(fn, kwargs: dict, offset: int) -> str:
     import medgrid.catalog
 
     frappe.local.response = frappe._dict()
-    page = fn(**{k: v for k, v in kwargs.items() if not k.startswith("_")},
+    page = fn(**{k: v for k, v in kwargs.items() if not k.startswith("_") and not k.startswith("limit_")},
               limit_start=offset - 1, limit_page_length=1)
     row = page[0]
     if fn.__name__ == "items_in_warehouse":

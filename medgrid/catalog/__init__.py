@@ -133,6 +133,8 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
     # The search index (search_index.py) names the items that may match, so the engine reads those instead
     # of every item; the LIKE test below still decides, so the answer is the plain scan's.
     indexed = search_index.candidates(text)
+    if indexed and page_length and _common_term(indexed, start + page_length):
+        indexed = None
     source = "`tabItem` `m`"
     if indexed:
         candidate_sql, candidate_values = indexed
@@ -164,6 +166,23 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
         sql += " limit %(length)s offset %(start)s"
     rows = _catalog_rows(frappe.db.sql(sql, values), SEARCH_COLUMNS)
     return _page(rows, page_length, SEARCH_CURSOR, lambda row: (row["item_code"], row["warehouse"]))
+
+
+def _common_term(indexed: tuple[str, dict], rows_needed: int) -> bool:
+    """Whether the index names so many items that walking the items in code order finds a page sooner.
+
+    The index plan reads and sorts every candidate; the ordered walk stops after the page but reads about
+    ``rows_needed × items / matches`` items. One bounded count decides (SQLite stops at the limit).
+    """
+    limit = min(COMMON_TERM_MAX, max(COMMON_TERM_MIN, COMMON_TERM_FACTOR * rows_needed))
+    sql, values = indexed
+    found = frappe.db.sql(f"select count(*) from (select 1 from ({sql}) `c` limit {int(limit) + 1}) `p`", values)
+    return found[0][0] > limit
+
+
+# a page of 20 rows: up to 3,000 candidates go through the index (measured at 100k and 1M items:
+# benchmarks/catalog.py); deeper pages need the walk to read further, so the index keeps more
+COMMON_TERM_MIN, COMMON_TERM_FACTOR, COMMON_TERM_MAX = 1_000, 150, 20_000
 
 
 # ------------------------------------------------------------------ rows, pages and cursors
