@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frappe
+import frappe.share  # noqa: F401 - ``frappe.share.*`` is reachable wherever permissions are, as on Frappe
 from frappe import _
 from frappe.utils import cint
 
@@ -136,8 +137,12 @@ def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
     if not has_right and not (ptype == "read" and role_perms.get("select") and doc is None):
         _push_log(_("User {0} does not have doctype access via role permission for document {1}").format(
             frappe.bold(user), frappe.bold(doctype)))
-        if doc is not None:
-            _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)))
+        if doc is None:
+            # as Frappe: one document shared for the right gives it on the doctype (lists, forms)
+            return _granted_by_share(meta, ptype, None, user)
+        if _granted_by_share(meta, ptype, doc, user):
+            return True
+        _push_log(_document_refusal(meta, doc, user, role_perms))
         return False
     if doc is None:
         return True
@@ -145,9 +150,41 @@ def _has_permission(doctype, ptype, doc, user, parent_doctype) -> bool:
         doc = frappe.get_doc(doctype, doc)
     allowed = bool(get_doc_permissions(doc, user=user, ptype=ptype).get(ptype))
     if not allowed:
-        _push_log(_("User {0} does not have access to this document").format(frappe.bold(user)) +
-                  f": {_(doc.doctype)} - {doc.name}")
+        if _granted_by_share(meta, ptype, doc, user):
+            return True
+        _push_log(_document_refusal(meta, doc, user, role_perms))
     return allowed
+
+
+# the rights a DocShare can give (email and print follow read), Frappe's list
+SHAREABLE_RIGHTS = ("read", "write", "share", "submit", "email", "print")
+
+
+def _granted_by_share(meta, ptype, doc, user) -> bool:
+    """Whether a DocShare gives ``ptype`` on ``doc`` (on any document of the doctype when ``doc`` is
+    None). Guest is never shared with; the doctype's has_permission hooks (tenant rules) still deny."""
+    if ptype not in SHAREABLE_RIGHTS or user == "Guest" or not frappe.db.table_exists("DocShare"):
+        return False
+    from frappe.share import get_shared, is_shared
+
+    right = "read" if ptype in ("email", "print") else ptype
+    if doc is None:
+        return bool(get_shared(meta.name, user, [right], limit=1))
+    # looked up by name first: an unshared (or missing) document is not loaded
+    if not is_shared(meta.name, doc if isinstance(doc, str) else doc.name, right, user=user):
+        return False
+    if isinstance(doc, str):
+        doc = frappe.get_doc(meta.name, doc)
+    return has_controller_permissions(doc, ptype, user=user) is not False
+
+
+def _document_refusal(meta, doc, user, role_perms) -> str:
+    """Frappe's refusal of one document: it is named when the user may read the doctype (through a
+    role or a share), so the message reveals no more than the user could list."""
+    message = _("User {0} does not have access to this document").format(frappe.bold(user))
+    if role_perms.get("read") or _granted_by_share(meta, "read", None, user):
+        message += f": {_(meta.name)} - {doc if isinstance(doc, str) else doc.name}"
+    return message
 
 
 def has_child_permission(child_doctype, ptype="read", child_doc=None, user=None, parent_doctype=None) -> bool:
@@ -250,6 +287,9 @@ def check_list_permission(doctype, user=None, parent_doctype=None) -> None:
         return
     perms = get_role_permissions(meta, user=user)
     if perms.get("select") or perms.get("read") or (perms.get("if_owner") or {}).get("read"):
+        return
+    if _granted_by_share(meta, "read", None, user):
+        # the list then holds the shared documents only (get_match_conditions)
         return
     frappe.msgprint(_("User {0} does not have doctype access via role permission for document {1}").format(
         frappe.bold(user), frappe.bold(doctype)))
@@ -378,12 +418,34 @@ def get_match_conditions(doctype, user=None, values: list | None = None) -> str:
                 match.append(f"(ifnull({column}, '') = '' or {column} in ({in_list}))")
         if match:
             conditions.append("(" + " and ".join(match) + ")")
+    conditions = _with_shared_documents(meta, user, role_perms, conditions)
     hooks = frappe.get_hooks("permission_query_conditions") or {}
     for method in (hooks.get(doctype) or []) + (hooks.get("*") or []):
         condition = frappe.call(frappe.get_attr(method), user=user, doctype=doctype)
         if condition:
             conditions.append(f"({condition})")
     return " and ".join(conditions)
+
+
+def _with_shared_documents(meta, user, role_perms, conditions: list[str]) -> list[str]:
+    """The role-based list conditions widened to the documents shared with the user, as Frappe
+    does: only those when no role lets the user list the doctype, else those too. The
+    permission_query_conditions hooks are added afterwards, so tenant rules still hold."""
+    lists_by_role = role_perms.get("read") or role_perms.get("select") or \
+        (role_perms.get("if_owner") or {}).get("read") is not None
+    if lists_by_role and not conditions:
+        return conditions
+    if user == "Guest" or meta.istable or not frappe.db.table_exists("DocShare"):
+        return conditions
+    from frappe.share import get_shared
+
+    shared = get_shared(meta.name, user, ["read"])
+    if not shared:
+        return conditions if lists_by_role else ["0=1"]
+    in_shared = f"`tab{meta.name}`.`name` in ({', '.join(frappe.db.escape(n, percent=False) for n in shared)})"
+    if not lists_by_role:
+        return [in_shared]
+    return [f"(({' and '.join(conditions)}) or {in_shared})"]
 
 
 def _manages_user_permissions(user) -> bool:

@@ -51,9 +51,9 @@ Rules behind the rows:
   The rows of a submitted document are never added or deleted on their own: ``create``/``delete`` of
   a Sales Order's rows point at a submitted order and must be refused (4xx), or a partner adds lines
   at any rate to an order already placed.
-* Frappe shares every User with itself (so a user reads its own User and Has Role rows, recorded
-  C03b); the runtime has no DocShare (``runtime/README.md``, known differences), so it refuses those
-  reads: the stricter answer is written here.
+* Frappe shares every User with itself (DocShare: read, write, share), so a user reads and saves its
+  own User — permlevel-0 fields only: roles, user type and keys stay out of reach (recorded C03b) —
+  and lists its own Has Role rows.
 * A Single has no list (4xx, never 500).
 """
 
@@ -219,6 +219,7 @@ DOCTYPES: dict[str, str] = {
     "Amended Document Naming Settings": NOBODY_CHILD,
     "Custom DocPerm": NOBODY,
     "Custom Field": NOBODY,
+    "DocShare": NOBODY,  # written through frappe.share by whoever may share the document
     "Document Naming Settings": NOBODY_SINGLE,
     "Error Log": NOBODY,
     # Has Role rows are a user's roles: each user may read its own (as it reads its own User), never
@@ -226,7 +227,7 @@ DOCTYPES: dict[str, str] = {
     "Has Role": """
 #              guest partner rep  vendor admin
 list            403   403    403   403   403    # item 1 (A11, A12)
-list_parent     403   403    own   403   own    # item 7 (A13): desk users may list User, not read others
+list_parent     403   own    own   own   own    # item 7 (A13): one's own User (shared with itself), not others
 get             403   403    403   403   403    # one's own row: 200 on Frappe (User shared with itself)
 get_other       403   403    403   403   403
 create          403   403    403   403   403
@@ -239,17 +240,18 @@ delete          403   403    403   403   403
     "Scheduled Job Log": NOBODY,
     "Scheduled Job Type": NOBODY,
     "System Settings": NOBODY_SINGLE,
-    # Users read their own User (recorded C03b); desk users (rep, admin) may list names (select
-    # permission of "Desk User", C01/C02); nobody but a System Manager edits users or roles
+    # Users read and save their own User (shared with itself, recorded C03b) but never its roles;
+    # desk users (rep, admin) may list names (select permission of "Desk User", C01/C02), others
+    # list only themselves; nobody but a System Manager edits other users or anyone's roles
     "User": """
 #              guest partner rep  vendor admin
-list            403   403    200   403   200
-get             403   403    403   403   403    # one's own User: 200 on Frappe (C03b, a DocShare)
+list            403   own    200   own   200
+get             403   200    200   200   200    # one's own User (C03b, a DocShare)
 get_other       403   403    403   403   403    # recorded C03
 create          403   403    403   403   403
-update          403   403    403   403   403
+update          403   200    200   200   200    # permlevel-0 fields of one's own User
 update_other    403   403    403   403   403
-update_move     403   403    403   403   403    # grant oneself System Manager
+update_move     403   200    200   200   200    # grant oneself System Manager: saved without it
 delete          403   403    403   403   403
 """,
     "User Permission": NOBODY,

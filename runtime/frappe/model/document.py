@@ -488,12 +488,20 @@ class Document(BaseDocument):
         if not high:
             return
         allowed = set(self.meta.get_permlevel_access("write"))
-        for df in high:
-            if df.permlevel not in allowed:
-                if self.get("__islocal"):
-                    self.set(df.fieldname, df.get("default"))
-                else:
-                    self.set(df.fieldname, frappe.db.get_value(self.doctype, self.name, df.fieldname))
+        from frappe.model import display_fieldtypes
+
+        # layout fields hold no value; a table is restored row by row from the saved document
+        to_reset = [df for df in high if df.permlevel not in allowed and df.fieldtype not in display_fieldtypes]
+        if not to_reset:
+            return
+        saved = None if self.get("__islocal") else frappe.get_doc(self.doctype, self.name)
+        for df in to_reset:
+            if saved is None:
+                self.set(df.fieldname, [] if df.fieldtype in table_fields else df.get("default"))
+            elif df.fieldtype in table_fields:
+                self.set(df.fieldname, [row.as_dict() for row in saved.get(df.fieldname) or []])
+            else:
+                self.set(df.fieldname, saved.get(df.fieldname))
 
     def _fetch_link_values(self):
         """Fill the ``fetch_from`` fields of the links that exist (where Frappe validates links on

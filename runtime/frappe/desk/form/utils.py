@@ -44,7 +44,15 @@ def readable_permlevels(doc) -> set[int]:
         if not parenttype:
             return set()
         meta = frappe.get_meta(parenttype)
-    return set(meta.get_permlevel_access("read"))
+    levels = set(meta.get_permlevel_access("read"))
+    if 0 not in levels and not doc.meta.istable and doc.get("name"):
+        # a document shared with the user shows its permlevel-0 fields (Frappe's rule); higher
+        # permlevels still need a role
+        from frappe.share import is_shared
+
+        if frappe.db.table_exists("DocShare") and is_shared(doc.doctype, doc.name, "read"):
+            levels.add(0)
+    return levels
 
 
 def apply_fieldlevel_read_permissions(doc) -> None:

@@ -82,6 +82,7 @@ class User(Document):
 		return new_password
 
 	def on_update(self):
+		self.share_with_self()
 		_clear_user_cache(self.name)
 		self.send_password_notification(getattr(self, "_pending_password", None))
 		self._pending_password = None
@@ -101,6 +102,21 @@ class User(Document):
 			_update_password(
 				user=self.name, pwd=new_password, logout_all_sessions=cint(self.logout_all_sessions)
 			)
+
+	def share_with_self(self):
+		"""Share the User document with its user (read, write, share), as Frappe does: a user
+		without any role right on User still reads its own record (permlevel-0 fields only)."""
+		if self.name in STANDARD_USERS or not frappe.db.table_exists("DocShare"):
+			# (a site migrating from before DocShare gets these shares from a patch)
+			return
+		from frappe.share import add_docshare
+
+		share = frappe.db.get_value("DocShare", {"user": self.name, "share_doctype": "User",
+												 "share_name": self.name}, ["read", "write", "share"])
+		if share and all(cint(right) for right in share):
+			return
+		add_docshare(self.doctype, self.name, self.name, write=1, share=1,
+								  flags={"ignore_share_permission": True})
 
 	def has_website_permission(self, ptype, user, verbose=False):
 		"""A website user may only see their own User record."""
@@ -231,6 +247,9 @@ class User(Document):
 			login_manager.logout(user=self.name)
 
 		frappe.db.delete("User Permission", {"user": self.name})
+		# the user's shares, and the shares of its User record (a new user of that e-mail starts afresh)
+		frappe.db.delete("DocShare", {"user": self.name})
+		frappe.db.delete("DocShare", {"share_doctype": "User", "share_name": self.name})
 		cache = _cache()
 		if cache is not None:
 			cache.hdel("user_permissions", self.name)
