@@ -562,6 +562,7 @@ def run_engine(args, db_type: str, sites_path: str) -> dict:
     try:
         from medgrid.catalog import search_index
 
+        frappe.clear_cache()  # start from the database, not from what an earlier run left in Redis
         log(f"  search index: {search_index.ensure()}")
         for line in data_summary(db_type):
             log("  " + line)
