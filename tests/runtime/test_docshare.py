@@ -327,6 +327,16 @@ def test_http_sharing_is_refused_without_the_share_right(http):
     with http.context() as frappe_:
         assert not frappe_.db.exists("DocShare", {"share_doctype": "RT Note", "share_name": name})
     # a System Manager may share; the website user then reads the note and nothing else
+    try:
+        _shared_note_is_readable(http, body, name)
+    finally:
+        # the HTTP site is shared by other test modules: leave the website user without any share
+        with http.context() as frappe_:
+            frappe_.db.delete("DocShare", {"share_doctype": "RT Note", "share_name": name})
+            frappe_.delete_doc("RT Note", name, force=True)
+
+
+def _shared_note_is_readable(http, body, name):
     reply = http.post("/api/method/frappe.share.add", auth=http.token("admin"), json_body=body)
     assert reply.status == 200, reply.text
     assert http.get(f"/api/resource/RT%20Note/{name}", auth=http.token("website")).status == 200
@@ -338,3 +348,19 @@ def test_http_sharing_is_refused_without_the_share_right(http):
     guest_users = http.get("/api/method/frappe.share.get_users?doctype=RT%20Note&name=" + name)
     assert guest_users.status == 403
     assert json.loads(http.get(f"/api/resource/RT%20Note/{name}").text).get("exc_type") == "PermissionError"
+
+
+def test_http_desk_form_of_own_user_gets_the_shared_rights(http):
+    website = http.emails["website"]
+    reply = http.get("/api/method/frappe.desk.form.load.getdoc?doctype=User&name=" + website.replace("@", "%40"),
+                     auth=http.token("website"))
+    assert reply.status == 200, reply.text
+    body = reply.json()
+    doc = body["docs"][0]
+    assert doc["name"] == website and doc.get("roles", []) == [] and "api_key" not in doc
+    perms = body["docinfo"]["permissions"]
+    assert (perms["read"], perms["write"], perms["share"], perms["delete"], perms["create"]) == (1, 1, 1, 0, 0)
+    assert [(s["user"], s["read"], s["write"], s["share"]) for s in body["docinfo"]["shared"]] == [(website, 1, 1, 1)]
+    other = http.get("/api/method/frappe.desk.form.load.getdoc?doctype=User&name="
+                     + http.emails["reader"].replace("@", "%40"), auth=http.token("website"))
+    assert other.status == 403

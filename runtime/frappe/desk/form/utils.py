@@ -81,6 +81,14 @@ def get_doc_permissions_for_client(doc) -> dict:
     from frappe.permissions import get_doc_permissions, rights
 
     perms = dict(get_doc_permissions(doc) or {})
+    # rights a DocShare gives on this document (the form of one's own User): has_permission decides
+    shareable = ("read", "write", "submit", "share")
+    if not all(perms.get(ptype) for ptype in shareable) and not doc.meta.istable and doc.get("name") \
+            and frappe.db.table_exists("DocShare") and frappe.share.is_shared(doc.doctype, doc.name, "read"):
+        for ptype in shareable:
+            if not perms.get(ptype) and frappe.permissions.has_permission(doc.doctype, ptype, doc, print_logs=False):
+                perms[ptype] = 1
+        perms["select"] = perms.get("select") or perms.get("read")
     out = {"if_owner": perms.get("if_owner") or {}, "has_if_owner_enabled": bool(perms.get("has_if_owner_enabled"))}
     for ptype in rights:
         out[ptype] = frappe.utils.cint(perms.get(ptype))
@@ -97,7 +105,7 @@ def get_docinfo_dict(doc) -> dict:
     return {
         "user_info": user_info,
         "comments": [],
-        "shared": [],
+        "shared": _get_shares(doc),
         "assignment_logs": [],
         "attachment_logs": [],
         "info_logs": [],
@@ -119,6 +127,16 @@ def get_docinfo_dict(doc) -> dict:
         "tags": doc.get("_user_tags") or "",
         "document_email": None,
     }
+
+
+def _get_shares(doc) -> list:
+    """docinfo.shared: the document's DocShare rows (Frappe's frappe.share.get_users; the caller
+    already reads the document)."""
+    if not doc.get("name") or doc.meta.istable or not frappe.db.table_exists("DocShare"):
+        return []
+    return frappe.get_all("DocShare", fields=["name", "user", "read", "write", "submit", "share", "everyone",
+                                              "owner", "creation"],
+                          filters={"share_doctype": doc.doctype, "share_name": doc.name}, order_by="creation asc")
 
 
 def _add_user_info(user: str, user_info: dict) -> None:

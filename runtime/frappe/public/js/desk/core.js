@@ -588,10 +588,14 @@
 				});
 			});
 			for (let i = 0; i < perm.length; i++) perm[i] = perm[i] || {};
-			// what the server says about this very document (row rules, user permissions) wins at level 0
-			if (server_perms && perm[0]) PTYPES.forEach((ptype) => {
-				if (server_perms[ptype] !== undefined && !cint(server_perms[ptype])) perm[0][ptype] = 0;
-			});
+			// what the server says about this very document wins at level 0: row rules and user permissions
+			// take rights away, a DocShare gives them (one's own User form without a role on User)
+			if (server_perms) {
+				perm[0] = perm[0] || {};
+				PTYPES.forEach((ptype) => {
+					if (server_perms[ptype] !== undefined) perm[0][ptype] = cint(server_perms[ptype]);
+				});
+			}
 			return perm;
 		},
 		has_perm(doctype, permlevel, ptype, doc) {
