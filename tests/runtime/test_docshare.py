@@ -364,3 +364,12 @@ def test_http_desk_form_of_own_user_gets_the_shared_rights(http):
     other = http.get("/api/method/frappe.desk.form.load.getdoc?doctype=User&name="
                      + http.emails["reader"].replace("@", "%40"), auth=http.token("website"))
     assert other.status == 403
+
+
+def test_a_deleted_document_takes_its_shares_along(site):
+    user = make_user("ds-gone@example.com")
+    note = new_note("deleted with its shares")
+    frappe.share.add_docshare("RT Note", note.name, user)
+    frappe.delete_doc("RT Note", note.name)
+    assert not frappe.db.exists("DocShare", {"share_doctype": "RT Note", "share_name": note.name})
+    assert frappe.db.exists("DocShare", {"share_doctype": "User", "share_name": user})  # others stay

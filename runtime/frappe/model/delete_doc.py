@@ -44,6 +44,9 @@ def delete_doc(doctype=None, name=None, force=0, ignore_doctypes=None, for_reloa
         for df in doc.meta.get_table_fields():
             frappe.db.sql(f"delete from `tab{df.options}` where `parent`=%s and `parenttype`=%s", (name, doctype))
         frappe.db.sql(f"delete from `tab{doctype}` where `name`=%s", (name,))
+        if doctype != "DocShare" and frappe.db.table_exists("DocShare"):
+            # its shares go with it: a later document of the same name starts unshared
+            frappe.db.sql("delete from `tabDocShare` where `share_doctype`=%s and `share_name`=%s", (doctype, name))
         from frappe.utils.password import delete_all_passwords_for
 
         delete_all_passwords_for(doctype, name)
