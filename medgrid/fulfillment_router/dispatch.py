@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import random
 import threading
+from datetime import datetime, timezone
 
 import frappe
 from frappe import _
 from frappe.utils import add_to_date, cint, now_datetime
+from frappe.utils.background_jobs import get_job
 
 from medgrid.connectors.base import VendorError, get_connector
 from medgrid.constants import (
@@ -82,10 +84,32 @@ def create_dispatches(order, routes) -> list[str]:
     return names
 
 
+def send_job_id(name: str) -> str:
+    return f"medgrid-dispatch::{name}"
+
+
 def enqueue_send(name: str, after_commit: bool = True, job_id: str | None = None) -> None:
     """Queue the send of one dispatch (once: the job id dedupes repeated enqueues)."""
-    frappe.enqueue(SEND_JOB, queue="short", job_id=job_id or f"medgrid-dispatch::{name}", deduplicate=True,
+    frappe.enqueue(SEND_JOB, queue="short", job_id=job_id or send_job_id(name), deduplicate=True,
                    enqueue_after_commit=after_commit, dispatch=name)
+
+
+def stalled_send_job_id(name: str, lease_seconds: int) -> str | None:
+    """A recovery job id when the dispatch's send job died before it could claim the row.
+
+    A live send job claims its dispatch as its first step, so a job that RQ has listed as started
+    for longer than a lease while the row is still unclaimed lost its worker in between. RQ keeps
+    listing such a job as started until its abandoned-job cleanup (many minutes), so deduplicating
+    against its id would hold the dispatch back that long. The recovery id is fixed per stalled job,
+    so repeated sweeps enqueue it once; the claim still lets only one send through.
+    """
+    job = get_job(send_job_id(name))
+    if job is None or job.get_status() != "started" or not job.started_at:
+        return None
+    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=timezone.utc)
+    if (datetime.now(timezone.utc) - started).total_seconds() <= lease_seconds:
+        return None
+    return f"{send_job_id(name)}::stalled-{int(started.timestamp())}"
 
 
 def _claim(name: str, lease_seconds: int) -> str | None:
@@ -228,6 +252,7 @@ def backoff_seconds(attempts: int, base: int, cap: int) -> float:
 def sweep() -> int:
     """Scheduler job: re-enqueue due retries and sends abandoned by a dead worker."""
     now = now_datetime()
+    lease = settings().lease
     due = frappe.db.sql(
         """select `name`, `status`, `attempts` from `tabFulfillment Dispatch`
            where (`status` in ('Queued', 'Retrying') and (`next_retry_at` is null or `next_retry_at` <= %(now)s))
@@ -241,9 +266,9 @@ def sweep() -> int:
             # recovery gets an id of its own per claim (repeated sweeps still enqueue it once);
             # the claim still lets only one send through.
             enqueue_send(row.name, after_commit=False,
-                         job_id=f"medgrid-dispatch::{row.name}::recover-{cint(row.attempts)}")
+                         job_id=f"{send_job_id(row.name)}::recover-{cint(row.attempts)}")
         else:
-            enqueue_send(row.name, after_commit=False)
+            enqueue_send(row.name, after_commit=False, job_id=stalled_send_job_id(row.name, lease))
     return len(due)
 
 

@@ -7,7 +7,7 @@ test commits, as a worker would run them.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import frappe
 from frappe.tests.utils import FrappeTestCase, patch_hooks
@@ -194,6 +194,51 @@ class TestFulfillmentRouter(FrappeTestCase):
         assert dispatches(order)["shipstation"].status == "Sent"
         assert len([s for s in fakes.SENT if s[1] == order.name]) == 1
 
+
+    def test_a_send_job_whose_worker_died_before_claiming_is_recovered(self):
+        """A worker host killed after taking a send job but before claiming the row leaves the job
+        'started' in RQ for many minutes: the sweep must not wait for RQ to give up on it."""
+        from unittest.mock import patch
+
+        from medgrid.fulfillment_router import dispatch as dispatch_module
+
+        class StartedJob:
+            def __init__(self, seconds_ago):
+                self.started_at = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
+
+            def get_status(self):
+                return "started"
+
+        fakes.BEHAVIOUR["shipstation"] = ["ok"]
+        order = make_order(items=["ITEM-002"])
+        name = dispatches(order)["shipstation"].name
+        frappe.db.commit()
+        self.jobs.pending.clear()  # the send job was taken by a worker that then died
+        assert dispatches(order)["shipstation"].status == "Queued"
+        lease = dispatch_module.settings().lease
+
+        # within a lease the job may still be about to claim: the sweep only re-asks under the same id
+        with patch.object(dispatch_module, "get_job", return_value=StartedJob(lease / 2)):
+            assert dispatch_module.stalled_send_job_id(name, lease) is None
+        stalled = StartedJob(lease + 30)
+        with patch.object(dispatch_module, "get_job", return_value=stalled):
+            recovery_id = dispatch_module.stalled_send_job_id(name, lease)
+            assert recovery_id and recovery_id != dispatch_module.send_job_id(name)
+            assert dispatch_module.stalled_send_job_id(name, lease) == recovery_id  # stable across sweeps
+            dispatch_module.sweep()
+            dispatch_module.sweep()
+        assert [job[0] for job in self.jobs.pending] == [recovery_id]
+        self.jobs.commit()
+        assert dispatches(order)["shipstation"].status == "Sent"
+        assert len([s for s in fakes.SENT if s[1] == order.name]) == 1
+
+        # a job still waiting in the queue is not stalled, however long the backlog
+        class QueuedJob(StartedJob):
+            def get_status(self):
+                return "queued"
+
+        with patch.object(dispatch_module, "get_job", return_value=QueuedJob(3600)):
+            assert dispatch_module.stalled_send_job_id(name, lease) is None
 
     def test_a_slow_send_keeps_its_short_lease_alive(self):
         """Issue 12 item 17: the lease is short and a heartbeat renews it while the vendor takes its time."""
