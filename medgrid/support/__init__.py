@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.utils import add_to_date, now_datetime
 
 from medgrid.constants import DISPATCH, SALES_ORDER
 from medgrid.exceptions import InvalidParameterError, MissingParameterError
@@ -21,6 +22,8 @@ SUPPORT_REQUEST = "MedGrid Support Request"
 MAX_SUBJECT = 140
 MAX_MESSAGE = 10000
 MAX_LISTED = 100
+# a signed-in user may open this many requests an hour (a loop of requests is not a way to reach MedGrid)
+REQUESTS_PER_HOUR = 30
 
 
 def categories() -> list[str]:
@@ -57,6 +60,11 @@ def submit_request(subject=None, category=None, message=None, sales_order=None) 
     user = frappe.session.user
     if user == "Guest":
         frappe.throw(_("Log in to ask for support"), frappe.PermissionError)
+    recent = frappe.db.count(SUPPORT_REQUEST, {"requester": user,
+                                                "creation": [">=", add_to_date(now_datetime(), hours=-1)]})
+    if recent >= REQUESTS_PER_HOUR:
+        frappe.throw(_("You opened {0} requests in the last hour. Please wait before sending another.").format(recent),
+                     frappe.RateLimitExceededError)
     subject = _text(subject, "subject", MAX_SUBJECT)
     message = _text(message, "message", MAX_MESSAGE)
     category = category or "Other"

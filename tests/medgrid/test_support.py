@@ -184,3 +184,23 @@ def test_the_portal_menu_has_a_support_entry_for_every_role(site):
     for roles in ([PARTNER], [REP], ["External Vendor"]):
         page = http("GET", "/me", client=browser_logged_in(make_user(roles)), headers={"Accept": "text/html"})
         assert 'href="/portal/support"' in page.body.decode()
+
+
+def test_a_flood_of_requests_is_stopped_with_429(site):
+    # given: a user who opened the hour's allowance
+    from medgrid.support import REQUESTS_PER_HOUR
+
+    user = make_user([PARTNER])
+    for i in range(REQUESTS_PER_HOUR):
+        frappe.get_doc({"doctype": "MedGrid Support Request", "subject": f"s{i}", "message": "m",
+                        "requester": user}).insert(ignore_permissions=True)
+    other = make_user([PARTNER])
+
+    # when
+    flooded = http("POST", SUBMIT, headers=api_token(user), body={"subject": "one more", "message": "m"})
+    unaffected = http("POST", SUBMIT, headers=api_token(other), body={"subject": "first", "message": "m"})
+
+    # then
+    assert flooded.status == 429 and unaffected.status == 200
+    frappe.db.rollback()
+    assert frappe.db.count("MedGrid Support Request", {"requester": user}) == REQUESTS_PER_HOUR
