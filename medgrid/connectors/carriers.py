@@ -32,3 +32,19 @@ def tracking_url(carrier: str | None, number: str | None) -> str | None:
     key = str(carrier).strip().lower().replace(" ", "_").replace("-", "_").replace(".", "_")
     template = TRACKING_URL_TEMPLATES.get(key)
     return template.format(n=quote(str(number).strip(), safe="")) if template else None
+
+
+# How a person reads a carrier: ShipStation's codes and the names vendors send, lower-cased like the table above
+CARRIER_NAMES = {
+    "ups": "UPS", "ups_walleted": "UPS", "fedex": "FedEx", "fedex_walleted": "FedEx",
+    "usps": "USPS", "stamps_com": "USPS", "endicia": "USPS",
+    "dhl": "DHL", "dhl_express": "DHL Express", "dhl_express_worldwide": "DHL Express",
+}
+
+
+def carrier_label(carrier: str | None) -> str | None:
+    """The carrier's everyday name ("ups" and "UPS" both read "UPS"); an unknown carrier as the vendor wrote it."""
+    if not carrier:
+        return None
+    key = str(carrier).strip().lower().replace(" ", "_").replace("-", "_").replace(".", "_")
+    return CARRIER_NAMES.get(key, str(carrier).strip())

@@ -554,6 +554,12 @@ call            200   200    200   200   200
 own             403   200    200   403   200
 other           403   403    403   403   200
 """,
+    # the /sales-order page's view of one order (vendor routes, carriers, cancel results): as aggregate_shipments
+    "medgrid.pages.sales_order_page.order_progress": """
+#              guest partner rep  vendor admin
+own             403   200    200   403   200
+other           403   403    403   403   200
+""",
     "medgrid.fulfillment_router.dispatch_vendor": ADMIN_ACTION,
     "medgrid.fulfillment_router.retry_dispatches": ADMIN_ACTION,
     "medgrid.pages.admin.retry_webhook_events": ADMIN_ACTION,

@@ -663,7 +663,7 @@ def method_call(world: World, method: str, row: str, role: str) -> tuple[str, di
         if method.startswith("medgrid.catalog."):
             return "GET", {"list_warehouses": {}, "items_in_warehouse": {"warehouse": WAREHOUSE},
                            "search_items": {"query": "BPC"}}[short]
-        if short == "aggregate_shipments":
+        if short in ("aggregate_shipments", "order_progress"):
             return "POST", {"sales_order": make_order(frappe, "own" if own else "other", "submitted")}
         if short == "dispatch_vendor":
             name = make_order(frappe, "own", "submitted")
