@@ -172,6 +172,85 @@ def report(results, baseline, baseline_src, db_type) -> None:
                 f"{r['rps'] / b['rps']:.2f}× ({'met' if ok else 'NOT met'})")
 
 
+# ------------------------------------------------------------------ in-process yardstick
+
+class StatementCounter:
+    """Counts the statements the three drivers send (transaction control and set-up left out)."""
+
+    SKIP = ("begin", "commit", "rollback", "savepoint", "release", "pragma", "start transaction", "set ")
+
+    def __init__(self):
+        self.count = 0
+        self.active = False
+
+    def add(self, sql) -> None:
+        if self.active:
+            text = sql.decode() if isinstance(sql, bytes) else str(sql)
+            if not text.lstrip().lower().startswith(self.SKIP):
+                self.count += 1
+
+    def install(self) -> None:
+        import psycopg
+        import pymysql.connections
+
+        from frappe.database.sqlite import SQLiteDatabase
+
+        query, execute, connect = pymysql.connections.Connection.query, psycopg.Cursor.execute, SQLiteDatabase.connect
+        counter = self
+
+        def counted_query(conn, sql, unbuffered=False):
+            counter.add(sql)
+            return query(conn, sql, unbuffered)
+
+        def counted_execute(cur, sql, params=None, **kwargs):
+            counter.add(sql if isinstance(sql, (str, bytes)) else sql.as_string(cur))
+            return execute(cur, sql, params, **kwargs)
+
+        def traced_connect(db):
+            connect(db)
+            db._conn.set_trace_callback(counter.add)
+
+        pymysql.connections.Connection.query = counted_query
+        psycopg.Cursor.execute = counted_execute
+        SQLiteDatabase.connect = traced_connect
+
+
+def in_process(sites_path: str, site: str, state: dict, n: int) -> list[dict]:
+    """CPU time and SQL statements per request, in this process (no HTTP server, no load generator):
+    the yardstick that stays put when other jobs load the machine. Issue 17's real-Frappe figures on
+    the same machine: 6.45 / 9.3 ms CPU and 5 / 6 statements."""
+    from werkzeug.test import Client
+
+    import frappe.app
+
+    os.environ["MEDGRID_SITES_PATH"] = sites_path
+    os.environ["MEDGRID_DEFAULT_SITE"] = site
+    counter = StatementCounter()
+    counter.install()
+    client = Client(frappe.app.application)
+    headers = {"Host": f"{site}:8000", "Authorization": f"token {state['api_key']}:{state['api_secret']}"}
+    frappe_figures = {"get_logged_user": (6.45, 5), "item_list": (9.3, 6)}
+    out = []
+    for name in ENDPOINTS:
+        _label, path = ENDPOINTS[name]
+        for _ in range(20):  # warm the caches
+            resp = client.get(path, headers=headers)
+            assert resp.status_code == 200, resp.get_data()[:300]
+        counter.count, counter.active = 0, True
+        cpu0 = time.process_time()
+        for _ in range(n):
+            client.get(path, headers=headers).get_data()
+        cpu = (time.process_time() - cpu0) / n * 1000
+        counter.active = False
+        statements = counter.count / n
+        frappe_cpu, frappe_statements = frappe_figures[name]
+        out.append({"endpoint": name, "cpu_ms": round(cpu, 2), "statements": statements})
+        log(f"  in-process {name:16s}: {cpu:.2f} ms CPU per request (real Frappe {frappe_cpu} ms, "
+            f"{frappe_cpu / cpu:.2f}×), {statements:g} SQL statements (real Frappe {frappe_statements}) "
+            f"— {n} requests, load avg {os.getloadavg()[0]:.2f}")
+    return out
+
+
 # ------------------------------------------------------------------ profiling
 
 def profile(sites_path: str, site: str, state: dict, n: int, top: int) -> None:
@@ -238,6 +317,9 @@ def main() -> None:
                     help="also profile N in-process requests per endpoint with cProfile")
     ap.add_argument("--profile-only", action="store_true", help="skip the HTTP runs")
     ap.add_argument("--top", type=int, default=30, help="rows per profile listing")
+    ap.add_argument("--in-process", type=int, default=500, metavar="N",
+                    help="CPU and SQL statements per request over N in-process requests (0: skip)")
+    ap.add_argument("--in-process-only", action="store_true", help="only the in-process figures")
     args = ap.parse_args()
     args.connections = [int(c) for c in args.connections.split(",") if c]
     args.endpoints = [e for e in args.endpoints.split(",") if e]
@@ -253,6 +335,10 @@ def main() -> None:
     state = ensure_site(sites_path, site, args.db_type, args.rebuild)
     baseline, baseline_src = read_baseline()
 
+    if args.in_process:
+        in_process(sites_path, site, state, args.in_process)
+    if args.in_process_only:
+        return
     if not args.profile_only:
         log(f"  gunicorn: {' '.join(_bench.Gunicorn(sites_path, site, app=args.app, tag='http').command()[1:])}")
         results = measure(args, sites_path, site, state)

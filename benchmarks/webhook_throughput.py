@@ -309,6 +309,39 @@ def loadgen(args) -> None:
 
 # ---------------------------------------------------------------------------------- main
 
+def in_process(sites_path: str, vendor: str, orders: list[str], n: int) -> None:
+    """CPU time and SQL statements per verified-and-stored webhook in this process (no gunicorn, no
+    load generator): the yardstick that holds on a busy machine. The apply jobs stay queued."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from http_api import StatementCounter
+    from werkzeug.test import Client
+
+    import frappe.app
+
+    os.environ["MEDGRID_SITES_PATH"] = sites_path
+    os.environ["MEDGRID_DEFAULT_SITE"] = SITE
+    counter = StatementCounter()
+    counter.install()
+    client = Client(frappe.app.application)
+
+    def send(index):
+        _identity, body, headers = build_request(vendor, orders, index)
+        reply = client.post(PATHS[vendor], data=body, headers={"Host": SITE, "Content-Type": "application/json",
+                                                                 **headers})
+        assert reply.status_code == 200, reply.get_data()[:300]
+
+    for i in range(20):  # warm-up
+        send(i)
+    counter.count, counter.active = 0, True
+    cpu0 = time.process_time()
+    for i in range(n):
+        send(1000 + i)
+    cpu = (time.process_time() - cpu0) / n * 1000
+    counter.active = False
+    log(f"in-process {vendor} webhook: {cpu:.2f} ms CPU and {counter.count / n:g} SQL statements per verified and "
+        f"stored delivery ({n} deliveries, load avg {os.getloadavg()[0]:.2f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vendor", choices=sorted(PATHS), default="sinq")
@@ -321,6 +354,9 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="recreate the site")
     parser.add_argument("--prototype-no-db-tls", action="store_true",
                         help="PROTOTYPE: PyMySQL connections without the per-connect SSL context")
+    parser.add_argument("--in-process", type=int, default=300, metavar="N",
+                        help="first, CPU and SQL statements per webhook over N in-process deliveries (0: skip)")
+    parser.add_argument("--in-process-only", action="store_true", help="only the in-process figures")
     parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--orders-file", help=argparse.SUPPRESS)
@@ -332,6 +368,10 @@ def main() -> int:
 
     sites_path = os.path.abspath(args.sites_path)
     orders = prepare_site(sites_path, args.fresh)
+    if args.in_process:
+        in_process(sites_path, args.vendor, orders, args.in_process)
+    if args.in_process_only:
+        return 0
     port = free_port()
     log(f"gunicorn -w {args.workers} --preload frappe.app:application on 127.0.0.1:{port} (site {SITE}, MariaDB)"
         + (" — PROTOTYPE: PyMySQL without per-connect SSL context" if args.prototype_no_db_tls else ""))

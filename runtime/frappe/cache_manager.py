@@ -7,8 +7,8 @@ is shared between processes.
 
 from __future__ import annotations
 
-import copy
 import os
+import threading
 import time
 
 import frappe
@@ -175,15 +175,20 @@ def clear_doctype_map(doctype: str, name: str) -> None:
     _cache().hdel(get_doctype_map_key(doctype), name)
 
 
-# ---------------------------------------------------------------- per-request reads kept in the site cache
+# ---------------------------------------------------------------- per-request reads kept per process
 #
 # What Frappe keeps in Redis instead of reading it on every request: the table list, roles, a user's
-# login info, User Permissions, defaults and Singles. Each lives in a site-cache hash (field = user,
-# defaults parent or Single doctype). The database layer drops a hash whenever a statement writes one
-# of its source tables (Database.sql sees every write, raw SQL included) — at the write, and again at
-# commit or rollback, so no process keeps what a transaction wrote before it became final or after it
-# was undone. While a connection has such a write pending, the hash is read from the database directly
-# and not refilled, so other processes never see uncommitted rows.
+# login info, User Permissions, defaults and Singles (and, per process, the Metas). The runtime keeps
+# them in each process's memory — no round trip at all when nothing changed — and shares only a
+# *generation token* per kind: a Redis key (``redis_cache`` set) or, without Redis, a file of the site.
+# A process compares the tokens once as a request or job starts (one MGET, or a few ``stat`` calls)
+# and again lazily after each transaction, and drops the kinds whose token moved.
+#
+# The database layer moves a kind's token whenever a statement writes one of its source tables
+# (Database.sql sees every write, raw SQL included) — at the write, and again at commit or rollback.
+# While a connection has such a write pending, that kind is read from the database and not kept, so
+# nothing uncommitted is ever shared. A value read under an older token than the process's current
+# one (another thread validated meanwhile) is used but not kept.
 
 SOURCE_TABLE_HASHES = {
     "tabUser": ("roles", "user_info"),
@@ -195,83 +200,27 @@ SOURCE_TABLE_HASHES = {
 }
 RUNTIME_HASHES = ("roles", "user_info", "user_permission_rules", "defaults", "singles")
 TABLE_LIST_KEY = "db_tables"
+META_KIND = "meta"  # not a store: moving it makes every process drop its Metas
+_KINDS = (*RUNTIME_HASHES, TABLE_LIST_KEY, META_KIND)
+_TOKEN_FOLDER = ".runtime-cache"
 
-# one file per site whose content changes with every invalidation: processes that keep the cache in
-# their own memory (no redis_cache) compare it once per request and drop their copies when it moved
-_GENERATION_FILE = ".runtime-cache-generation"
-_seen_generation: dict[str, tuple] = {}
+_store_lock = threading.Lock()
+# (site key, kind) → [token the fields were read under, {field: value}]
+_store: dict[tuple, list] = {}
+# site key → meta token this process built its Metas under
+_seen_meta_generation: dict[str, object] = {}
+
+
+def _site_key() -> str | None:
+    site_path = getattr(frappe.local, "site_path", None)
+    if not site_path or not getattr(frappe.local, "site", None):
+        return None
+    conf = getattr(frappe.local, "conf", None) or {}
+    return f"{os.path.abspath(site_path)}|{conf.get('db_name') or ''}"
 
 
 def _pending(db) -> set:
     return getattr(db, "pending_cache_invalidations", None) or set()
-
-
-def cached_field(hash_name: str, field: str, generator):
-    """``generator()`` kept in the site cache under ``hash_name``/``field`` (see above), with a
-    per-request copy in ``frappe.local.cache``. Values must be plain data (they are pickled on Redis)."""
-    request_cache = getattr(frappe.local, "cache", None)
-    if request_cache is None or not getattr(frappe.local, "site", None):
-        return generator()  # no site context (install-time connections): nothing to share
-    local_layer = request_cache.setdefault(("runtime_hash", hash_name), {})
-    if field in local_layer:
-        return local_layer[field]
-    db = getattr(frappe.local, "db", None)
-    if hash_name in _pending(db):
-        # this transaction changed the source rows: read them, share nothing until commit/rollback
-        return generator()
-    cache = _cache()
-    value = cache.hget(hash_name, field)
-    if value is None:
-        value = generator()
-        if hash_name not in _pending(db):
-            cache.hset(hash_name, field, value)
-    elif _is_memory(cache):
-        # the memory store hands out its own object: callers may change what they get
-        value = copy.deepcopy(value)
-    local_layer[field] = value
-    return value
-
-
-def forget_hashes(hash_names) -> None:
-    """Drop ``hash_names`` from the site cache and this request's copies."""
-    hash_names = tuple(hash_names)
-    if not hash_names:
-        return
-    local = getattr(frappe.local, "cache", None)
-    if local is not None:
-        for name in hash_names:
-            local.pop(("runtime_hash", name), None)
-            if name == "roles":
-                local.pop("roles", None)
-    if "roles" in hash_names and getattr(frappe.local, "role_permissions", None):
-        frappe.local.role_permissions = {}
-    cache = _cache()
-    cache.delete_value(list(hash_names))
-    _bump_generation(cache)
-
-
-def drop_request_copies() -> None:
-    """Forget this request's copies of the shared hashes (a transaction ended: the next one reads the
-    site cache again, which follows commits made elsewhere meanwhile)."""
-    local = getattr(frappe.local, "cache", None)
-    if not local:
-        return
-    cache = None
-    for name in RUNTIME_HASHES:
-        if local.pop(("runtime_hash", name), None) is not None:
-            cache = cache or _cache()
-            if not _is_memory(cache):
-                local.pop(cache.make_key(name), None)  # RedisWrapper's own per-request copy
-
-
-def forget_table_list() -> None:
-    cache = _cache()
-    cache.delete_value(TABLE_LIST_KEY)
-    _bump_generation(cache)
-
-
-def hashes_for_table(table: str) -> tuple:
-    return SOURCE_TABLE_HASHES.get(table, ())
 
 
 def _is_memory(cache) -> bool:
@@ -280,115 +229,170 @@ def _is_memory(cache) -> bool:
     return isinstance(cache, MemoryCache)
 
 
-def _generation_path() -> str | None:
-    site_path = getattr(frappe.local, "site_path", None)
-    return os.path.join(site_path, _GENERATION_FILE) if site_path and os.path.isdir(site_path) else None
+def _token_file(kind: str) -> str:
+    return os.path.join(frappe.local.site_path, _TOKEN_FOLDER, kind)
 
 
-def _bump_generation(cache) -> None:
-    if not _is_memory(cache):
-        return  # Redis is shared already
-    path = _generation_path()
-    if not path:
+def _read_tokens(kinds) -> list:
+    """The current token of each kind: a Redis value (one MGET), or a file's stat without Redis."""
+    cache = _cache()
+    if _is_memory(cache):
+        out = []
+        for kind in kinds:
+            try:
+                st = os.stat(_token_file(kind))
+                out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            except OSError:
+                out.append(None)
+        return out
+    try:
+        return list(cache.mget([cache.make_key(f"runtime_generation:{kind}") for kind in kinds]))
+    except Exception:  # Redis unreachable: trust nothing kept
+        return [object() for _kind in kinds]
+
+
+def _bump(kinds) -> None:
+    """Move the tokens of ``kinds`` for every process of the site."""
+    if not _site_key():
+        return
+    cache = _cache()
+    if _is_memory(cache):
+        folder = os.path.join(frappe.local.site_path, _TOKEN_FOLDER)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            for kind in kinds:
+                with open(os.path.join(folder, kind), "w", encoding="utf-8") as f:
+                    f.write(f"{os.getpid()}-{time.time_ns()}")
+        except OSError:
+            pass
         return
     try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(f"{os.getpid()}-{time.time_ns()}")
-        _seen_generation[path] = _generation_stamp(path)
-    except OSError:
+        with cache.pipeline() as pipe:
+            for kind in kinds:
+                pipe.incr(cache.make_key(f"runtime_generation:{kind}"))
+            pipe.execute()
+    except Exception:
         pass
 
 
-def _generation_stamp(path: str):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+def _validated() -> dict:
+    """{kind: token} this request validated the process store under (validating now if needed)."""
+    tokens = getattr(frappe.local, "runtime_cache_tokens", None)
+    if tokens is None:
+        tokens = validate_process_cache()
+    return tokens
 
 
-# Metas are built once per process (frappe.model.meta); a change to Custom Fields, Property Setters or
-# DocPerms (frappe.clear_cache(doctype=...)) moves this stamp — a key in Redis, or a file of the site
-# without Redis — and every process drops its Metas when it sees the stamp move (at request or job
-# start). Worker parents that preload Metas for their forks (frappe.utils.worker_preload) check it too.
-_META_GENERATION_KEY = "runtime_meta_generation"
-_META_GENERATION_FILE = ".runtime-meta-generation"
-_seen_meta_generation: dict[str, object] = {}
+def validate_process_cache(*, metas: bool = False) -> dict:
+    """Compare the generation tokens with what this process keeps; drop the kinds that moved (and the
+    Metas with ``metas``). Runs as a request or job starts and after each transaction (lazily)."""
+    site = _site_key()
+    if not site:
+        return {}
+    current = dict(zip(_KINDS, _read_tokens(_KINDS)))
+    with _store_lock:
+        for kind in _KINDS:
+            if kind == META_KIND:
+                continue
+            entry = _store.get((site, kind))
+            if entry is None:
+                _store[(site, kind)] = [current[kind], {}]
+            elif entry[0] != current[kind]:
+                entry[0], entry[1] = current[kind], {}
+    meta_token = current[META_KIND]
+    if metas:
+        if site in _seen_meta_generation and _seen_meta_generation[site] != meta_token:
+            from frappe.model.meta import clear_meta_cache
+
+            clear_meta_cache()
+            if getattr(frappe.local, "new_doc_templates", None):
+                frappe.local.new_doc_templates = {}
+        _seen_meta_generation[site] = meta_token
+    frappe.local.runtime_cache_tokens = current
+    return current
 
 
-def _meta_generation_place(cache):
-    if _is_memory(cache):
-        site_path = getattr(frappe.local, "site_path", None)
-        if not site_path or not os.path.isdir(site_path):
-            return None
-        return os.path.join(site_path, _META_GENERATION_FILE)
-    return cache.make_key(_META_GENERATION_KEY)
+def cached_field(hash_name: str, field: str, generator):
+    """``generator()`` kept in this process under ``hash_name``/``field`` until its token moves (see
+    above). Callers must not change what they get."""
+    site = _site_key()
+    if not site:
+        return generator()  # no site context (install-time connections): nothing to keep
+    db = getattr(frappe.local, "db", None)
+    if hash_name in _pending(db):
+        # this transaction changed the source rows: read them, keep nothing until commit/rollback
+        return generator()
+    token = _validated().get(hash_name)
+    entry = _store.get((site, hash_name))
+    if entry is not None and entry[0] == token and field in entry[1]:
+        return entry[1][field]
+    value = generator()
+    with _store_lock:
+        entry = _store.get((site, hash_name))
+        if entry is not None and entry[0] == token and hash_name not in _pending(db):
+            entry[1][field] = value
+    return value
 
 
-def _read_meta_generation(cache, place):
-    if isinstance(place, str) and _is_memory(cache):
-        return _generation_stamp(place)
-    try:
-        return cache.get(place)
-    except Exception:  # Redis unreachable: keep what this process has
-        return _seen_meta_generation.get(place)
+def forget_hashes(hash_names) -> None:
+    """Drop ``hash_names`` here and make every other process of the site drop them too."""
+    hash_names = tuple(hash_names)
+    site = _site_key()
+    if not hash_names or not site:
+        return
+    with _store_lock:
+        for name in hash_names:
+            entry = _store.get((site, name))
+            if entry is not None:
+                entry[0], entry[1] = None, {}  # nothing read under an older token is kept any more
+    if "roles" in hash_names and getattr(frappe.local, "role_permissions", None):
+        frappe.local.role_permissions = {}
+    _bump(hash_names)
+    frappe.local.runtime_cache_tokens = None
+
+
+def transaction_ended() -> None:
+    """The next read validates again: it must see what other processes committed meanwhile."""
+    if getattr(frappe.local, "runtime_cache_tokens", None) is not None:
+        frappe.local.runtime_cache_tokens = None
+
+
+def forget_table_list() -> None:
+    forget_hashes((TABLE_LIST_KEY,))
+
+
+def hashes_for_table(table: str) -> tuple:
+    return SOURCE_TABLE_HASHES.get(table, ())
 
 
 def bump_meta_generation() -> None:
-    """Tell every process of the site that Metas changed."""
-    cache = _cache()
-    place = _meta_generation_place(cache)
-    if place is None:
+    """Tell every process of the site that Metas changed (Custom Field, Property Setter, DocPerm …)."""
+    if not _site_key():
         return
-    token = f"{os.getpid()}-{time.time_ns()}"
-    try:
-        if isinstance(place, str) and _is_memory(cache):
-            with open(place, "w", encoding="utf-8") as f:
-                f.write(token)
-        else:
-            cache.set(place, token.encode())
-    except Exception:
-        return
-    _seen_meta_generation[place] = _read_meta_generation(cache, place)
+    _bump((META_KIND,))
+    frappe.local.runtime_cache_tokens = None
+    # this process cleared its own Metas already; record the new token so it does not do it twice
+    _seen_meta_generation[_site_key()] = _read_tokens((META_KIND,))[0]
+
+
+def meta_token():
+    """The site's current meta token (what a worker parent built its Metas under)."""
+    return _read_tokens((META_KIND,))[0] if _site_key() else None
 
 
 def sync_meta_generation() -> bool:
     """Drop this process's Metas if another process changed them since; True when it did."""
-    cache = _cache()
-    place = _meta_generation_place(cache)
-    if place is None:
+    site = _site_key()
+    if not site:
         return False
-    stamp = _read_meta_generation(cache, place)
-    if place not in _seen_meta_generation:
-        _seen_meta_generation[place] = stamp
-        return False
-    if stamp == _seen_meta_generation[place]:
-        return False
-    _seen_meta_generation[place] = stamp
-    from frappe.model.meta import clear_meta_cache
+    before = _seen_meta_generation.get(site, _MISSING)
+    validate_process_cache(metas=True)
+    return before is not _MISSING and before != _seen_meta_generation.get(site)
 
-    clear_meta_cache()
-    if getattr(frappe.local, "new_doc_templates", None):
-        frappe.local.new_doc_templates = {}
-    return True
+
+_MISSING = object()
 
 
 def sync_process_cache(*, metas: bool = False) -> None:
-    """Called as a request or job starts (``metas=True``) and as a transaction ends: with the
-    in-memory cache, drop this process's copies when another process changed what they came from
-    (one ``stat``; nothing to do on Redis); at start, the Metas too (see above)."""
-    if metas:
-        sync_meta_generation()
-    cache = _cache()
-    if not _is_memory(cache):
-        return
-    path = _generation_path()
-    if not path:
-        return
-    stamp = _generation_stamp(path)
-    if path not in _seen_generation:
-        _seen_generation[path] = stamp
-        return
-    if stamp != _seen_generation[path]:
-        _seen_generation[path] = stamp
-        cache.delete_value([*RUNTIME_HASHES, TABLE_LIST_KEY])
+    """As a request or job starts: validate this process's copies (and its Metas with ``metas``)."""
+    validate_process_cache(metas=metas)

@@ -58,7 +58,6 @@ def test_a_meta_change_elsewhere_is_rebuilt_before_the_next_fork(preloaded, test
     # another process saves a Custom Field: it moves the site's meta stamp
     with site_context(test_site, sites_path):
         cache_manager.bump_meta_generation()
-    cache_manager._seen_meta_generation.clear()  # as if this process had not seen the bump itself
     worker_preload.refresh(sites_path)
     assert _meta_cache[(test_site, "Item")] is not before
 
@@ -70,11 +69,10 @@ def test_a_forked_job_drops_inherited_metas_when_the_stamp_moved(preloaded, test
 
     with site_context(test_site, sites_path):
         assert cache_manager.sync_meta_generation() is False
-    inherited = dict(cache_manager._seen_meta_generation)
-    with site_context(test_site, sites_path):
-        cache_manager.bump_meta_generation()
+        inherited = dict(cache_manager._seen_meta_generation)
+        cache_manager.bump_meta_generation()  # as another process saving a Custom Field would
     cache_manager._seen_meta_generation.clear()
-    cache_manager._seen_meta_generation.update(inherited)
+    cache_manager._seen_meta_generation.update(inherited)  # what the fork inherited from its parent
     assert (test_site, "Item") in _meta_cache
     with site_context(test_site, sites_path):
         # connect() already ran the check: the inherited Metas are gone, a fresh one is built on use

@@ -165,9 +165,8 @@ class Database:
     def _end_of_transaction(self) -> None:
         from frappe import cache_manager
 
-        cache_manager.drop_request_copies()
         # the next transaction sees what other processes committed meanwhile: so must the caches
-        cache_manager.sync_process_cache()
+        cache_manager.transaction_ended()
         if self._ddl_in_transaction:
             # PostgreSQL and SQLite roll DDL back: the table list read meanwhile may be wrong now
             self._ddl_in_transaction = False
@@ -185,21 +184,16 @@ class Database:
         cache_manager.forget_table_list()
 
     def _shared_table_list(self, read, cached: bool) -> list[str]:
-        """The table list, kept per connection and in the site cache (Frappe's ``db_tables``);
-        DDL through ``sql`` drops both."""
+        """The table list, kept per connection and per process until DDL anywhere on the site moves
+        its token (Frappe keeps it in Redis as ``db_tables``)."""
         if cached and self._tables is not None:
             return self._tables
         from frappe import cache_manager
 
-        cache = frappe.cache()
-        if cached:
-            tables = cache.get_value(cache_manager.TABLE_LIST_KEY)
-            if tables:
-                self._tables = list(tables)
-                return self._tables
-        self._tables = read()
-        if not self._ddl_in_transaction:  # uncommitted DDL is not shared
-            cache.set_value(cache_manager.TABLE_LIST_KEY, list(self._tables))
+        if not cached or self._ddl_in_transaction:
+            self._tables = read()  # fresh, and uncommitted DDL is not kept
+            return self._tables
+        self._tables = list(cache_manager.cached_field(cache_manager.TABLE_LIST_KEY, "tables", read))
         return self._tables
 
     @staticmethod

@@ -83,11 +83,11 @@ def _user_and_site_defaults() -> dict:
     out = {}
     try:
         for parent in ("__default", frappe.session.user):
-            rows = frappe.db.sql("select `defkey`, `defvalue` from `tabDefaultValue` where `parent`=%s "
-                                 "order by `creation`", (parent,))
-            for key, value in rows:
-                if value not in (None, ""):
-                    out[key] = value
+            # {defkey: [values by creation]}, kept per process until tabDefaultValue is written
+            for key, values in frappe.db._cached_defaults(parent).items():
+                for value in values:
+                    if value not in (None, ""):
+                        out[key] = value
     except Exception:
         return {}
     return out

@@ -88,9 +88,7 @@ def build_metas() -> int:
 def _meta_stamp():
     from frappe import cache_manager
 
-    cache = cache_manager._cache()
-    place = cache_manager._meta_generation_place(cache)
-    return None if place is None else cache_manager._read_meta_generation(cache, place)
+    return cache_manager.meta_token()
 
 
 def preload_site(site: str, sites_path: str) -> dict:
@@ -129,7 +127,15 @@ def preload(sites_path: str) -> list[dict]:
                 frappe.destroy()
             except Exception:
                 pass
+    _close_kept_connections()
     return done
+
+
+def _close_kept_connections() -> None:
+    """SQLite connections kept for reuse must not cross into the forked work-horses."""
+    from frappe.database.sqlite import close_idle_connections
+
+    close_idle_connections()
 
 
 def refresh(sites_path: str) -> None:
@@ -154,3 +160,4 @@ def refresh(sites_path: str) -> None:
             except Exception as e:
                 logger.warning("preload refresh of %s failed: %s", site, e)
                 _preloaded.pop(site, None)
+    _close_kept_connections()
