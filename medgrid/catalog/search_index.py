@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from contextlib import contextmanager
 
 import frappe
@@ -106,6 +107,28 @@ def is_available() -> bool:
         with _known_lock:
             _known[key] = known
     return known
+
+
+def item_count_estimate() -> int:
+    """About how many items the site has (cheap: the index's own counter or the engine's statistics),
+    remembered for a minute per process."""
+    key = (frappe.db.db_type, frappe.local.site_path, frappe.conf.get("db_name"))
+    cached = _counts.get(key)
+    now = time.monotonic()
+    if cached and now - cached[1] < 60:
+        return cached[0]
+    count = 0
+    if frappe.db.db_type == "sqlite" and is_available():
+        count = frappe.db.sql(f"select max(`docid`) from `{SQLITE_ROWS}`")[0][0] or 0
+    elif frappe.db.db_type == "mariadb":
+        rows = frappe.db.sql("select `table_rows` from information_schema.tables "
+                             "where `table_schema` = database() and `table_name` = 'tabItem'")
+        count = int(rows[0][0] or 0) if rows else 0
+    _counts[key] = (count, now)
+    return count
+
+
+_counts: dict[tuple, tuple[int, float]] = {}
 
 
 def _probe(db_type: str) -> bool:

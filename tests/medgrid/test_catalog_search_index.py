@@ -375,11 +375,11 @@ def test_a_page_of_a_common_term_walks_the_items_in_order_with_the_same_answer(d
     """Past a few thousand candidates a page comes sooner from the ordered walk; thresholds lowered here so
     this catalog's terms take that path — answers unchanged, and an unpaged answer still uses the index."""
     monkeypatch.setattr(catalog, "COMMON_TERM_MIN", 2)
-    monkeypatch.setattr(catalog, "COMMON_TERM_FACTOR", 1)
     monkeypatch.setattr(catalog, "COMMON_TERM_MAX", 5)
     probes = []
-    original = catalog._common_term
-    monkeypatch.setattr(catalog, "_common_term", lambda indexed, rows: probes.append(original(indexed, rows)) or probes[-1])
+    original = catalog._page_candidates
+    monkeypatch.setattr(catalog, "_page_candidates",
+                        lambda indexed, rows: probes.append(original(indexed, rows) is None) or original(indexed, rows))
     for term in ("TSI", "Vial", "gloves", "BPC-157", "zzqx", "ÄÖÜ"):
         for kwargs in ({"limit_page_length": 3}, {"limit_page_length": 2, "limit_start": 4}, {}):
             assert search(query=term, **kwargs) == scan(query=term, **kwargs), f"{term!r} {kwargs}"
