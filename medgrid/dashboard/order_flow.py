@@ -11,7 +11,8 @@ Everything is read from the Fulfillment Dispatch outbox and the MedGrid Webhook 
 * webhooks per vendor per day, and their lag: vendor's time → received, received → processed;
 * backlog: Queued, Retrying and Failed dispatches now, per vendor.
 
-Each count comes with the admin list URL that shows the rows behind it.
+Each count comes with the admin list URL that shows the rows behind it (``since`` = the period's first
+day; the backlog's lists have no date: it is everything waiting now).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def order_flow(days: int = DEFAULT_DAYS, vendor: str | None = None) -> dict:
         "orders_by_vendor": _orders_by_vendor(dispatches, labels, label_of),
         "webhooks_by_vendor": _by_day_and(events, labels, "vendor", lambda e: True, date_field="received_at",
                                           names=label_of),
-        "vendor_stats": _vendor_stats(dispatches, events, vendors),
+        "vendor_stats": _vendor_stats(dispatches, events, vendors, str(start)),
         "backlog": backlog(label_of),
     }
 
@@ -124,7 +125,7 @@ def _orders_by_vendor(dispatches, labels, label_of) -> dict:
     return {"labels": labels, "datasets": datasets}
 
 
-def _vendor_stats(dispatches, events, vendors) -> list[dict]:
+def _vendor_stats(dispatches, events, vendors, since: str) -> list[dict]:
     out = []
     for key, descriptor in vendors.items():
         mine = [d for d in dispatches if d.vendor == key]
@@ -141,17 +142,17 @@ def _vendor_stats(dispatches, events, vendors) -> list[dict]:
         total = len(mine)
         out.append({
             "vendor": key, "label": descriptor.label, "dispatches": total,
-            "dispatches_url": list_url(DISPATCH_LIST, vendor=key),
-            "failed": failed, "failed_url": list_url(DISPATCH_LIST, vendor=key, status=FAILED),
+            "dispatches_url": list_url(DISPATCH_LIST, vendor=key, since=since),
+            "failed": failed, "failed_url": list_url(DISPATCH_LIST, vendor=key, status=FAILED, since=since),
             "failure_rate": round(failed / total, 4) if total else None,
             "retried": retried, "retry_rate": round(retried / total, 4) if total else None,
-            "retrying_url": list_url(DISPATCH_LIST, vendor=key, status=RETRYING),
+            "retrying_url": list_url(DISPATCH_LIST, vendor=key, status=RETRYING, since=since),
             "ack_p50": percentile(ack, 50), "ack_p95": percentile(ack, 95), "ack_samples": sum(1 for v in ack if v is not None),
             "ship_p50": percentile(ship, 50), "ship_p95": percentile(ship, 95),
             "ship_samples": sum(1 for v in ship if v is not None),
-            "webhooks": len(hooks), "webhooks_url": list_url(EVENT_LIST, vendor=key),
+            "webhooks": len(hooks), "webhooks_url": list_url(EVENT_LIST, vendor=key, since=since),
             "webhook_failed": sum(1 for e in hooks if e.status == FAILED),
-            "webhook_failed_url": list_url(EVENT_LIST, vendor=key, status=FAILED),
+            "webhook_failed_url": list_url(EVENT_LIST, vendor=key, status=FAILED, since=since),
             "lag_p50": percentile(lag, 50), "lag_p95": percentile(lag, 95),
             "vendor_delay_p50": percentile(vendor_delay, 50), "vendor_delay_p95": percentile(vendor_delay, 95),
         })

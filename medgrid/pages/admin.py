@@ -10,6 +10,8 @@ again with :func:`retry_webhook_events`.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 
 import frappe
 from frappe import _
@@ -44,12 +46,17 @@ def _common(context, route: str, title: str) -> None:
     context.vendors = vendor_keys()
 
 
-def _filters(allowed_statuses) -> tuple[dict, dict]:
+def _filters(allowed_statuses, date_field: str = "creation") -> tuple[dict, dict]:
     """The list filters from the query string: (values for the form, filters for get_list)."""
     args = frappe.form_dict
     values = {key: (args.get(key) or "").strip() if isinstance(args.get(key), str) else ""
-              for key in ("status", "vendor", "sales_order")}
+              for key in ("status", "vendor", "sales_order", "since")}
     filters = {}
+    # ``since`` (YYYY-MM-DD): the order-flow dashboard's numbers link to the rows of their period
+    if _is_date(values["since"]):
+        filters[date_field] = [">=", values["since"]]
+    else:
+        values["since"] = ""
     if values["status"] in allowed_statuses:
         filters["status"] = values["status"]
     else:
@@ -61,6 +68,13 @@ def _filters(allowed_statuses) -> tuple[dict, dict]:
     if values["sales_order"]:
         filters["sales_order"] = ["like", f"%{values['sales_order']}%"]
     return values, filters
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and bool(date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 # ------------------------------------------------------------------------------------ dispatches
@@ -123,7 +137,7 @@ def integration_logs(doc) -> list[dict]:
 def webhook_events_context(context) -> None:
     """``/medgrid-admin/webhook-events``: inbound webhooks, newest first."""
     _common(context, "/medgrid-admin/webhook-events", _("Webhook Events"))
-    context.filter_values, filters = _filters(EVENT_STATUSES)
+    context.filter_values, filters = _filters(EVENT_STATUSES, date_field="received_at")
     context.statuses = EVENT_STATUSES
     context.rows = frappe.get_list(
         WEBHOOK_EVENT, filters=filters,

@@ -76,6 +76,8 @@ def mapping_context(context) -> None:
     context.unrouted = UNROUTED
     context.data = mapping_rows(vendor)
     context.own_field = vendors[vendor].item_mapping_field if vendor in vendors else None
+    # the vendor's own field first, next to the product, then the others
+    context.columns = sorted(context.data["fields"], key=lambda f: f != context.own_field)
     context.field_vendors = field_vendors()
     context.unroutable = unroutable_items()
 

@@ -67,8 +67,9 @@ def test_the_admin_reads_the_numbers_and_the_lists_behind_them(api, flow):
     assert (stats["ack_p50"], stats["ack_p95"], stats["ack_samples"]) == (60, 600, 2)
     assert (stats["ship_p50"], stats["ship_samples"]) == (3600, 1)
     assert (stats["webhooks"], stats["lag_p50"], stats["lag_p95"], stats["vendor_delay_p50"]) == (2, 2, 30, 5)
-    assert stats["failed_url"] == "/medgrid-admin/dispatches?vendor=centre_research&status=Failed"
-    assert stats["webhooks_url"] == "/medgrid-admin/webhook-events?vendor=centre_research"
+    since = data["from"]
+    assert stats["failed_url"] == f"/medgrid-admin/dispatches?vendor=centre_research&status=Failed&since={since}"
+    assert stats["webhooks_url"] == f"/medgrid-admin/webhook-events?vendor=centre_research&since={since}"
 
     today = data["labels"][-1]
     by_status = {d["key"]: d["values"][-1] for d in data["dispatches_by_status"]["datasets"]}
@@ -91,3 +92,18 @@ def test_nobody_else_reads_the_dashboard(api, role):
 @pytest.mark.parametrize("args", [{"days": 0}, {"days": 91}, {"days": "many"}, {"vendor": "nobody"}])
 def test_bad_arguments_are_a_clear_4xx(api, args):
     assert api.method(FLOW, "admin", **args).status_code == 417
+
+
+def test_the_dispatch_list_shows_the_rows_of_the_period(api, flow):
+    """A dashboard number's link lists the same rows: an older dispatch is left out by ``since``."""
+    from frappe.utils import add_days, nowdate
+
+    with api.context() as frappe:
+        old = frappe.get_all("Fulfillment Dispatch", filters={"vendor": flow}, pluck="name", limit=1)[0]
+        frappe.db.set_value("Fulfillment Dispatch", old, "creation", add_days(nowdate(), -30), update_modified=False)
+    stats = next(s for s in api.method(FLOW, "admin", days=7).json_body["message"]["vendor_stats"]
+                 if s["vendor"] == flow)
+    page = api.request("GET", stats["dispatches_url"], "admin").get_data(as_text=True)
+    assert stats["dispatches"] == 3 == page.count('<tr data-name="')
+    assert old not in page
+    assert api.request("GET", "/medgrid-admin/dispatches?since=2026-13-45", "admin").status_code == 200

@@ -199,14 +199,21 @@
 				return;
 			}
 			const colors = series.datasets.map((d, i) => COLOURS[d.key] || PALETTE[i % PALETTE.length]);
-			new window.frappe.Chart(element, {
+			const chart = new window.frappe.Chart(element, {
 				type: element.dataset.mgChartType || "bar",
 				height: 240,
 				colors,
+				animate: 0, // numbers to read, not to watch grow
 				data: { labels: series.labels.map((d) => d.slice(5)), datasets: series.datasets.map((d) => ({ name: d.name, values: d.values })) },
 				barOptions: { stacked: 1 },
 				axisOptions: { xIsSeries: 1, xAxisMode: "tick" },
 			});
+			// frappe-charts 1.6 redraws on both its ResizeObserver and window resize: two redraws at once remove
+			// each other's nodes (DOM errors). The observer alone follows every size change.
+			if (chart.resizeObserver && chart.boundDrawFn) {
+				window.removeEventListener("resize", chart.boundDrawFn);
+				window.removeEventListener("orientationchange", chart.boundDrawFn);
+			}
 			element.dataset.mgChartDrawn = "1";
 		});
 	}
