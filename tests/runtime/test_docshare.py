@@ -302,13 +302,23 @@ def test_http_own_user_record_for_a_user_without_rights(http):
 
 def test_http_writing_own_user_record_keeps_roles(http):
     reader = http.emails["reader"]
-    reply = http.request("PUT", _user_path(reader), auth=http.token("reader"),
-                         json_body={"last_name": "Self", "roles": [{"role": "System Manager"}],
-                                    "user_type": "System User"})
-    assert reply.status == 200, reply.text
     with http.context() as frappe_:
-        assert "System Manager" not in frappe_.get_roles(reader)
-        assert frappe_.db.get_value("User", reader, "last_name") == "Self"
+        location_before, type_before = frappe_.db.get_value("User", reader, ["location", "user_type"])
+    # the type the PUT asks for must differ from the stored one, or the check below proves nothing
+    requested_type = "Website User" if type_before == "System User" else "System User"
+    try:
+        reply = http.request("PUT", _user_path(reader), auth=http.token("reader"),
+                             json_body={"location": "Self-edited", "roles": [{"role": "System Manager"}],
+                                        "user_type": requested_type})
+        assert reply.status == 200, reply.text
+        with http.context() as frappe_:
+            assert "System Manager" not in frappe_.get_roles(reader)
+            assert frappe_.db.get_value("User", reader, "user_type") == type_before
+            assert frappe_.db.get_value("User", reader, "location") == "Self-edited"
+    finally:
+        # the HTTP site is shared by other test modules: leave the reader as it was
+        with http.context() as frappe_:
+            frappe_.db.set_value("User", reader, "location", location_before, update_modified=False)
 
 
 def test_http_sharing_is_refused_without_the_share_right(http):
