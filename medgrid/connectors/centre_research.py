@@ -20,6 +20,7 @@ from frappe.utils import cint, now_datetime
 
 from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
+from medgrid.connectors.environment import vendor_base_url
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.order_data import (
     contact_email,
@@ -78,7 +79,7 @@ def _settings():
 
 def _client(settings, reference=(None, None)) -> VendorClient:
     api_key = settings.get_password("centre_research_api_key", raise_exception=False)
-    base_url = settings.centre_research_api_url or DEFAULT_BASE_URL
+    base_url = vendor_base_url(VENDOR, settings.centre_research_api_url, DEFAULT_BASE_URL)
     if not api_key:
         raise VendorError("Centre Research Settings have no API key", retryable=False)
     max_retries = cint(settings.max_retries) if settings.max_retries is not None else DEFAULT_MAX_RETRIES

@@ -87,6 +87,8 @@ class VendorClient:
     rate_limit: RateLimit | None = None
     secrets: tuple = ()
     reference: tuple = (None, None)
+    # seconds per attempt when a caller waits on it (a connect check); None: the site's http_timeout_seconds
+    timeout: float | None = None
 
     def url(self, path: str) -> str:
         """``path`` joined to the base URL (an absolute URL is used as given)."""
@@ -151,7 +153,7 @@ class VendorClient:
         prepared = self._prepare(method, url, json_body, data, params, headers)
         clock = get_clock()
         started = clock.time()
-        timeout = http_timeout()
+        timeout = self.timeout or http_timeout()
         try:
             response = _session().send(prepared, timeout=timeout, allow_redirects=allow_redirects)
         except (requests.ConnectionError, requests.Timeout) as exc:

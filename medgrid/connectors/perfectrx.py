@@ -22,6 +22,7 @@ import frappe
 from frappe.utils import cint, getdate, now_datetime
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
+from medgrid.connectors.environment import vendor_base_url
 from medgrid.connectors.clock import get_clock
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.order_data import (
@@ -93,7 +94,7 @@ def _settings():
 
 
 def _credentials(settings) -> tuple[str, str, str]:
-    base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+    base_url = vendor_base_url(VENDOR, settings.base_url, DEFAULT_BASE_URL)
     client_id = settings.client_id
     client_secret = settings.get_password("client_secret", raise_exception=False)
     if not (client_id and client_secret):

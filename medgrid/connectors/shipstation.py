@@ -22,6 +22,7 @@ from frappe.utils import get_datetime, getdate, now_datetime
 
 from medgrid.connectors import carriers
 from medgrid.connectors.base import Connector, SendResult, VendorError
+from medgrid.connectors.environment import vendor_base_url
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.integration_log import log_rejected_request
 from medgrid.connectors.order_data import (
@@ -68,6 +69,11 @@ REQUESTS_PER_WINDOW = 40
 WINDOW_SECONDS = 60
 RATE_LIMIT_RESET_HEADER = "X-Rate-Limit-Reset"
 POLICY = RetryPolicy(max_retries=3, reset_header=RATE_LIMIT_RESET_HEADER, max_in_call_wait=WINDOW_SECONDS + 5)
+# A vendor waits on the page for the connect check: three attempts with backoff and jitter (≈0.5 s, ≈1 s),
+# each bounded, so an unreachable ShipStation is reported within a few seconds (a longer hinted wait is not slept)
+CONNECT_POLICY = RetryPolicy(max_retries=2, reset_header=RATE_LIMIT_RESET_HEADER, backoff_base=0.5,
+                             backoff_max=2.0, max_in_call_wait=3.0)
+CONNECT_TIMEOUT_SECONDS = 3.0
 
 # the Sales Order fields it owns, by meaning (guide "Sales Order Fields Updated"; its descriptor)
 FIELDS = SHIPSTATION.order_fields
@@ -95,14 +101,16 @@ class UnsafeResourceURL(VendorError):
 
 # ------------------------------------------------------------------------------------------ client
 
-def _client(base_url: str, api_key: str, api_secret: str, reference=(None, None)) -> VendorClient:
+def _client(base_url: str, api_key: str, api_secret: str, reference=(None, None), policy: RetryPolicy = POLICY,
+            timeout: float | None = None) -> VendorClient:
     if not (api_key and api_secret):
         raise VendorError("The ShipStation connection has no API Key/Secret", retryable=False)
     return VendorClient(
         vendor=VENDOR,
-        base_url=base_url or DEFAULT_BASE_URL,
+        base_url=vendor_base_url(VENDOR, base_url, DEFAULT_BASE_URL),
         auth=(api_key, api_secret),
-        policy=POLICY,
+        policy=policy,
+        timeout=timeout,
         rate_limit=RateLimit(VENDOR, key_fingerprint(api_key, api_secret), REQUESTS_PER_WINDOW, WINDOW_SECONDS,
                              max_wait=WINDOW_SECONDS + 5),
         secrets=(api_key, api_secret),
@@ -127,7 +135,7 @@ def check_credentials(base_url: str | None, api_key: str, api_secret: str) -> bo
 
     ``GET /accounts/listtags`` reads nothing of consequence and changes nothing (vendor-facts §1.5).
     """
-    client = _client(base_url or DEFAULT_BASE_URL, api_key, api_secret)
+    client = _client(base_url, api_key, api_secret, policy=CONNECT_POLICY, timeout=CONNECT_TIMEOUT_SECONDS)
     response = client.request("GET", LIST_TAGS_PATH, accept_statuses=(401, 403))
     return response.status_code not in (401, 403)
 
@@ -181,7 +189,7 @@ def fetch_resource(connection, resource_url: str, reference=(None, None)):
     raises :class:`UnsafeResourceURL` without any request. Redirects are never followed blindly: a
     ``Location`` is fetched only if it passes the same check.
     """
-    base_url = connection.base_url or DEFAULT_BASE_URL
+    base_url = vendor_base_url(VENDOR, connection.base_url, DEFAULT_BASE_URL)
     url = resource_url
     client = None
     for _hop in range(MAX_RESOURCE_REDIRECTS + 1):

@@ -27,6 +27,7 @@ from frappe.utils import flt
 
 from medgrid.connectors.base import VendorError
 from medgrid.connectors.clock import get_clock
+from medgrid.connectors.environment import vendor_base_url
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.redaction import fingerprint
 from medgrid.connectors.retry import RetryPolicy
@@ -114,6 +115,13 @@ def shop_base_url(shop_domain: str) -> str:
     return domain if "://" in domain else f"https://{domain}"
 
 
+def shop_api_base(vendor: str, shop_domain: str, api_base_url: str | None = None) -> str:
+    """Where a shop's OAuth and Admin API live in the site's environment: on the sandbox host in Sandbox,
+    else ``api_base_url`` (an admin-set proxy) or ``https://{shop}``."""
+    bare_domain = shop_domain if "://" not in (shop_domain or "") else None
+    return vendor_base_url(vendor, api_base_url, shop_base_url(shop_domain), shop_domain=bare_domain)
+
+
 def variant_gid(value: str | None) -> str | None:
     """A ProductVariant GID from a GID or a bare numeric id; None for anything else (e.g. a SKU)."""
     text = str(value or "").strip()
@@ -144,7 +152,7 @@ class ShopifyGraphQL:
         self.restore_rate = flt(cost_units_per_second) or DEFAULT_COST_UNITS_PER_SECOND
         self.secrets = (access_token,)
         # ``api_base_url`` (a sandbox or proxy) replaces https://{shop}; the shop stays the bucket's key
-        self.client = VendorClient(vendor, base_url=(api_base_url or "").rstrip("/") or shop_base_url(shop_domain),
+        self.client = VendorClient(vendor, base_url=shop_api_base(vendor, shop_domain, api_base_url),
                                    headers={ACCESS_TOKEN_HEADER: access_token, "Content-Type": "application/json"},
                                    policy=QUERY_POLICY, secrets=self.secrets, reference=reference)
 

@@ -27,7 +27,7 @@ from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 from medgrid.connectors.base import VendorError
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.retry import RetryPolicy
-from medgrid.connectors.shopify_graphql import shop_base_url
+from medgrid.connectors.shopify_graphql import shop_api_base
 from medgrid.constants import EXOCEUTICALS_SETTINGS, SYSTEM_SETTINGS
 from medgrid.vendors.builtin import EXOCEUTICALS as EXOCEUTICALS_VENDOR
 from medgrid.vendors.builtin import SHOPIFY as SHOPIFY_VENDOR
@@ -82,9 +82,9 @@ def app_for(doc) -> ShopifyApp:
     return exoceuticals_app(doc) if doc.doctype == EXOCEUTICALS_SETTINGS else vendor_app()
 
 
-def api_base(shop_domain: str, api_base_url: str | None = None) -> str:
-    """Where the shop's OAuth and Admin API live: ``api_base_url`` (sandbox/proxy) or ``https://{shop}``."""
-    return (api_base_url or "").strip().rstrip("/") or shop_base_url(shop_domain)
+def api_base(vendor: str, shop_domain: str, api_base_url: str | None = None) -> str:
+    """Where the shop's OAuth and Admin API live (the site's environment decides, see ``environment.py``)."""
+    return shop_api_base(vendor, shop_domain, api_base_url)
 
 
 def _token_client(app: ShopifyApp, base_url: str, policy: RetryPolicy, secrets: tuple, reference) -> VendorClient:
@@ -107,7 +107,7 @@ def exchange_code(app: ShopifyApp, shop_domain: str, code: str, api_base_url: st
     Only ever called for a shop that passed the domain check (or an admin-set ``api_base_url``): the
     client secret is sent along.
     """
-    client = _token_client(app, api_base(shop_domain, api_base_url), EXCHANGE_POLICY,
+    client = _token_client(app, api_base(app.vendor, shop_domain, api_base_url), EXCHANGE_POLICY,
                            (app.client_secret, code), reference)
     return _post_token_request(client, {"client_id": app.client_id, "client_secret": app.client_secret,
                                         "code": code, "expiring": "1"}, shop_domain)
@@ -151,7 +151,7 @@ def refresh_access_token(doc, app: ShopifyApp | None = None) -> str:
     if not (app.client_id and app.client_secret and refresh_token):
         raise VendorError(f"Cannot refresh the Shopify token of {doc.shop_domain}: app key, secret or refresh "
                           f"token missing", retryable=False)
-    client = _token_client(app, api_base(doc.shop_domain, doc.get("api_base_url")), REFRESH_POLICY,
+    client = _token_client(app, api_base(app.vendor, doc.shop_domain, doc.get("api_base_url")), REFRESH_POLICY,
                            (app.client_secret, refresh_token), (doc.doctype, doc.name))
     answer = _post_token_request(client, {"client_id": app.client_id, "client_secret": app.client_secret,
                                           "grant_type": "refresh_token", "refresh_token": refresh_token},

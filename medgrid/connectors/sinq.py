@@ -12,6 +12,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
+from medgrid.connectors.environment import vendor_base_url
 from medgrid.connectors.http import VendorClient, response_json
 from medgrid.connectors.order_data import (
     contact_phone,
@@ -88,8 +89,8 @@ class SinqConnector(Connector):
         api_key = settings.get_password("sinq_api_key", raise_exception=False)
         if not (settings.sinq_api_url and api_key):
             raise VendorError("SINQ Settings have no sinq_api_url / sinq_api_key", retryable=False)
-        client = VendorClient(VENDOR, base_url=settings.sinq_api_url, headers={KEY_HEADER: api_key}, policy=POLICY,
-                              secrets=(api_key,), reference=(SALES_ORDER, order.name))
+        client = VendorClient(VENDOR, base_url=vendor_base_url(VENDOR, settings.sinq_api_url, None),
+                              headers={KEY_HEADER: api_key}, policy=POLICY, secrets=(api_key,), reference=(SALES_ORDER, order.name))
         response = client.request("POST", ORDERS_PATH, json_body=build_order_payload(dispatch, order),
                                   error_messages={401: "SINQ rejected the API key (HTTP 401)"})
         body = response_json(response, VENDOR) or {}

@@ -17,8 +17,10 @@ import frappe
 from frappe import _
 
 from medgrid.connectors.base import VendorError
+from medgrid.connectors.environment import EnvironmentRefused
 from medgrid.connectors.integration_log import log_rejected_request
 from medgrid.exceptions import IntegrationNotConfiguredError
+from medgrid.integrations import connect_attempts
 from medgrid.integrations.constants import PORTAL_PATH
 from medgrid.integrations.shopify_oauth import (
     InstallState,
@@ -46,9 +48,19 @@ def require_app(app: ShopifyApp, where: str) -> ShopifyApp:
 
 def begin_install(app: ShopifyApp, purpose: str, shop_domain: str, vendor_profile: str | None = None,
                   api_base_url: str | None = None) -> dict:
-    """A new state for the session user and the URL that asks the shop's owner to approve MedGrid."""
+    """A new state for the session user and the URL that asks the shop's owner to approve MedGrid.
+
+    The authorize URL is on the host the site's environment names (the Shopify sandbox in Sandbox); a host
+    the environment refuses is a 417 with the reason, also kept for the vendor's card.
+    """
     state = issue_state(purpose, shop_domain, vendor_profile)
-    return {"ok": True, "authorize_url": authorize_url(app, shop_domain, state, api_base_url), "state": state}
+    try:
+        url = authorize_url(app, shop_domain, state, api_base_url)
+    except EnvironmentRefused as refused:
+        if vendor_profile:
+            connect_attempts.record_failure(vendor_profile, app.vendor, str(refused))
+        frappe.throw(str(refused), IntegrationNotConfiguredError)
+    return {"ok": True, "authorize_url": url, "state": state}
 
 
 def redirect_to_portal(integration: str, status: str, message: str, shop: str | None = None) -> None:
@@ -74,6 +86,7 @@ def complete_install(integration: str, purpose: str, app: ShopifyApp,
     raw_query = request.query_string.decode("utf-8", "replace") if request else ""
     url = request.url if request else ""
     shop = None
+    state = None
     try:
         params = verify_callback_hmac(raw_query, app.client_secret)
         check_timestamp(params)
@@ -92,13 +105,41 @@ def complete_install(integration: str, purpose: str, app: ShopifyApp,
         state_value = (frappe.request.args.get("state") if request else None) or ""
         log_rejected_request(integration, "GET", url, rejected.reason, secrets=(state_value,))
         frappe.db.commit()
+        _remember(integration, state, rejected.message)
         redirect_to_portal(integration, "error", rejected.message, shop)
         return
     except VendorError as failed:
         frappe.logger(LOGGER).warning("Shopify install of %s failed: %s", shop, failed)
         frappe.db.commit()
-        redirect_to_portal(integration, "error",
-                           _("Shopify did not issue an access token: start the connection again"), shop)
+        message = (str(failed) if isinstance(failed, EnvironmentRefused)
+                   else _("Shopify did not issue an access token: start the connection again"))
+        _remember(integration, state, message)
+        redirect_to_portal(integration, "error", message, shop)
         return
     frappe.db.commit()
+    if complete:
+        _forget(integration, state)
+    else:
+        _remember(integration, state, message)
     redirect_to_portal(integration, "connected" if complete else "error", message, shop)
+
+
+def _attempt_profile(state: InstallState | None) -> str | None:
+    """The vendor an install attempt was for: the spent state's, else the signed-in vendor's own profile."""
+    if state and state.vendor_profile:
+        return state.vendor_profile
+    if frappe.session.user == "Guest":
+        return None
+    return frappe.db.get_value("Vendor Profile", {"user": frappe.session.user}, "name")
+
+
+def _remember(integration: str, state: InstallState | None, message: str) -> None:
+    profile = _attempt_profile(state)
+    if profile:
+        connect_attempts.record_failure(profile, integration, message)
+
+
+def _forget(integration: str, state: InstallState | None) -> None:
+    profile = _attempt_profile(state)
+    if profile:
+        connect_attempts.clear(profile, integration)

@@ -4,8 +4,10 @@
 
 1. the caller must manage a Vendor Profile (:func:`~medgrid.integrations.access.vendor_profile_for_session`);
 2. both fields are required (400);
-3. one cheap ShipStation call (``GET /accounts/listtags``, vendor-facts §1.5) proves the pair: a 401 from
-   ShipStation is a 401 here and nothing is stored; ShipStation unreachable is a 502;
+3. one cheap ShipStation call (``GET /accounts/listtags``, vendor-facts §1.5) proves the pair, on the host the
+   site's environment names (the sandbox in Sandbox): a 401 from ShipStation is a 401 here and nothing is
+   stored; ShipStation unreachable is a 502 after three attempts with backoff and jitter, each bounded, so
+   the vendor hears within a few seconds; a failed attempt's reason stays on the card ("Last error");
 4. the pair is stored encrypted (Password fields) on a ``ShipStation Connection`` of that vendor — the
    one with the same key fingerprint when it exists, else a new one (a vendor may connect several
    ShipStation accounts).
@@ -22,8 +24,15 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from medgrid.connectors.base import VendorError
-from medgrid.connectors.shipstation import DEFAULT_BASE_URL, check_credentials, key_fingerprint
-from medgrid.exceptions import InvalidParameterError, VendorCredentialsError, VendorUnavailableError
+from medgrid.connectors.environment import EnvironmentRefused
+from medgrid.connectors.shipstation import CONNECT_POLICY, check_credentials, key_fingerprint
+from medgrid.exceptions import (
+    IntegrationNotConfiguredError,
+    InvalidParameterError,
+    VendorCredentialsError,
+    VendorUnavailableError,
+)
+from medgrid.integrations import connect_attempts
 from medgrid.integrations.access import is_admin, required, vendor_profile_for_session
 from medgrid.integrations.constants import (
     CONNECTED,
@@ -50,21 +59,31 @@ def connect_shipstation(api_key=None, api_secret=None, vendor_profile=None, base
 
     try:
         accepted = check_credentials(base_url, api_key, api_secret)
+    except EnvironmentRefused as e:
+        _fail(profile, str(e), IntegrationNotConfiguredError)
     except VendorError as e:
         status = f" (HTTP {e.status_code})" if e.status_code else ""
-        frappe.throw(_("ShipStation could not be reached{0}: try again in a minute").format(status),
-                     VendorUnavailableError)
+        _fail(profile, _("ShipStation could not be reached{0} after {1} attempts: try again in a minute")
+              .format(status, CONNECT_POLICY.max_retries + 1), VendorUnavailableError)
     if not accepted:
-        frappe.throw(_("ShipStation rejected the API Key/Secret: check them under Settings > API Settings"),
-                     VendorCredentialsError)
+        _fail(profile, _("ShipStation rejected the API Key/Secret: check them under Settings > API Settings"),
+              VendorCredentialsError)
 
     _store(profile, base_url, api_key, api_secret)
+    connect_attempts.clear(profile, SHIPSTATION)
     return {"ok": True, "integration": SHIPSTATION, "status": "connected"}
 
 
-def _base_url(base_url) -> str:
+def _fail(profile: str, reason: str, exc) -> None:
+    """Keep the reason for the card, then answer the error (nothing else was written)."""
+    connect_attempts.record_failure(profile, SHIPSTATION, reason)
+    frappe.throw(reason, exc)
+
+
+def _base_url(base_url) -> str | None:
+    """An admin's base URL, or None: the site's environment then picks the host (see environment.py)."""
     if not base_url:
-        return DEFAULT_BASE_URL
+        return None
     if not is_admin():
         frappe.throw(_("Only MedGrid admins may set a ShipStation base URL"), frappe.PermissionError)
     text = str(base_url).strip().rstrip("/")

@@ -144,7 +144,7 @@ def authorize_url(app: ShopifyApp, shop_domain: str, state: str, api_base_url: s
     """The Shopify URL the merchant opens to approve MedGrid's scopes (offline access)."""
     query = urlencode({"client_id": app.client_id, "scope": ",".join(scopes), "redirect_uri": app.redirect_uri,
                        "state": state})
-    return f"{api_base(shop_domain, api_base_url)}{AUTHORIZE_PATH}?{query}"
+    return f"{api_base(app.vendor, shop_domain, api_base_url)}{AUTHORIZE_PATH}?{query}"
 
 
 def missing_scopes(granted: str | None, scopes=SHOPIFY_SCOPES) -> list[str]:

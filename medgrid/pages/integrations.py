@@ -84,9 +84,19 @@ def _selected_profile(admin: bool, vendors: list[dict]) -> str | None:
 
 
 def _cards(vendor_profile: str) -> list[dict]:
+    from medgrid.integrations.connect_attempts import last_failure
     from medgrid.integrations.status import vendor_cards
 
-    return vendor_cards(vendor_profile)
+    cards = vendor_cards(vendor_profile)
+    for card in cards:
+        if card.get("type") != "self_service":
+            continue
+        # a failed connect may have left no connection row: its reason is the card's newest error
+        attempt = last_failure(vendor_profile, card["integration"])
+        if attempt:
+            card["last_attempt"] = attempt
+            card["last_error"] = _("{0} (attempt at {1})").format(attempt["reason"], fmt_datetime(attempt["at"]))
+    return cards
 
 
 def managed_cards(own: dict | None) -> list[dict]:

@@ -47,6 +47,8 @@
 		const answer = result.message || {};
 		if (!result.ok || answer.ok === false) {
 			medgrid.notify(messages(), "error", result.messages.length ? result.messages : ["The request failed."]);
+			// the card's "Last error" now carries this attempt's reason
+			await refreshCards();
 			messages().focus();
 			return;
 		}
