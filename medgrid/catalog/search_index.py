@@ -68,8 +68,12 @@ def candidates(text: str) -> tuple[str, dict] | None:
         # FTS5 uses its index for a LIKE pattern holding GRAM characters in a row that are not wildcards
         if not any(len(run) >= GRAM for run in re.split(r"[%_]", text)):
             return None
-        return (f"select `r`.`item` from `{SQLITE_FTS}` `f` join `{SQLITE_ROWS}` `r` on `r`.`docid` = `f`.`rowid` "
-                f"where `f`.`body` like %(index_pattern)s", {"index_pattern": f"%{text}%"})
+        join = f"select `r`.`item` from `{SQLITE_FTS}` `f` join `{SQLITE_ROWS}` `r` on `r`.`docid` = `f`.`rowid` where "
+        if "%" in text or "_" in text:
+            # SQLite's LIKE (no escape character) keeps them as wildcards: FTS5's LIKE has the same rules
+            return join + "`f`.`body` like %(index_pattern)s", {"index_pattern": f"%{text}%"}
+        # a phrase of trigrams is the substring, answered from the index alone (LIKE rereads each body)
+        return join + "`f`.`body` match %(index_phrase)s", {"index_phrase": '"' + text.replace('"', '""') + '"'}
     if db_type == "mariadb":
         grams = _query_grams(text)
         if not grams:
