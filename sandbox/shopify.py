@@ -10,8 +10,10 @@ One server plays every shop (Exoceuticals and any vendor store). Follows
   (``http://127.0.0.1:9105/shops/acme.myshopify.com`` as base URL), else the ``shop`` query parameter,
   else a ``Host: *.myshopify.com`` header, else ``default_shop``; on the Admin API the access token
   names the shop.
-* **OAuth** (authorization-code grant): ``GET /admin/oauth/authorize`` approves at once and redirects
-  to ``redirect_uri`` with ``code``, ``hmac``, ``host``, ``shop``, ``state``, ``timestamp``; ``hmac`` is
+* **OAuth** (authorization-code grant): ``GET /admin/oauth/authorize`` approves at once — or, with
+  ``authorize_screen`` on (``SANDBOX_SHOPIFY_AUTHORIZE_SCREEN=1``; the demo sets it), first shows the
+  merchant an install screen (app, shop, scopes; "Install app" approves, "Cancel" goes back with
+  ``error=access_denied``) — and redirects to ``redirect_uri`` with ``code``, ``hmac``, ``host``, ``shop``, ``state``, ``timestamp``; ``hmac`` is
   hex HMAC-SHA256(app secret, the other parameters sorted and joined as ``k=v`` with ``&``).
   ``POST /admin/oauth/access_token`` (JSON or form) swaps a single-use code for an offline token
   ``{"access_token", "scope"}`` — with ``expiring=1`` (or ``expiring_tokens``) also ``expires_in``,
@@ -699,6 +701,7 @@ class ShopifySandbox(VendorSandbox):
         "fulfilled_also_updates": True,  # orders/fulfilled is followed by orders/updated, as on Shopify
         "api_updates_fire_webhooks": True,  # orderUpdate / tagsAdd fire orders/updated
         "tracking_company": "UPS",
+        "authorize_screen": False,       # show the merchant an install screen before approving (browsers)
     }
 
     # ---- state
@@ -836,6 +839,8 @@ class ShopifySandbox(VendorSandbox):
         domain = self._shop_domain(request) or self.config["default_shop"]
         shop = self._get_or_add_shop(domain)
         request.client = fingerprint(client_id)
+        if self.config.get("authorize_screen") and request.arg("approve") != "1":
+            return self._install_screen(request, shop["domain"], redirect_uri)
         code = secrets.token_hex(16)
         scope = request.arg("scope") or FULL_SCOPES
         per_user = any(v == "per-user" for k, vs in request.query.items() if k.startswith("grant_options")
@@ -853,6 +858,39 @@ class ShopifySandbox(VendorSandbox):
         parts = urlsplit(redirect_uri)
         query = parse_qsl(parts.query, keep_blank_values=True) + sorted(params.items())
         return Response.redirect(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")))
+
+    def _install_screen(self, request: Request, domain: str, redirect_uri: str) -> Response:
+        """Shopify's "Install app" page: what the app asks for, Install (same URL + approve=1) or Cancel."""
+        from html import escape
+
+        scopes = [s for s in (request.arg("scope") or FULL_SCOPES).split(",") if s.strip()]
+        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                         for k, values in request.query.items() if k != "approve" for v in values)
+        parts = urlsplit(redirect_uri)
+        cancel_query = parse_qsl(parts.query, keep_blank_values=True) + [
+            ("error", "access_denied"), ("shop", domain)] + ([("state", request.arg("state"))]
+                                                            if request.arg("state") is not None else [])
+        cancel = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(cancel_query), ""))
+        shop_name = self.shops[domain]["shop"]["name"]
+        items = "".join(f"<li>{escape(s.strip())}</li>" for s in scopes)
+        page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Install app · {escape(shop_name)}</title>
+<style>body{{font-family:system-ui,sans-serif;background:#f1f2f4;margin:0;padding:16px;color:#202223}}
+main{{max-width:520px;margin:24px auto;background:#fff;border-radius:12px;padding:20px 24px;box-shadow:0 1px 3px #0002}}
+.tag{{display:inline-block;background:#fff4d6;border:1px solid #e0b04a;border-radius:4px;padding:0 6px;font-size:.8rem}}
+ul{{padding-left:20px;max-height:220px;overflow:auto;word-break:break-word}}
+.actions{{display:flex;gap:12px;flex-wrap:wrap;margin-top:16px}}
+button,a.cancel{{font-size:1rem;padding:8px 16px;border-radius:8px}}
+button{{background:#008060;color:#fff;border:0;cursor:pointer}}a.cancel{{color:#202223;border:1px solid #babfc3;text-decoration:none}}
+</style></head><body><main>
+<p><span class="tag">Shopify sandbox</span></p>
+<h1>Install app on {escape(shop_name)}</h1>
+<p>Store: <strong>{escape(domain)}</strong></p>
+<p>The app will be able to:</p><ul>{items}</ul>
+<form method="get" action="{escape(request.path)}">{hidden}<input type="hidden" name="approve" value="1">
+<div class="actions"><button type="submit">Install app</button><a class="cancel" href="{escape(cancel)}">Cancel</a></div>
+</form></main></body></html>"""
+        return Response(200, page, content_type="text/html; charset=utf-8")
 
     @route("POST", r"(?:/shops/(?P<shop>[^/]+))?/admin/oauth/access_token")
     def access_token(self, request: Request) -> Response:

@@ -87,6 +87,12 @@ def complete_install(integration: str, purpose: str, app: ShopifyApp,
     url = request.url if request else ""
     shop = None
     state = None
+    if request and request.args.get("error") == "access_denied":
+        # the merchant pressed Cancel on Shopify's install screen: nothing is signed, nothing is spent
+        message = _("The install was cancelled in Shopify: nothing was connected")
+        _remember(integration, None, message)
+        redirect_to_portal(integration, "error", message, normalize_shop_domain(request.args.get("shop")))
+        return
     try:
         params = verify_callback_hmac(raw_query, app.client_secret)
         check_timestamp(params)

@@ -101,5 +101,9 @@ def base_context(context, current: str, title: str) -> None:
     context.medgrid_js = ASSETS_JS
     context.full_name = frappe.db.get_value("User", frappe.session.user, "full_name") or frappe.session.user
     context.status_colour = status_colour
+    # every page says when the site talks to the vendors' sandboxes (MedGrid System Settings → Environment)
+    from medgrid.connectors.environment import is_sandbox
+
+    context.medgrid_sandbox = is_sandbox()
     # the pages POST with fetch: give the session its CSRF token and the page a copy (as www/app.py does)
     context.csrf_token = get_csrf_token()
