@@ -3,6 +3,7 @@ submit → ack / shipment p50/p95, webhook volume and lag, backlog with the list
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -107,3 +108,60 @@ def test_the_dispatch_list_shows_the_rows_of_the_period(api, flow):
     assert stats["dispatches"] == 3 == page.count('<tr data-name="')
     assert old not in page
     assert api.request("GET", "/medgrid-admin/dispatches?since=2026-13-45", "admin").status_code == 200
+
+
+# Frappe 15's Select options of the Dashboard Chart / Number Card / Dashboard Chart Link fields the app sets
+FRAPPE15_OPTIONS = {
+    "Dashboard Chart": {
+        "chart_type": {"Count", "Sum", "Average", "Group By", "Custom", "Report"},
+        "type": {"Line", "Bar", "Percentage", "Pie", "Donut", "Heatmap"},
+        "timespan": {"Last Year", "Last Quarter", "Last Month", "Last Week", "Select Date Range"},
+        "time_interval": {"Yearly", "Quarterly", "Monthly", "Weekly", "Daily"},
+        "group_by_type": {"Count", "Sum", "Average"},
+    },
+    "Number Card": {
+        "type": {"Document Type", "Report", "Custom"},
+        "function": {"Count", "Sum", "Average", "Minimum", "Maximum"},
+        "stats_time_interval": {"Daily", "Weekly", "Monthly", "Yearly"},
+    },
+}
+CHART_WIDTHS = {"Half", "Full"}
+
+
+def test_desk_dashboard_records_name_real_fields(api, monkeypatch):
+    """The bench's Dashboard Chart / Number Card records count fields the doctypes have, with Frappe 15's
+    options; on the runtime (no Dashboard doctypes) the hook makes nothing."""
+    import frappe as frappe_module
+
+    from medgrid.dashboard import desk
+
+    with api.context() as frappe:
+        desk.install_desk_dashboard()  # no Dashboard tables here: nothing happens, nothing fails
+        assert not frappe.db.table_exists("Dashboard Chart")
+        made = []
+        with monkeypatch.context() as patch:  # undone before the site closes
+            patch.setattr(frappe.db, "table_exists", lambda doctype, cached=True: True)
+            patch.setattr(frappe.db, "exists", lambda *args, **kwargs: False)
+            patch.setattr(frappe.db, "get_value", lambda *args, **kwargs: None)
+
+            class Recorded(frappe_module._dict):
+                def insert(self, ignore_permissions=False):
+                    made.append(self)
+                    self.name = self.get("chart_name") or self.get("label") or self.get("dashboard_name")
+                    return self
+
+            patch.setattr(frappe_module, "get_doc", lambda values: Recorded(values))
+            desk.install_desk_dashboard()
+            for doc in made:
+                for field, allowed in FRAPPE15_OPTIONS.get(doc.doctype, {}).items():
+                    if doc.get(field):
+                        assert doc[field] in allowed, (doc.get("name"), field, doc[field])
+                if doc.doctype in ("Dashboard Chart", "Number Card"):
+                    meta = frappe.get_meta(doc.document_type)
+                    for field in (doc.get("based_on"), doc.get("group_by_based_on")):
+                        assert not field or field == "creation" or meta.get_field(field), (doc.name, field)
+                    for _doctype, field, _op, _value in json.loads(doc.filters_json):
+                        assert meta.get_field(field), (doc.name, field)
+        dashboard = next(d for d in made if d.doctype == "Dashboard")
+        assert len(dashboard.charts) == len(desk.CHARTS) and len(dashboard.cards) == len(desk.NUMBER_CARDS)
+        assert all(row["width"] in CHART_WIDTHS for row in dashboard.charts)
