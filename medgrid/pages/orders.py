@@ -1,9 +1,10 @@
 """The standalone order page (``/sales-order``): catalog browser, order form and tracking view.
 
 The page reads only what the session user may read: customers through ``frappe.get_list`` (User
-Permissions and the sales-rep rules apply), their shipping addresses, and their recent orders.
-Orders are created and submitted by the browser through ``/api/resource/Sales Order``, so the
-same validation and permission checks run as for any API client.
+Permissions and the sales-rep rules apply) and their shipping addresses. Orders are listed, reopened,
+saved, submitted and cancelled by the browser through ``/api/resource/Sales Order`` (held, closed and
+resumed through ERPNext's ``update_status``), so the same validation and permission checks run as for
+any API client; what became of each vendor's part comes from ``medgrid.pages.sales_order_page``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, fmt_money, nowdate
+from frappe.utils import add_days, nowdate
 
+from medgrid.fulfillment_router.routing import PATIENT_FIELDS, PRESCRIBER_FIELDS
 from medgrid.pages import PARTNER, SALES_REP, base_context, require_roles
 
 ORDER_ROLES = (SALES_REP, PARTNER)
 MAX_CUSTOMERS = 500
-RECENT_ORDERS = 10
 DEFAULT_LEAD_DAYS = 7
+# the statuses "Your orders" filters by (ERPNext's Sales Order statuses a page user meets)
+ORDER_STATUSES = ("Draft", "To Deliver and Bill", "To Bill", "To Deliver", "On Hold", "Completed", "Closed",
+                  "Cancelled")
 
 
 def get_context(context) -> None:
@@ -33,7 +37,9 @@ def get_context(context) -> None:
     context.today = nowdate()
     context.can_create = frappe.has_permission("Sales Order", "create")
     context.can_submit = frappe.has_permission("Sales Order", "submit")
-    context.recent_orders = recent_orders()
+    context.can_cancel = frappe.has_permission("Sales Order", "cancel")
+    context.rx_fields = rx_fields()
+    context.order_statuses = ORDER_STATUSES
     requested = frappe.form_dict.get("order")
     context.tracked_order = requested if isinstance(requested, str) and requested else None
     context.page_data_json = safe_json({
@@ -43,8 +49,20 @@ def get_context(context) -> None:
         "defaultDeliveryDate": context.default_delivery_date,
         "today": context.today,
         "trackedOrder": context.tracked_order,
+        "canCreate": bool(context.can_create),
         "canSubmit": bool(context.can_submit),
+        "canCancel": bool(context.can_cancel),
+        "canWrite": bool(frappe.has_permission("Sales Order", "write")),
+        "rxFields": context.rx_fields,
     })
+
+
+def rx_fields() -> list[dict]:
+    """The six order fields a prescription line needs (the router refuses the order without them), labelled
+    as the Sales Order form labels them."""
+    meta = frappe.get_meta("Sales Order")
+    return [{"fieldname": f, "label": _(meta.get_label(f)), "input_type": "date" if f == "patient_dob" else "text"}
+            for f in PATIENT_FIELDS + PRESCRIBER_FIELDS]
 
 
 def readable_customers() -> list[dict]:
@@ -92,19 +110,6 @@ def shipping_addresses(customers: list[str]) -> dict[str, list[dict]]:
         for entry in entries:
             entry.pop("rank")
     return out
-
-
-def recent_orders() -> list[dict]:
-    """The session user's most recent Sales Orders it may read."""
-    rows = frappe.get_list(
-        "Sales Order",
-        fields=["name", "customer", "status", "docstatus", "grand_total", "currency", "transaction_date"],
-        order_by="creation desc",
-        limit_page_length=RECENT_ORDERS,
-    )
-    for row in rows:
-        row["total_display"] = fmt_money(row.grand_total, currency=row.currency)
-    return rows
 
 
 def safe_json(value) -> str:
