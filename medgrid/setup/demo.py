@@ -1,7 +1,8 @@
 """The guide's demo catalog: Skydell warehouses, an item per vendor, stock, prices, a partner customer.
 
 Used by the one-command demo, the test suites and the benchmarks (``make_demo_data()`` is idempotent).
-Run on a site with ``… --site S execute medgrid.setup.demo.make_demo_data``.
+The whole demo (catalog, a user per role, back office, Sandbox environment) is one command that works on a real
+bench and on the runtime: ``bench --site S execute medgrid.setup.demo.setup`` (see :func:`setup`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,33 @@ def make_demo_data() -> dict:
     frappe.db.commit()
     return {"company": COMPANY, "warehouses": [MAIN_WAREHOUSE, EXO_WAREHOUSE], "customer": PARTNER_CUSTOMER,
             "shipping_address": PARTNER_ADDRESS, "items": [i[0] for i in ITEMS]}
+
+
+def setup(port=8000, sandbox_ports=None) -> dict:
+    """The demo in one command: ``bench --site S execute medgrid.setup.demo.setup [--kwargs "{'port': 8000,
+    'sandbox_ports': 'shipstation=9102,…'}"]`` (or ``medgrid-runtime --site S execute …``).
+
+    Catalog and stock, a user per role (password ``MedGrid-Demo-1``), the back-office demo, and the Sandbox
+    environment: every vendor pointed at its local sandbox (``python -m sandbox``; ``sandbox_ports`` as
+    ``NAME=PORT`` pairs or plain ports in the registry's order, default each sandbox's port) and ``port`` the
+    site's web port for the Shopify callback. Idempotent. Returns the API keys of users created now (shown once)
+    and the sandbox hosts.
+    """
+    from medgrid.setup.demo_environment import DEMO_USERS, PASSWORD, make_users, point_at_sandboxes
+    from medgrid.setup.demo_portal import make_portal_demo
+
+    make_demo_data()
+    # no tracebacks (server paths, code) in error bodies: what every production site should set
+    frappe.db.set_single_value("System Settings", "allow_error_traceback", 0)
+    keys = make_users()
+    make_backoffice_demo()  # again: its store profile links the demo vendor's login made just now
+    make_portal_demo()
+    hosts = point_at_sandboxes(int(port), sandbox_ports)
+    frappe.db.commit()
+    return {"password": PASSWORD,
+            "users": [{"user": email, "roles": roles, "first_page": page} for email, _n, roles, _c, page in DEMO_USERS],
+            "api_keys": {email: f"{key}:{secret}" for email, (key, secret) in keys.items()},
+            "sandbox_hosts": hosts}
 
 
 def _insert(doctype: str, name: str, values: dict):
