@@ -163,7 +163,7 @@ def backlog(label_of: dict) -> dict:
     """Dispatches waiting now (Queued, Retrying, Failed): totals and per vendor, each with its list URL."""
     rows = frappe.get_all(DISPATCH, filters={"status": ["in", list(BACKLOG_STATUSES)]},
                           fields=["vendor", "status", "count(name) as count"], group_by="vendor, status",
-                          limit_page_length=0)
+                          order_by="vendor asc", limit_page_length=0)  # (not the default `modified`: grouped)
     totals = {status: 0 for status in BACKLOG_STATUSES}
     per_vendor: dict[str, dict] = {}
     for row in rows:
