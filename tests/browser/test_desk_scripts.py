@@ -68,7 +68,7 @@ def test_list_scripts_colour_statuses_and_add_bulk_retry(stack, page):
     for slug in ("fulfillment-dispatch", "medgrid-webhook-event"):
         bar = page.get_by_label("Search or type a command")
         bar.fill(slug.replace("-", " "))
-        expect(page.get_by_role("option").first).to_have_text(re.compile(" List$"))
+        expect(page.locator("#awesomebar-results [role=option]").first).to_have_text(re.compile(" List$"))
         bar.press("Enter")
         expect(page).to_have_url(f"{stack.url}/app/{slug}")
         desk_ready(page)
