@@ -367,3 +367,33 @@ def test_change_made_by_another_process_is_seen(token_site):
                 frappe.get_doc({"doctype": "Has Role", "name": row.name, "parent": TOKEN_USER, "parenttype": "User",
                                 "parentfield": "roles", "role": row.role, "idx": row.idx}).db_insert()
     assert item_list_status(token_site) == (200, 20)
+
+
+def test_value_cache_answers_repeats_until_the_table_is_written(token_site, statement_log):
+    """get_value(cache=True), as Frappe's link validation uses it: one lookup per record and request."""
+    code = f"{ITEM_PREFIX}003"
+    with site_context(token_site["site"], token_site["sites_path"]) as frappe:
+        original = frappe.db.get_value("Item", code, "item_name")
+        try:
+            with statement_log.counting():
+                first = frappe.db.get_value("Item", {"name": code}, ["name", "item_name"], as_dict=True, cache=True)
+                again = frappe.db.get_value("Item", {"name": code}, ["name", "item_name"], as_dict=True, cache=True)
+            assert first == again == {"name": code, "item_name": original}
+            assert len(statement_log.statements) == 1, statement_log.statements
+            again.item_name = "changed by the caller"  # callers get their own copy
+            assert frappe.db.get_value("Item", {"name": code}, ["name", "item_name"], as_dict=True,
+                                       cache=True).item_name == original
+            # a write to the table drops what was kept for it
+            frappe.db.set_value("Item", code, "item_name", "Renamed in this transaction")
+            assert frappe.db.get_value("Item", {"name": code}, ["name", "item_name"], as_dict=True,
+                                       cache=True).item_name == "Renamed in this transaction"
+            # a record not found is not remembered
+            assert frappe.db.get_value("Item", {"name": "SQLB-NOPE"}, "name", cache=True) is None
+            frappe.get_doc({"doctype": "Item", "item_code": "SQLB-NOPE", "item_name": "late",
+                            "item_group": "Products", "stock_uom": "Nos"}).insert(ignore_permissions=True)
+            assert frappe.db.get_value("Item", {"name": "SQLB-NOPE"}, "name", cache=True) == "SQLB-NOPE"
+        finally:
+            frappe.db.rollback()
+        # after the rollback nothing of the undone transaction is answered
+        assert frappe.db.get_value("Item", {"name": code}, "item_name", cache=True) == original
+        assert frappe.db.get_value("Item", {"name": "SQLB-NOPE"}, "name", cache=True) is None

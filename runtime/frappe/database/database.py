@@ -152,6 +152,10 @@ class Database:
         from frappe import cache_manager
 
         table = match.group(1) or match.group(2) or match.group(3)
+        if self.value_cache and table.startswith("tab"):
+            written = table[3:]
+            for key in [k for k in self.value_cache if k[0] == written]:
+                del self.value_cache[key]
         hashes = cache_manager.hashes_for_table(table)
         if "rgt" in query:
             # a tree changed (every nested-set move writes rgt): User Permissions include descendants
@@ -245,6 +249,7 @@ class Database:
         self.before_rollback.run()
         self._conn.rollback()
         self.transaction_writes = 0
+        self.value_cache = {}  # rows seen in the undone transaction may not exist any more
         self._end_of_transaction()
         self.before_commit.reset()
         self.after_commit.reset()
@@ -280,7 +285,23 @@ class Database:
     def get_value(self, doctype, filters=None, fieldname="name", ignore=None, as_dict=False, debug=False,
                   order_by="KEEP_DEFAULT_ORDERING", cache=False, for_update=False, *, run=True,
                   pluck=False, distinct=False, skip_locked=False, wait=True):
-        """One value (or a tuple / _dict of values) of the first matching row; None if none."""
+        """One value (or a tuple / _dict of values) of the first matching row; None if none.
+
+        ``cache=True`` (Frappe's): a row found earlier in this request by the same call is answered
+        again without a query — until a write to the doctype's table or a rollback (Frappe keeps it
+        for the whole request); link validation uses it, so a document's rows linking the same Item,
+        Warehouse or UOM cost one lookup."""
+        if cache and run and not for_update and not pluck and not debug:
+            key = _value_cache_key(doctype, filters, fieldname, as_dict, order_by)
+            if key is not None:
+                if key in self.value_cache:
+                    found = self.value_cache[key]
+                    return frappe._dict(found) if isinstance(found, dict) else found
+                found = self.get_value(doctype, filters, fieldname, ignore, as_dict, debug, order_by,
+                                       run=run, distinct=distinct)
+                if found is not None:  # a miss is asked again: the row may be inserted meanwhile
+                    self.value_cache[key] = frappe._dict(found) if isinstance(found, dict) else found
+                return found
         if filters is None:
             filters = doctype if self._is_single(doctype) else None
         result = self.get_values(doctype, filters, fieldname, ignore, as_dict, debug, order_by, cache=cache,
@@ -672,6 +693,21 @@ class Database:
 _OPERATORS = {"=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between",
               "timespan", "descendants of", "ancestors of", "not descendants of", "not ancestors of",
               "descendants of (inclusive)", "previous", "next"}
+
+
+def _value_cache_key(doctype, filters, fieldname, as_dict, order_by):
+    """A hashable key for get_value(cache=True), or None when the call cannot be cached."""
+    if isinstance(filters, dict):
+        if not all(isinstance(v, (str, int, float)) for v in filters.values()):
+            return None
+        filters = tuple(sorted(filters.items()))
+    elif not isinstance(filters, (str, int)):
+        return None
+    if isinstance(fieldname, (list, tuple)):
+        fieldname = tuple(fieldname)
+    elif not isinstance(fieldname, str):
+        return None
+    return (doctype, filters, fieldname, bool(as_dict), order_by)
 
 
 def _cast(fieldtype: str, value):

@@ -463,7 +463,8 @@ class BaseDocument:
             if target_meta.issingle:
                 continue
             fields = ["name"] + (["docstatus"] if target_meta.is_submittable else [])
-            row = frappe.db.get_value(doctype, {"name": value}, fields, as_dict=True, order_by=None)
+            # cache=True as Frappe's link check: rows linking the same record cost one lookup per request
+            row = frappe.db.get_value(doctype, {"name": value}, fields, as_dict=True, order_by=None, cache=True)
             if not row:
                 invalid.append((df.fieldname, value, message(df, value)))
             else:
