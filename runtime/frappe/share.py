@@ -36,8 +36,8 @@ def add_docshare(doctype, name, user=None, read=1, write=0, submit=0, share=0, e
         doc.update({"user": user, "share_doctype": doctype, "share_name": name, "everyone": cint(everyone)})
     if flags:
         doc.flags.update(flags)
-    doc.update({"read": 1, "write": cint(write), "submit": cint(submit), "share": cint(share),
-                "notify_by_email": cint(notify)})
+    # ``notify`` is kept for Frappe's signature: the runtime sends no share notifications
+    doc.update({"read": 1, "write": cint(write), "submit": cint(submit), "share": cint(share)})
     # the rights check runs in DocShare.validate, for this path and a DocShare saved directly alike
     doc.save(ignore_permissions=True)
     return doc
