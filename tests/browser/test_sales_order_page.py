@@ -95,3 +95,144 @@ def test_a_partner_orders_for_its_own_customer_only_and_errors_are_shown(stack, 
     expect(alert).to_be_visible()
     expect(alert).not_to_be_empty()
     shot(page, "server-error")
+
+
+RX_DETAILS = {"Patient First Name": "Ada", "Patient Last Name": "Lovelace", "Patient Date of Birth": "1980-02-03",
+              "Prescriber First Name": "Grace", "Prescriber Last Name": "Hopper"}
+
+
+def fits_a_phone(page) -> None:
+    """Nothing on the page is wider than a 390 px screen (tables scroll inside their own frame)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    # the elements that stick out, to say what to fix
+    wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+        .filter((el) => el.getBoundingClientRect().right > 391 && el.offsetParent !== null)
+        .slice(0, 8).map((el) => el.tagName + '#' + el.id + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))""")
+    assert width <= 390, f"{page.url} is {width} px wide at 390 px: {wide}"
+
+
+def test_a_partner_reopens_a_draft_with_an_rx_line_submits_holds_and_cancels_it(stack, page, shot):
+    login(page, stack, "partner", "/sales-order")
+    rx_panel = page.get_by_role("group", name="Patient and prescriber")
+    expect(rx_panel).to_be_hidden()
+
+    # search as you type (no Enter): the Rx item is marked, and adding it asks for the patient and prescriber
+    page.get_by_label("Search items").press_sequentially("Testost", delay=40)
+    rx_row = page.locator('#mg-catalog-results tr[data-item-code="ITEM-004"]')
+    expect(rx_row).to_contain_text("Rx")
+    expect(rx_row).to_contain_text("10ml vial")
+    rx_row.get_by_role("button", name=re.compile("^Add ")).click()
+    expect(rx_panel).to_be_visible()
+    page.get_by_label("Search items").fill("Vitamin")
+    page.locator('#mg-catalog-results tr[data-item-code="ITEM-003"]').get_by_role("button", name=re.compile("^Add ")).click()
+
+    # checked before anything is sent
+    page.get_by_role("button", name="Save draft").click()
+    alert = page.locator("#mg-messages [role=alert]")
+    expect(alert).to_contain_text("A prescription line needs: Patient First Name, Patient Last Name")
+    for label, value in RX_DETAILS.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_label("Prescriber NPI").fill("12345")
+    page.get_by_role("button", name="Save draft").click()
+    expect(alert).to_contain_text("The prescriber NPI is 10 digits.")
+    page.get_by_label("Prescriber NPI").fill("1234567893")
+    page.get_by_role("button", name="Save draft").click()
+    status = page.locator("#mg-messages [role=status]")
+    expect(status).to_contain_text(re.compile(r"Draft SO-\d{4}-\d{5} saved"))
+    name = re.search(r"SO-\d{4}-\d{5}", status.inner_text()).group(0)
+    expect(page).to_have_url(re.compile(rf"\?order={name}$"))
+    # "Your orders" lists the new draft at once
+    expect(page.locator(f'#mg-orders-table tr[data-order="{name}"]')).to_contain_text("Draft")
+
+    # reopened from its link: the lines and the patient come back, and the draft is still editable
+    page.goto(stack.url + "/sales-order")
+    page.locator("#mg-orders-table").get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", name=f"Draft {name}")).to_be_visible()
+    cart = page.locator("#mg-cart tbody tr")
+    expect(cart).to_have_count(2)
+    expect(page.get_by_label("Patient Last Name")).to_have_value("Lovelace")
+    expect(page.get_by_label("Prescriber NPI")).to_have_value("1234567893")
+    page.locator('#mg-cart tr[data-item-code="ITEM-003"]').get_by_label(re.compile("Quantity of")).fill("2")
+    page.locator('#mg-cart tr[data-item-code="ITEM-003"]').get_by_label(re.compile("Quantity of")).press("Tab")
+    shot(page, "reopened-draft")
+
+    # submit sends the edit with it
+    page.get_by_role("button", name="Submit order").click()
+    expect(status).to_contain_text(f"{name} submitted")
+    stored = stack.api("partner").get(f"{stack.url}/api/resource/Sales Order/{name}", timeout=30).json()["data"]
+    assert {row["item_code"]: row["qty"] for row in stored["items"]} == {"ITEM-004": 1, "ITEM-003": 2}
+    assert (stored["patient_last_name"], stored["prescriber_npi"], stored["docstatus"]) == ("Lovelace", "1234567893", 1)
+    expect(page.get_by_label("Patient Last Name")).to_be_disabled()
+    for vendor in ("perfectrx", "sinq"):
+        expect(page.locator(f'#mg-shipments tr[data-vendor="{vendor}"]')).to_have_count(1)
+
+    # hold, then resume
+    page.get_by_role("button", name="Hold").click()
+    expect(page.locator("#mg-order-state")).to_contain_text("On Hold")
+    expect(page.locator(f'#mg-orders-table tr[data-order="{name}"]')).to_contain_text("On Hold")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#mg-order-state")).to_contain_text("To Deliver and Bill")
+
+    # cancel (asked first), with what each vendor did about it
+    page.get_by_role("button", name="Cancel order").click()
+    expect(page.locator("#mg-cancel-question")).to_contain_text(f"Cancel {name}?")
+    page.get_by_role("button", name="Keep the order").click()
+    expect(page.locator("#mg-cancel-confirm")).to_be_hidden()
+    page.get_by_role("button", name="Cancel order").click()
+    page.get_by_role("button", name="Yes, cancel the order").click()
+    expect(status).to_contain_text(f"{name} cancelled")
+    expect(page.locator("#mg-order-state")).to_contain_text("Cancelled")
+    results = page.locator("#mg-shipments [data-role=cancel-result]")
+    expect(results).to_have_count(2, timeout=30_000)
+    expect(page.locator('#mg-shipments [data-role=cancel-result][data-result="pending"]')).to_have_count(0, timeout=45_000)
+    for vendor in ("perfectrx", "sinq"):
+        expect(page.locator(f'#mg-shipments tr[data-vendor="{vendor}"] [data-role=cancel-result]')).to_have_text(
+            re.compile(r"Cancelled at|ask .+ to cancel|did not confirm"))
+    expect(page.get_by_role("button", name="Cancel order")).to_be_hidden()
+    expect(page.locator(f'#mg-orders-table tr[data-order="{name}"]')).to_contain_text("Cancelled")
+    shot(page, "cancelled")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.locator("#mg-shipments [data-role=cancel-result]")).to_have_count(2)
+    fits_a_phone(page)
+    shot(page, "cancelled-390")
+
+
+def test_a_rep_sees_no_cancel_and_a_stranger_order_is_refused_on_the_page(stack, page):
+    login(page, stack, "rep", "/sales-order")
+    page.get_by_label("Search items").fill("Vitamin")
+    page.locator('#mg-catalog-results tr[data-item-code="ITEM-003"]').get_by_role("button", name=re.compile("^Add ")).click()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("button", name="Submit order").click()
+    expect(page.locator("#mg-messages [role=status]")).to_contain_text("submitted")
+    expect(page.get_by_role("button", name="Hold")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel order")).to_be_hidden()  # reps have no cancel right
+
+    # an order name the rep may not read: the page says so and shows nothing of it
+    page.goto(stack.url + "/sales-order?order=SO-1999-99999")
+    expect(page.locator("#mg-messages [role=alert]")).to_be_visible()
+    expect(page.locator("#mg-cart tbody tr.mg-cart-empty")).to_have_count(1)
+    expect(page.get_by_role("heading", name="New Sales Order")).to_be_visible()
+
+
+def test_the_order_page_and_the_integrations_page_fit_a_phone(stack, page, shot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, stack, "rep", "/sales-order")
+    page.get_by_label("Warehouse").select_option(label="Skydell Main")
+    expect(page.locator("#mg-catalog-results tbody tr").first).to_be_visible()
+    page.locator("#mg-catalog-results tbody tr").first.get_by_role("button", name=re.compile("^Add ")).click()
+    expect(page.locator("#mg-cart tbody tr[data-item-code]")).to_have_count(1)
+    fits_a_phone(page)
+    shot(page, "sales-order-390")
+
+    page.context.clear_cookies()
+    login(page, stack, "vendor", "/portal/integrations")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    fits_a_phone(page)
+    shot(page, "integrations-390")
+    page.context.clear_cookies()
+    login(page, stack, "admin", "/portal/integrations")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    fits_a_phone(page)
+    shot(page, "integrations-admin-390")

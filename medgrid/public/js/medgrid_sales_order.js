@@ -100,7 +100,7 @@
 		const tbody = $("mg-cart").querySelector("tbody");
 		tbody.replaceChildren();
 		if (!state.lines.length) {
-			tbody.appendChild(h("tr", { class: "mg-cart-empty" }, h("td", { colspan: "6", class: "mg-empty" }, "No lines yet: add items from the catalog.")));
+			tbody.appendChild(h("tr", { class: "mg-cart-empty" }, h("td", { colspan: "5", class: "mg-empty" }, "No lines yet: add items from the catalog.")));
 		}
 		const locked = !isDraft();
 		let total = 0;
@@ -122,8 +122,7 @@
 			const row = h("tr", { "data-item-code": line.item_code, class: highlight && highlight.item_code === line.item_code && highlight.warehouse === line.warehouse ? "mg-row-added" : null },
 				h("td", null, h("strong", null, label),
 					line.requires_prescription ? h("span", { class: "mg-pill orange mg-rx-pill", title: "Needs a prescription" }, "Rx") : null,
-					h("div", { class: "mg-help mg-mono" }, line.item_code)),
-				h("td", null, warehouseLabel(line.warehouse)),
+					h("div", { class: "mg-help" }, h("span", { class: "mg-mono" }, line.item_code), " · ", warehouseLabel(line.warehouse))),
 				h("td", null, h("label", { for: qtyId, class: "sr-only" }, "Quantity of " + label), qty,
 					over ? h("div", { class: "mg-help mg-error-text" }, "Only " + medgrid.formatQty(line.available_qty) + " in stock") : null),
 				h("td", { class: "mg-num" }, line.rate ? medgrid.formatMoney(line.rate) : "list price"),
