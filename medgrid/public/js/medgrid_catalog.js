@@ -204,13 +204,11 @@
 				this.tbody.appendChild(h("tr", { "data-item-code": row.item_code },
 					h("td", null, h("strong", null, label),
 						row.requires_prescription ? h("span", { class: "mg-pill orange mg-rx-pill", title: "Needs a prescription" }, "Rx") : null,
-						h("div", { class: "mg-help mg-mono" }, row.item_code),
+						h("div", { class: "mg-help" }, h("span", { class: "mg-mono" }, row.item_code), " · ", this.warehouseLabel(row.warehouse)),
 						description && description !== label ? h("div", { class: "mg-help mg-description" }, description) : null),
-					h("td", null, this.warehouseLabel(row.warehouse)),
 					h("td", { class: "mg-num" }, medgrid.formatQty(row.available_qty) + (row.stock_uom ? " " + row.stock_uom : "")),
 					h("td", { class: "mg-num" }, row.rate ? medgrid.formatMoney(row.rate) + (row.stock_uom ? " / " + row.stock_uom : "") : "—"),
-					h("td", null, h("label", { for: qtyId, class: "sr-only" }, "Quantity of " + label), qty),
-					h("td", null, add)));
+					h("td", null, h("div", { class: "mg-qty-add" }, h("label", { for: qtyId, class: "sr-only" }, "Quantity of " + label), qty, add))));
 			});
 		}
 	}

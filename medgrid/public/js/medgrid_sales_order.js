@@ -100,7 +100,7 @@
 		const tbody = $("mg-cart").querySelector("tbody");
 		tbody.replaceChildren();
 		if (!state.lines.length) {
-			tbody.appendChild(h("tr", { class: "mg-cart-empty" }, h("td", { colspan: "5", class: "mg-empty" }, "No lines yet: add items from the catalog.")));
+			tbody.appendChild(h("tr", { class: "mg-cart-empty" }, h("td", { colspan: "4", class: "mg-empty" }, "No lines yet: add items from the catalog.")));
 		}
 		const locked = !isDraft();
 		let total = 0;
@@ -124,18 +124,18 @@
 					line.requires_prescription ? h("span", { class: "mg-pill orange mg-rx-pill", title: "Needs a prescription" }, "Rx") : null,
 					h("div", { class: "mg-help" }, h("span", { class: "mg-mono" }, line.item_code), " · ", warehouseLabel(line.warehouse))),
 				h("td", null, h("label", { for: qtyId, class: "sr-only" }, "Quantity of " + label), qty,
-					over ? h("div", { class: "mg-help mg-error-text" }, "Only " + medgrid.formatQty(line.available_qty) + " in stock") : null),
-				h("td", { class: "mg-num" }, line.rate ? medgrid.formatMoney(line.rate) : "list price"),
-				h("td", { class: "mg-num" }, line.rate ? medgrid.formatMoney(amount) : "—"),
-				h("td", null, locked ? null : h("button", {
-					type: "button", class: "mg-btn mg-btn-sm mg-btn-danger", "aria-label": "Remove " + label,
+					over ? h("div", { class: "mg-help mg-error-text" }, "Only " + medgrid.formatQty(line.available_qty) + " in stock") : null,
+					locked ? null : h("button", {
+					type: "button", class: "mg-btn mg-btn-sm mg-btn-danger mg-remove", "aria-label": "Remove " + label,
 					onclick: () => {
 						state.lines.splice(index, 1);
 						state.dirty = true;
 						renderLines();
 						showRxFields();
 					},
-				}, "Remove")));
+				}, "Remove")),
+				h("td", { class: "mg-num" }, line.rate ? medgrid.formatMoney(line.rate) : "list price"),
+				h("td", { class: "mg-num" }, line.rate ? medgrid.formatMoney(amount) : "—"));
 			tbody.appendChild(row);
 		});
 		$("mg-cart-total").textContent = state.lines.length ? medgrid.formatMoney(total, state.order && state.order.currency) : "—";
