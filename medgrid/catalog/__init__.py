@@ -136,7 +136,7 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
     indexed = search_index.candidates(text)
     source = "`tabItem` `m`"
     if indexed and page_length:
-        names = _page_candidates(indexed, start + page_length)
+        names = _page_candidates(text, start + page_length)
         if names is not None:
             if not names:
                 frappe.response.pop("next_after", None)
@@ -176,13 +176,13 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
     return _page(rows, page_length, SEARCH_CURSOR, lambda row: (row["item_code"], row["warehouse"]))
 
 
-def _page_candidates(indexed: tuple[str, dict], rows_needed: int) -> list[str] | None:
+def _page_candidates(text: str, rows_needed: int) -> list[str] | None:
     """The items the index names for a page, or None when walking the items in code order finds the page
     sooner: the walk reads about ``rows_needed × items / matches`` items, the index plan every candidate,
     so past ``√(rows_needed × items)`` candidates the walk wins. One bounded read decides."""
     limit = int(math.sqrt(rows_needed * max(search_index.item_count_estimate(), 1)))
     limit = min(COMMON_TERM_MAX, max(COMMON_TERM_MIN, limit))
-    sql, values = indexed
+    sql, values = search_index.candidates(text, limit=limit + 1)
     names = [r[0] for r in frappe.db.sql(f"select `item` from ({sql}) `c` limit {limit + 1}", values)]
     return None if len(names) > limit else sorted(set(names))
 

@@ -58,9 +58,13 @@ _disabled = threading.local()
 
 # ------------------------------------------------------------------ the search's side
 
-def candidates(text: str) -> tuple[str, dict] | None:
+def candidates(text: str, limit: int | None = None) -> tuple[str, dict] | None:
     """``(sql, values)`` of a query whose ``item`` column lists every item that may contain ``text``
-    (case-insensitively, as the catalog's LIKE matches), or None when the caller must scan."""
+    (case-insensitively, as the catalog's LIKE matches), or None when the caller must scan.
+
+    ``limit`` caps the rows (enough to tell "more than limit - 1"): each part stops early.
+    """
+    cap = f" limit {int(limit)}" if limit else ""
     if getattr(_disabled, "on", False) or not is_available():
         return None
     db_type = frappe.db.db_type
@@ -71,9 +75,10 @@ def candidates(text: str) -> tuple[str, dict] | None:
         join = f"select `r`.`item` from `{SQLITE_FTS}` `f` join `{SQLITE_ROWS}` `r` on `r`.`docid` = `f`.`rowid` where "
         if "%" in text or "_" in text:
             # SQLite's LIKE (no escape character) keeps them as wildcards: FTS5's LIKE has the same rules
-            return join + "`f`.`body` like %(index_pattern)s", {"index_pattern": f"%{text}%"}
+            return join + "`f`.`body` like %(index_pattern)s" + cap, {"index_pattern": f"%{text}%"}
         # a phrase of trigrams is the substring, answered from the index alone (LIKE rereads each body)
-        return join + "`f`.`body` match %(index_phrase)s", {"index_phrase": '"' + text.replace('"', '""') + '"'}
+        return (join + "`f`.`body` match %(index_phrase)s" + cap,
+                {"index_phrase": '"' + text.replace('"', '""') + '"'})
     if db_type == "mariadb":
         grams = _query_grams(text)
         if not grams:
@@ -81,8 +86,9 @@ def candidates(text: str) -> tuple[str, dict] | None:
         values = {f"gram{n}": g for n, g in enumerate(grams)}
         joins = "".join(f" join `{MARIADB_GRAMS}` `t{n}` on `t{n}`.`gram` = %(gram{n})s and `t{n}`.`item` = `t0`.`item`"
                         for n in range(1, len(grams)))
-        return (f"select `t0`.`item` from `{MARIADB_GRAMS}` `t0`{joins} where `t0`.`gram` = %(gram0)s "
-                f"union all select `item` from `{MARIADB_UNINDEXED}`", values)
+        # parenthesised parts, so a limit stops the join itself (a derived UNION is otherwise materialised whole)
+        return (f"(select `t0`.`item` from `{MARIADB_GRAMS}` `t0`{joins} where `t0`.`gram` = %(gram0)s{cap}) "
+                f"union all (select `item` from `{MARIADB_UNINDEXED}`{cap})", values)
     return None  # PostgreSQL: the GIN indexes serve the LIKE test itself
 
 

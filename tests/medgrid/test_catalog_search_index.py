@@ -379,7 +379,7 @@ def test_a_page_of_a_common_term_walks_the_items_in_order_with_the_same_answer(d
     probes = []
     original = catalog._page_candidates
     monkeypatch.setattr(catalog, "_page_candidates",
-                        lambda indexed, rows: probes.append(original(indexed, rows) is None) or original(indexed, rows))
+                        lambda text, rows: probes.append(original(text, rows) is None) or original(text, rows))
     for term in ("TSI", "Vial", "gloves", "BPC-157", "zzqx", "ÄÖÜ"):
         for kwargs in ({"limit_page_length": 3}, {"limit_page_length": 2, "limit_start": 4}, {}):
             assert search(query=term, **kwargs) == scan(query=term, **kwargs), f"{term!r} {kwargs}"
