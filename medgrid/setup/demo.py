@@ -64,7 +64,7 @@ def setup(port=8000, sandbox_ports=None) -> dict:
     # no tracebacks (server paths, code) in error bodies: what every production site should set
     frappe.db.set_single_value("System Settings", "allow_error_traceback", 0)
     keys = make_users()
-    make_backoffice_demo()  # again: its store profile links the demo vendor's login made just now
+    make_backoffice_demo()  # idempotent: nothing new the second time
     make_portal_demo()
     hosts = point_at_sandboxes(int(port), sandbox_ports)
     frappe.db.commit()
@@ -135,9 +135,8 @@ def make_partner_customer() -> None:
 
 
 # ------------------------------------------------------------------------ back office (issue 14 items 2, 3, 6)
-DEMO_STORE_PROFILE = "Demo Peptide Store"
-DEMO_VENDOR_USER = "vendor@vendor.example"
-DEMO_STORE_DOMAIN = "demo-peptide-store.myshopify.com"
+DEMO_STORE_PROFILE = "Vitality Peptide Store"  # sorts after the demo's "Demo Vendor" (admins land there)
+DEMO_STORE_DOMAIN = "vitality-peptides.myshopify.com"
 # item_code, name, what the last store sync changed (field → [before, after]) or None, variant GID
 STORE_ITEMS = [
     ("DPS-TB500-5MG", "TB-500 5mg", {"item_name": ["TB-500 2mg", "TB-500 5mg"],
@@ -155,12 +154,11 @@ def make_backoffice_demo() -> None:
     changed since the last sync, one unmapped) and a pending Vendor Profile request."""
     import json
 
+    # no login of its own: the demo vendor keeps exactly one profile (its pages act for it without asking);
+    # an admin sees the store's products on /portal/products?vendor_profile=Vitality Peptide Store
     profile = _insert("Vendor Profile", DEMO_STORE_PROFILE, {
         "vendor_name": DEMO_STORE_PROFILE, "vendor_key": "shopify", "status": "Onboarding",
-        "contact_email": "catalog@demo-peptide-store.example"})
-    if not profile.user and frappe.db.exists("User", DEMO_VENDOR_USER):
-        # the demo's vendor login (made by scripts/demo_site.py) sees these products on /portal/products
-        frappe.db.set_value("Vendor Profile", profile.name, "user", DEMO_VENDOR_USER)
+        "contact_email": "catalog@vitality-peptides.example"})
     for code, name, changes, variant in STORE_ITEMS:
         _insert("Item", code, {
             "item_code": code, "item_name": name, "description": f"{name} from {DEMO_STORE_DOMAIN}",

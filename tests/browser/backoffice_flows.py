@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-DEMO_STORE = "Demo Peptide Store"   # medgrid/setup/demo.py: a vendor store with products waiting
+DEMO_STORE = "Vitality Peptide Store"   # medgrid/setup/demo.py: a vendor store with products waiting
 
 
 def both_sizes(page, shot, label: str) -> None:
@@ -23,9 +25,15 @@ def refused(page, stack, path: str) -> None:
     assert "data-mg-page" not in page.content()
 
 
-def give_demo_store_to_the_vendor(stack) -> None:
-    """The demo store's profile belongs to the demo vendor login (the demo data is made before the users)."""
+@contextlib.contextmanager
+def demo_store_of_the_vendor(stack):
+    """For the block, the demo store's profile belongs to the demo vendor login; then it has no login again
+    (other tests expect the vendor to manage exactly one profile)."""
     admin = stack.api("admin")
-    response = admin.put(stack.url + f"/api/resource/Vendor Profile/{DEMO_STORE}",
-                         json={"user": "vendor@vendor.example"})
+    url = stack.url + f"/api/resource/Vendor Profile/{DEMO_STORE}"
+    response = admin.put(url, json={"user": "vendor@vendor.example"})
     assert response.ok, response.text
+    try:
+        yield
+    finally:
+        admin.put(url, json={"user": None}).raise_for_status()

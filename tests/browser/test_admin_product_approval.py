@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.backoffice_flows import both_sizes, give_demo_store_to_the_vendor, refused
+from tests.browser.backoffice_flows import both_sizes, demo_store_of_the_vendor, refused
 from tests.browser.conftest import login
 
 CHANGED, PLAIN, UNMAPPED = "DPS-TB500-5MG", "DPS-GHK-CU-50", "DPS-NAD-100"
 
 
 def test_admin_approves_and_rejects_and_the_vendor_reads_why(stack, page, shot, browser_context):
-    give_demo_store_to_the_vendor(stack)
     login(page, stack, "admin", "/medgrid-admin/products")
     rows = page.locator("#mg-products tbody tr")
     changed = rows.filter(has_text=CHANGED)
@@ -45,14 +44,15 @@ def test_admin_approves_and_rejects_and_the_vendor_reads_why(stack, page, shot, 
     expect(page.locator("#mg-products tbody tr").filter(has_text=CHANGED)).to_contain_text("Approved")
 
     # the vendor reads the reason of its own product
-    vendor_page = browser_context.new_page()
-    vendor_page.context.clear_cookies()
-    login(vendor_page, stack, "vendor", "/portal/products?vendor_profile=Demo Peptide Store")
-    mine = vendor_page.locator("#mg-my-products tbody tr")
-    expect(mine.filter(has_text=PLAIN)).to_contain_text("The label shows another brand")
-    expect(mine.filter(has_text=CHANGED)).to_contain_text("Approved")
-    expect(mine.filter(has_text=UNMAPPED)).to_contain_text("Waiting for review")
-    both_sizes(vendor_page, shot, "vendor-products")
+    with demo_store_of_the_vendor(stack):
+        vendor_page = browser_context.new_page()
+        vendor_page.context.clear_cookies()
+        login(vendor_page, stack, "vendor", "/portal/products?vendor_profile=Vitality Peptide Store")
+        mine = vendor_page.locator("#mg-my-products tbody tr")
+        expect(mine.filter(has_text=PLAIN)).to_contain_text("The label shows another brand")
+        expect(mine.filter(has_text=CHANGED)).to_contain_text("Approved")
+        expect(mine.filter(has_text=UNMAPPED)).to_contain_text("Waiting for review")
+        both_sizes(vendor_page, shot, "vendor-products")
 
 
 def test_a_rep_and_a_vendor_cannot_open_the_queue_or_approve(stack, page):
