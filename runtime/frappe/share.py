@@ -17,8 +17,9 @@ SHARE_RIGHTS = ("read", "write", "submit", "share")
 
 
 @frappe.whitelist(methods=["POST"])
-def add(doctype, name, user=None, read=1, write=0, submit=0, share=0, everyone=0, notify=0):
+def add(doctype=None, name=None, user=None, read=1, write=0, submit=0, share=0, everyone=0, notify=0):
     """Share a document (the client-side entry point: no flags can be passed from a request)."""
+    _require_document(doctype, name)
     return add_docshare(doctype, name, user=user, read=read, write=write, submit=submit, share=share,
                         everyone=everyone, notify=notify)
 
@@ -51,8 +52,11 @@ def remove(doctype, name, user, flags=None):
 
 
 @frappe.whitelist(methods=["POST"])
-def set_permission(doctype, name, user, permission_to, value=1, everyone=0):
+def set_permission(doctype=None, name=None, user=None, permission_to=None, value=1, everyone=0):
     """Turn one right of a share on or off (the client-side entry point)."""
+    _require_document(doctype, name)
+    if not cint(everyone) and not (isinstance(user, str) and user):
+        frappe.throw(_("User is mandatory for Share"), frappe.MandatoryError)
     return set_docshare_permission(doctype, name, user, permission_to, value=value, everyone=everyone)
 
 
@@ -84,16 +88,21 @@ def set_docshare_permission(doctype, name, user, permission_to, value=1, everyon
 
 
 @frappe.whitelist()
-def get_users(doctype, name):
+def get_users(doctype=None, name=None):
     """The shares of one document (who, which rights). Frappe 15 answers anyone; here the caller must
     be able to read the document, so the list does not reveal more than the document itself."""
-    if not isinstance(doctype, str) or not isinstance(name, str) or not doctype or not name:
-        frappe.throw(_("doctype and name required!"), frappe.MandatoryError)
+    _require_document(doctype, name)
     if not frappe.has_permission(doctype, "read", doc=name):
         raise frappe.PermissionError
     return frappe.get_all("DocShare",
                           fields=["name", "user", "read", "write", "submit", "share", "everyone", "owner", "creation"],
                           filters={"share_doctype": doctype, "share_name": name}, order_by="creation asc")
+
+
+def _require_document(doctype, name) -> None:
+    """Caller input: a doctype and a document name, both non-empty text (else a 417, not a 500)."""
+    if not isinstance(doctype, str) or not isinstance(name, str) or not doctype or not name:
+        frappe.throw(_("doctype and name required!"), frappe.MandatoryError)
 
 
 def get_shared(doctype, user=None, rights=None, *, filters=None, limit=None) -> list[str]:

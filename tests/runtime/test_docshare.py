@@ -383,3 +383,17 @@ def test_a_deleted_document_takes_its_shares_along(site):
     frappe.delete_doc("RT Note", note.name)
     assert not frappe.db.exists("DocShare", {"share_doctype": "RT Note", "share_name": note.name})
     assert frappe.db.exists("DocShare", {"share_doctype": "User", "share_name": user})  # others stay
+
+
+def test_http_bad_share_input_is_a_4xx(http):
+    cases = [("frappe.share.add", {}), ("frappe.share.add", {"doctype": "RT Note"}),
+             ("frappe.share.add", {"doctype": 5, "name": [1]}), ("frappe.share.add", {"doctype": "Nope", "name": "x"}),
+             ("frappe.share.add", {"doctype": "RT Note Item", "name": "x"}),
+             ("frappe.share.set_permission", {"doctype": "RT Note", "name": "x"}),
+             ("frappe.share.get_users", {"name": "x"})]
+    for method, body in cases:
+        for who in ("admin", "website"):
+            reply = http.post(f"/api/method/{method}", auth=http.token(who), json_body=body)
+            assert 400 <= reply.status < 500, (method, body, who, reply.status, reply.text[:300])
+    with http.context() as frappe_:
+        assert not frappe_.db.exists("DocShare", {"share_doctype": ("in", ("Nope", "RT Note Item"))})
