@@ -45,7 +45,9 @@ def _clean(values: dict) -> dict:
         value = cstr(value).strip()
         if len(value) > limit:
             frappe.throw(_("{0} is longer than {1} characters").format(field, limit), frappe.ValidationError)
-        if any(ord(ch) < 32 for ch in value) and field != "message":
+        # one-line fields take no line break at all; the message keeps its line breaks and tabs only
+        allowed = "\n\r\t" if field == "message" else ""
+        if any((ord(ch) < 32 or ord(ch) == 127) and ch not in allowed for ch in value):
             frappe.throw(_("{0} contains a line break or control character").format(field), frappe.ValidationError)
         out[field] = value
     integration_type = values.get("integration_type")

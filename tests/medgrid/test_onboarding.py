@@ -53,7 +53,7 @@ def test_a_guest_requests_a_profile_once(api):
 @pytest.mark.parametrize("bad", [
     {"company_name": ""}, {"email": "not-an-email"}, {"email": "a@b.example, c@d.example"},
     {"integration_type": "Carrier pigeon"}, {"company_name": "x" * 141}, {"contact_name": "Ada\nEvil"},
-    {"website": "javascript:alert(1)"}, {"company_name": ["a", "list"]},
+    {"website": "javascript:alert(1)"}, {"company_name": ["a", "list"]}, {"message": "hello\x00\x1b[31m"},
 ])
 def test_bad_input_is_refused_and_nothing_is_stored(api, bad):
     values = form(**bad)
