@@ -23,7 +23,13 @@
 			const doc = new DOMParser().parseFromString(await response.text(), "text/html");
 			const fresh = doc.getElementById("mg-integrations");
 			const current = document.getElementById("mg-integrations");
-			if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+			if (!fresh || !current) return;
+			// what the vendor typed stays (after a failed attempt it corrects one field); secrets are never kept
+			current.querySelectorAll("input[id]:not([type=password]):not([type=hidden])").forEach((input) => {
+				const twin = fresh.querySelector("#" + CSS.escape(input.id));
+				if (twin && input.value) twin.value = input.value;
+			});
+			current.replaceWith(document.importNode(fresh, true));
 		} catch (e) {
 			// the message already told the user what happened; a reload shows the new state
 		}
