@@ -178,18 +178,21 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
 
 def _page_candidates(text: str, rows_needed: int) -> list[str] | None:
     """The items the index names for a page, or None when walking the items in code order finds the page
-    sooner: the walk reads about ``rows_needed × items / matches`` items, the index plan every candidate,
-    so past ``√(rows_needed × items)`` candidates the walk wins. One bounded read decides."""
-    limit = int(math.sqrt(rows_needed * max(search_index.item_count_estimate(), 1)))
+    sooner: the walk reads about ``rows_needed × items / matches`` items, the index plan every candidate
+    (each about INDEX_CANDIDATE_COST walked items: two lookups and the stock test), so past
+    ``√(rows_needed × items / INDEX_CANDIDATE_COST)`` candidates the walk wins. One bounded read decides."""
+    limit = int(math.sqrt(rows_needed * max(search_index.item_count_estimate(), 1) / INDEX_CANDIDATE_COST))
     limit = min(COMMON_TERM_MAX, max(COMMON_TERM_MIN, limit))
     sql, values = search_index.candidates(text, limit=limit + 1)
     names = [r[0] for r in frappe.db.sql(f"select `item` from ({sql}) `c` limit {limit + 1}", values)]
     return None if len(names) > limit else sorted(set(names))
 
 
-# bounds of that threshold: an index read of a thousand names is always cheap; past 20,000 the bound
-# list gets long (SQLite binds at most 32,766 values)
-COMMON_TERM_MIN, COMMON_TERM_MAX = 1_000, 20_000
+# measured at 100k items (benchmarks/catalog.py: "BPC", 1.2 % of the items, is a faster walk than 1,182
+# candidates); bounds: a few hundred names are always cheap, past 20,000 the bound list gets long (SQLite
+# binds at most 32,766 values)
+INDEX_CANDIDATE_COST = 4
+COMMON_TERM_MIN, COMMON_TERM_MAX = 300, 20_000
 
 
 # ------------------------------------------------------------------ rows, pages and cursors
