@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from urllib.parse import quote
 
 import frappe
 from frappe import _
@@ -19,7 +20,7 @@ from frappe.utils import flt, fmt_money, format_datetime
 
 from medgrid.constants import CANCELLED, DISPATCH, FAILED, INTEGRATION_LOG, QUEUED, RETRYING, SENDING, SENT, WEBHOOK_EVENT
 from medgrid.pages import ADMIN_ROLES, base_context, is_admin, require_login
-from medgrid.vendors import vendor_keys
+from medgrid.vendors import get_vendors, vendor_keys
 
 DISPATCH_STATUSES = (QUEUED, SENDING, SENT, RETRYING, FAILED, CANCELLED)
 EVENT_STATUSES = ("Received", "Processed", "Ignored", "Unmatched", "Failed")
@@ -44,6 +45,8 @@ def _common(context, route: str, title: str) -> None:
     context.fmt_number = lambda value: f"{flt(value):g}"
     context.fmt_money = lambda value: fmt_money(value) if value else "—"
     context.vendors = vendor_keys()
+    # filters and rows show the registry's labels ("Centre Research"), never the keys
+    context.vendor_labels = {key: d.label for key, d in get_vendors().items()}
 
 
 def _filters(allowed_statuses, date_field: str = "creation") -> tuple[dict, dict]:
@@ -89,7 +92,40 @@ def dispatches_context(context) -> None:
         fields=["name", "sales_order", "vendor", "vendor_label", "status", "attempts", "vendor_status",
                 "next_retry_at", "last_error", "modified"],
         order_by="modified desc", limit_page_length=PAGE_LENGTH)
+    for row in context.rows:
+        describe_attempt(row)
     context.retryable = RETRYABLE_DISPATCH
+
+
+def describe_attempt(row) -> None:
+    """What the admin sees after a Retry: when the last attempt ended (a dispatch changes only when an
+    attempt or a vendor update touches it) and, for a failure the admin can fix, the page to fix it on."""
+    row["attempted_at"] = format_datetime(row.modified) if row.get("attempts") else None
+    row["fix"] = fix_for(row) if row.status in (FAILED, RETRYING) else None
+
+
+# last_error wording of order data a vendor cannot ship without (medgrid.connectors)
+ORDER_DATA_ERRORS = ("has no shipping address", "cannot go to", "without:", "needs a", "no fulfillment vendor")
+CONNECTION_ERRORS = ("Settings have no", "credentials", "HTTP 401", "HTTP 403", "not connected")
+
+
+def fix_for(row) -> dict | None:
+    """``{label, url}`` of the page where the cause of a failed dispatch is fixed, or None when it is not
+    the order's or the connection's (a vendor outage: Retry later)."""
+    error = row.get("last_error") or ""
+    order = row.get("sales_order")
+    if order and "shipping address" in error:
+        return {"label": _("Set the shipping address of {0}").format(order),
+                "url": f"/app/sales-order/{quote(order)}"}
+    if order and any(mark in error for mark in ORDER_DATA_ERRORS):
+        return {"label": _("Complete Sales Order {0}").format(order), "url": f"/app/sales-order/{quote(order)}"}
+    if any(mark.lower() in error.lower() for mark in CONNECTION_ERRORS):
+        vendor = get_vendors().get(row.get("vendor") or "")
+        if vendor and vendor.settings_doctype and vendor.settings_is_single:
+            return {"label": _("Check the {0} settings").format(vendor.label),
+                    "url": "/app/" + quote(vendor.settings_doctype.lower().replace(" ", "-"))}
+        return {"label": _("Check the vendor's connection"), "url": "/portal/integrations"}
+    return None
 
 
 def _readable_doc(doctype: str):
@@ -109,6 +145,8 @@ def dispatch_context(context) -> None:
     context.doc = doc
     context.title = _("Dispatch {0}").format(doc.name)
     context.retryable = doc.status in RETRYABLE_DISPATCH
+    context.fix = fix_for(doc) if doc.status in (FAILED, RETRYING) else None
+    context.attempted_at = format_datetime(doc.modified) if doc.attempts else None
     context.logs = integration_logs(doc)
     context.events = frappe.get_list(
         WEBHOOK_EVENT, filters={"sales_order": doc.sales_order, "vendor": doc.vendor},

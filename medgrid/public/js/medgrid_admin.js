@@ -70,10 +70,45 @@
 		const retried = answer.retried || [];
 		const skipped = names.filter((n) => !retried.includes(n));
 		const lines = [];
-		if (retried.length) lines.push("Queued again: " + retried.join(", ") + ". The status updates below as it runs.");
-		if (skipped.length) lines.push("Not retried (not in a retryable status): " + skipped.join(", ") + ".");
+		if (retried.length) lines.push("Queued again: " + retried.map(labelOf).join(", ") + ". The status updates below as it runs.");
+		if (skipped.length) lines.push("Not retried (not in a retryable status): " + skipped.map(labelOf).join(", ") + ".");
 		medgrid.notify(messages(), retried.length ? "success" : "error", lines.length ? lines : ["Nothing to retry."]);
 		await followUp(retried);
+		if (retried.length) report(retried, lines);
+	}
+
+	/** A row's human label (vendor · order) where the page has one, else its name. */
+	function labelOf(name) {
+		const row = region().querySelector('tr[data-name="' + CSS.escape(name) + '"]');
+		return (row && row.dataset.label) || name;
+	}
+
+	/** What each retried row's attempt did (when it ended, its result) and, for a failure, where to fix it. */
+	function report(names, earlier) {
+		const h = medgrid.h;
+		let failed = false;
+		const items = names.map((name) => {
+			const row = region().querySelector('tr[data-name="' + CSS.escape(name) + '"]');
+			const detail = row ? null : region();
+			const status = row ? row.dataset.status : ((detail.querySelector("[data-status]") || {}).dataset || {}).status;
+			const when = row ? row.dataset.attemptedAt : (detail.querySelector("#mg-last-attempt") || {}).textContent;
+			const fix = row ? (row.dataset.fixUrl ? { url: row.dataset.fixUrl, label: row.dataset.fixLabel } : null)
+				: (() => {
+					const link = detail.querySelector("a[data-role=fix]");
+					return link ? { url: link.getAttribute("href"), label: link.textContent } : null;
+				})();
+			const error = row ? ((row.querySelector(".mg-error-text") || {}).textContent || "") : ((detail.querySelector("#mg-last-error") || {}).textContent || "");
+			if (status === "Failed" || status === "Retrying") failed = true;
+			const words = labelOf(name) + ": " + (status || "unknown")
+				+ (row && when ? " (attempt " + row.dataset.attempts + ", ended " + when + ")" : when ? " — " + when : "")
+				+ (OPEN.has(status) ? " — still running; reload the page later." : ".")
+				+ (error && (status === "Failed" || status === "Retrying") ? " " + error.trim().replace(/\.?$/, ".") : "");
+			return h("p", { "data-retry-result": name, "data-status": status || "" }, words,
+				fix ? [" ", h("a", { href: fix.url, "data-role": "fix" }, fix.label)] : null);
+		});
+		const box = h("div", { class: "mg-alert " + (failed ? "mg-alert-danger" : "mg-alert-success"), role: failed ? "alert" : "status" },
+			earlier.map((text) => h("p", null, text)), h("p", null, "Retry finished:"), items);
+		messages().replaceChildren(box);
 	}
 
 	document.addEventListener("click", (event) => {
