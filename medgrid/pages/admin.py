@@ -18,6 +18,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, fmt_money, format_datetime
 
+from medgrid.connectors.carriers import carrier_label
 from medgrid.constants import CANCELLED, DISPATCH, FAILED, INTEGRATION_LOG, QUEUED, RETRYING, SENDING, SENT, WEBHOOK_EVENT
 from medgrid.pages import ADMIN_ROLES, base_context, is_admin, require_login
 from medgrid.vendors import get_vendors, vendor_keys
@@ -146,6 +147,7 @@ def dispatch_context(context) -> None:
     context.title = _("Dispatch {0}").format(doc.name)
     context.retryable = doc.status in RETRYABLE_DISPATCH
     context.fix = fix_for(doc) if doc.status in (FAILED, RETRYING) else None
+    context.carrier_label = carrier_label
     context.attempted_at = format_datetime(doc.modified) if doc.attempts else None
     context.logs = integration_logs(doc)
     context.events = frappe.get_list(
