@@ -1,8 +1,9 @@
 """Product approval: the queue of vendor products waiting for a Marketplace Admin, approve and reject.
 
 Products a vendor brings arrive unapproved (``medgrid_approved`` 0, ``medgrid_approval_status``
-Pending) unless their store is trusted: a vendor's own Shopify store is not, the admin-managed
-Exoceuticals store is (``Store.approve_new_items`` in ``medgrid.integrations.store_sync``). When an
+Pending) unless their store is trusted: a vendor's own Shopify store only when its Vendor Profile has
+``trusted_catalog``, the admin-managed Exoceuticals store always (``Store.approve_new_items`` in
+``medgrid.integrations.store_sync``). When an
 untrusted store changes a product's content, the Item goes back to Pending and the change is kept in
 ``medgrid_sync_changes`` (field → [before, after]) for the reviewer.
 
@@ -71,8 +72,11 @@ def check_approver() -> None:
 
 
 def status_of(row) -> str:
-    """The approval status, also for Items made before the status field existed."""
-    return row.get("medgrid_approval_status") or (APPROVED if cint(row.get("medgrid_approved")) else PENDING)
+    """The approval status as it sells: ``medgrid_approved`` decides (the Desk may tick it without the
+    status field), then Rejected or Pending."""
+    if cint(row.get("medgrid_approved")):
+        return APPROVED
+    return REJECTED if row.get("medgrid_approval_status") == REJECTED else PENDING
 
 
 def queue_rows(status: str = PENDING, vendor_profile: str | None = None, search: str | None = None) -> list[dict]:

@@ -89,7 +89,10 @@ def vendor_store(shop_domain: str) -> Store:
     item_group = frappe.db.get_single_value("Stock Settings", "item_group") or ROOT_ITEM_GROUP
     price_list = frappe.db.get_single_value("Selling Settings", "selling_price_list")
     return Store(SHOPIFY, connection.shop_domain, SHOPIFY_CONNECTION, connection.name, connection.vendor_profile,
-                 item_group, price_list, warehouse, approve_new_items=False,
+                 item_group, price_list, warehouse,
+                 # a vendor's store is reviewed product by product unless its Vendor Profile is trusted
+                 approve_new_items=bool(connection.vendor_profile and frappe.db.get_value(
+                     VENDOR_PROFILE, connection.vendor_profile, "trusted_catalog")),
                  client_factory=lambda: get_client(connection, reference=(SHOPIFY_CONNECTION, connection.name)))
 
 
