@@ -101,6 +101,12 @@ def test_exoceuticals_settings_has_its_shopify_buttons(stack, page, shot):
     page.get_by_role("button", name="Shopify ▾").click()
     for label in ("Connect store in Shopify", "Sync catalog now", "Sync inventory now"):
         expect(page.get_by_role("menuitem", name=label)).to_be_visible()
+    # a sync runs against the Shopify sandbox (freeze while it reads the store) and reports its counts
+    page.get_by_role("menuitem", name="Sync catalog now").click()
+    result = page.locator(".desk-modal-backdrop.msgprint").last
+    expect(result).to_contain_text(re.compile(r"Created \d+, updated \d+, unchanged \d+, skipped \d+, failed \d+"),
+                                   timeout=60_000)
+    expect(page.locator("#freeze")).to_have_count(0)
     shot(page, "exoceuticals-settings")
 
 
