@@ -108,7 +108,7 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
     if page_length:
         # one row more than asked tells whether another page follows
         sql += " limit %(length)s offset %(start)s"
-    rows = _catalog_rows(frappe.db.sql(sql, values), ITEM_COLUMNS)
+    rows = _catalog_rows(frappe.db.sql(sql, values, as_list=True), ITEM_COLUMNS)
     return _page(rows, page_length, ITEMS_CURSOR, lambda row: (row["item_code"],))
 
 
@@ -172,7 +172,7 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
            "where " + in_stock.format(b="b", w="w") + after_row + " order by `i`.`item_code`, `b`.`warehouse`")
     if page_length:
         sql += " limit %(length)s offset %(start)s"
-    rows = _catalog_rows(frappe.db.sql(sql, values), SEARCH_COLUMNS)
+    rows = _catalog_rows(frappe.db.sql(sql, values, as_list=True), SEARCH_COLUMNS)
     return _page(rows, page_length, SEARCH_CURSOR, lambda row: (row["item_code"], row["warehouse"]))
 
 
@@ -204,14 +204,14 @@ CURSOR_KEYS = {ITEMS_CURSOR: 1, SEARCH_CURSOR: 2}
 MAX_CURSOR_LENGTH = 2048
 
 
-def _catalog_rows(tuples, columns) -> list[dict]:
-    """One dict per row straight from the driver's tuples (no ``_dict`` and copy per row); rate and
-    available_qty as floats (a missing price is 0)."""
+def _catalog_rows(rows, columns) -> list[dict]:
+    """One plain dict per row, built in one pass over the rows as lists (no ``_dict`` and no further copy
+    per row: an unpaged warehouse is ~47k rows at 100k items); rate and available_qty as floats (a
+    missing price is 0)."""
     rate, qty = columns.index("rate"), columns.index("available_qty")
     out = []
     append = out.append
-    for row in tuples:
-        row = list(row)
+    for row in rows:
         row[rate] = float(row[rate] or 0)
         row[qty] = float(row[qty] or 0)
         append(dict(zip(columns, row)))
