@@ -8,6 +8,7 @@ secret (session id, keys) goes into it: the page is HTML any script on it can re
 from __future__ import annotations
 
 import frappe
+from frappe.desk.form.meta import get_metadata_version
 from frappe.model.meta import get_doctype_index
 from frappe.permissions import has_permission
 
@@ -93,4 +94,6 @@ def get_bootinfo() -> dict:
         "extra_routes": {"user": "User"},
         "sysdefaults": defaults,
         "lang": frappe.local.lang,
+        # Desk keeps doctype meta in localStorage under this version (and the user); a new one drops it
+        "metadata_version": get_metadata_version(),
     }

@@ -77,6 +77,68 @@ def test_getdoctype_with_parent_answers_the_parent_bundle(http):
     assert reply.json()["docs"][0]["name"] == "RT Note"
 
 
+def _getdoctype(http, who, doctype, cached_timestamp=""):
+    from urllib.parse import quote
+
+    return _method(http, "frappe.desk.form.load.getdoctype", who,
+                   get={"doctype": quote(doctype), "with_parent": 1, "cached_timestamp": quote(cached_timestamp)})
+
+
+def test_getdoctype_answers_use_cache_for_the_current_timestamp_only(http):
+    first = _getdoctype(http, "reader", "RT Note")
+    assert first.status == 200, first.text
+    stamp = first.json()["docs"][0]["modified"]
+    # the bundle's stamp is the latest of its doctypes (a child's change makes the parent's copy stale)
+    assert stamp == max(d["modified"] for d in first.json()["docs"])
+    cached = _getdoctype(http, "reader", "RT Note", stamp)
+    assert cached.status == 200, cached.text
+    assert cached.json()["message"] == "use_cache"
+    assert "docs" not in cached.json() or cached.json()["docs"] == []
+    assert cached.json()["user_settings"] == "{}"
+    stale = _getdoctype(http, "reader", "RT Note", "2001-01-01 00:00:00.000000")
+    assert "message" not in stale.json() and [d["name"] for d in stale.json()["docs"]] == ["RT Note", "RT Note Item"]
+
+
+@pytest.mark.parametrize("who", [None, "website"])
+def test_getdoctype_with_the_right_timestamp_still_refuses_callers_without_any_right(http, who):
+    stamp = _getdoctype(http, "admin", "RT Note").json()["docs"][0]["modified"]
+    reply = _getdoctype(http, who, "RT Note", stamp)
+    assert reply.status in (401, 403), reply.text
+    assert "use_cache" not in reply.text
+
+
+def test_a_childs_customization_makes_the_cached_bundle_stale_and_changes_the_metadata_version(http):
+    from frappe.boot import get_bootinfo
+
+    with http.context() as frappe:
+        version_before = get_bootinfo()["metadata_version"]
+    stamp = _getdoctype(http, "reader", "RT Note").json()["docs"][0]["modified"]
+    with http.context() as frappe:
+        setter = frappe.make_property_setter({"doctype": "RT Note Item", "fieldname": "item", "property": "label",
+                                              "value": "Desk cache label", "property_type": "Data"})
+        setter_name = setter.name
+        frappe.clear_cache(doctype="RT Note Item")
+    try:
+        changed = _getdoctype(http, "reader", "RT Note", stamp)
+        assert "message" not in changed.json(), changed.text
+        child = next(d for d in changed.json()["docs"] if d["name"] == "RT Note Item")
+        assert next(f for f in child["fields"] if f["fieldname"] == "item")["label"] == "Desk cache label"
+        assert changed.json()["docs"][0]["modified"] > stamp
+        with http.context() as frappe:
+            version_with = get_bootinfo()["metadata_version"]
+        assert version_with != version_before
+    finally:
+        with http.context() as frappe:
+            frappe.delete_doc("Property Setter", setter_name, ignore_permissions=True, force=True)
+            frappe.clear_cache(doctype="RT Note Item")
+    # a removed customization leaves no newer timestamp: the site's metadata_version changes instead
+    with http.context() as frappe:
+        version_after = get_bootinfo()["metadata_version"]
+    assert version_after not in (version_with, "")
+    restored = _getdoctype(http, "reader", "RT Note").json()["docs"]
+    assert next(f for f in restored[1]["fields"] if f["fieldname"] == "item")["label"] != "Desk cache label"
+
+
 def test_getdoctype_app_hook_scripts_are_added(http, monkeypatch):
     """doctype_js hook files follow the doctype's own script, each with Frappe's 'Adding' header."""
     import frappe as frappe_module

@@ -38,7 +38,11 @@ _CHILD_LISTS = ("actions", "links", "states")
 
 
 def get_meta_bundle(doctype: str) -> list[dict]:
-    """The doctype's form meta followed by the form meta of each of its child tables."""
+    """The doctype's form meta followed by the form meta of each of its child tables.
+
+    The first doc's ``modified`` is the latest change of anything in the bundle (a child's custom
+    field too): Desk sends it back as ``cached_timestamp`` and ``getdoctype`` compares only that one.
+    """
     main = get_form_meta(doctype)
     bundle = [main]
     seen = {doctype}
@@ -46,6 +50,7 @@ def get_meta_bundle(doctype: str) -> list[dict]:
         if df.get("fieldtype") in table_fields and df.get("options") and df["options"] not in seen:
             seen.add(df["options"])
             bundle.append(get_form_meta(df["options"]))
+    main["modified"] = max(doc["modified"] for doc in bundle)
     return bundle
 
 
@@ -55,8 +60,10 @@ def get_form_meta(doctype: str) -> dict:
     out = {"doctype": "DocType", "name": meta.name}
     stamp = _definition_timestamp(meta)
     # a DocType record always has these; a JSON file without them was written by the standard user
-    out["creation"] = meta.get("creation") or stamp
-    out["modified"] = meta.get("modified") or stamp
+    out["creation"] = _stamp_text(meta.get("creation")) or stamp
+    # the latest of the files and the site's customizations, so a cached copy is known stale
+    out["modified"] = max(filter(None, (_stamp_text(meta.get("modified")), stamp,
+                                        _customization_timestamp(meta.name))))
     out["modified_by"] = meta.get("modified_by") or "Administrator"
     out["owner"] = meta.get("owner") or "Administrator"
     out["docstatus"] = 0
@@ -79,16 +86,67 @@ def get_form_meta(doctype: str) -> dict:
     return out
 
 
+STAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+# the site's records that change a doctype's meta: (table, column naming the doctype)
+CUSTOMIZATION_TABLES = (("Custom Field", "dt"), ("Property Setter", "doc_type"), ("Custom DocPerm", "parent"))
+
+
+def _stamp_text(value) -> str | None:
+    """A datetime (or its text) in one fixed format, so stamps compare as strings."""
+    if not value:
+        return None
+    return frappe.utils.get_datetime(value).strftime(STAMP_FORMAT)
+
+
 def _definition_timestamp(meta) -> str:
-    """When the definition last changed: its JSON file's modification time (Desk compares it with
-    the ``cached_timestamp`` it kept)."""
+    """When the definition last changed: the latest modification time of its JSON file and of the
+    client code delivered with it (``<doctype>.js``, ``_list.js``…, ``doctype_js`` hook files)."""
     from datetime import datetime
 
     from frappe.model.meta import doctype_json_path
 
     path = doctype_json_path(meta.name)
-    when = datetime.fromtimestamp(os.path.getmtime(path)) if path else datetime(2000, 1, 1)
-    return when.strftime("%Y-%m-%d %H:%M:%S.%f")
+    paths = [path] if path else []
+    folder = os.path.dirname(path) if path else None
+    if folder:
+        base = frappe.scrub(meta.name)
+        paths += [os.path.join(folder, entry) for entry in os.listdir(folder)
+                  if entry.startswith(base) and entry.endswith((".js", ".css", ".html"))]
+        templates = os.path.join(folder, "templates")
+        if os.path.isdir(templates):
+            paths += [os.path.join(templates, entry) for entry in os.listdir(templates)]
+    for hook in ("doctype_js", "doctype_list_js", "doctype_tree_js"):
+        paths += [p for _app, p in _hook_files(hook, meta.name)]
+    mtimes = [os.path.getmtime(p) for p in paths if os.path.isfile(p)]
+    when = datetime.fromtimestamp(max(mtimes)) if mtimes else datetime(2000, 1, 1)
+    return when.strftime(STAMP_FORMAT)
+
+
+def _customization_timestamp(doctype: str) -> str | None:
+    """The latest ``modified`` of the Custom Fields, Property Setters and Custom DocPerms of
+    ``doctype`` (what migrate and Customize Form add); None when it has none."""
+    if not getattr(frappe.local, "db", None):
+        return None
+    latest = []
+    for table, column in CUSTOMIZATION_TABLES:
+        if frappe.db.table_exists(table):
+            rows = frappe.db.sql(f"select max(`modified`) from `tab{table}` where `{column}`=%s", (doctype,))
+            latest.append(_stamp_text(rows[0][0] if rows else None))
+    latest = [v for v in latest if v]
+    return max(latest) if latest else None
+
+
+def get_metadata_version() -> str:
+    """A digest of every customization record on the site (count and latest change per table): it
+    changes when one is added, changed or removed, and Desk then drops its whole meta cache (a
+    removed Custom Field leaves no newer ``modified`` behind)."""
+    state = []
+    for table, _column in CUSTOMIZATION_TABLES:
+        if frappe.db.table_exists(table):
+            count, latest = frappe.db.sql(f"select count(*), max(`modified`) from `tab{table}`")[0]
+            state.append([table, int(count or 0), _stamp_text(latest)])
+    state.append(sorted(frappe.get_installed_apps()))
+    return hashlib.sha256(json.dumps(state).encode("utf-8")).hexdigest()[:16]
 
 
 def _is_plain(value) -> bool:

@@ -338,6 +338,8 @@
 		},
 		logout() {
 			if (!leave_ok()) return;
+			// a shared computer keeps no meta of the user who left
+			frappe.model.clear_meta_cache(false);
 			frappe.call({ method: "logout", silent: true }).finally(() => (window.location.href = "/login"));
 		},
 	};

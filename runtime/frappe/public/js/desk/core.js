@@ -426,12 +426,61 @@
 	frappe.meta.get_docfield = (doctype, fieldname) => (frappe.meta.docfield_map[doctype] || {})[fieldname];
 	frappe.meta.has_field = (doctype, fieldname) => !!frappe.meta.get_docfield(doctype, fieldname);
 
-	/** Load a doctype's meta (and its children's) with frappe.desk.form.load.getdoctype, once per page. */
+	// ---- meta cache: getdoctype answers kept in localStorage, as Frappe's with_doctype does. Keys name the
+	// user and the site's metadata_version (boot), so one user's copy is never read for another and a
+	// customization anywhere on the site drops every copy; each copy is still revalidated by the server
+	// (cached_timestamp → "use_cache"), which also checks the user's right to the doctype every time.
+	const META_CACHE_PREFIX = "_doctype:";
+	frappe.model.meta_cache_key = (doctype) =>
+		META_CACHE_PREFIX + JSON.stringify([boot.user.name, boot.metadata_version || "", doctype]);
+	frappe.model.clear_meta_cache = function (keep_current) {
+		try {
+			const current = META_CACHE_PREFIX + JSON.stringify([boot.user.name, boot.metadata_version || ""]).slice(0, -1);
+			for (let i = localStorage.length - 1; i >= 0; i--) {
+				const key = localStorage.key(i);
+				if (key && key.startsWith(META_CACHE_PREFIX) && !(keep_current && key.startsWith(current + ","))) {
+					localStorage.removeItem(key);
+				}
+			}
+		} catch (e) { /* storage unavailable (private mode): nothing cached */ }
+	};
+	// copies of other users and of earlier metadata versions are of no use to this page
+	frappe.model.clear_meta_cache(true);
+	frappe.model.get_cached_meta = function (doctype) {
+		try {
+			const docs = JSON.parse(localStorage.getItem(frappe.model.meta_cache_key(doctype)) || "null");
+			return Array.isArray(docs) && docs.length && docs[0].name === doctype ? docs : null;
+		} catch (e) {
+			return null;
+		}
+	};
+	frappe.model.set_cached_meta = function (doctype, docs) {
+		const key = frappe.model.meta_cache_key(doctype);
+		const text = JSON.stringify(docs);
+		try {
+			localStorage.setItem(key, text);
+		} catch (e) {
+			// quota full: drop other users' and older versions' copies once, then give up quietly
+			frappe.model.clear_meta_cache(true);
+			try { localStorage.setItem(key, text); } catch (e2) { /* the page works without a cache */ }
+		}
+	};
+
+	/** Load a doctype's meta (and its children's) with frappe.desk.form.load.getdoctype, once per page;
+	 * a copy kept from an earlier page is sent as cached_timestamp and used when the server says "use_cache". */
 	frappe.model.with_doctype = function (doctype) {
 		if (frappe.meta.docs[doctype]) return Promise.resolve(frappe.meta.docs[doctype]);
+		const cached = frappe.model.get_cached_meta(doctype);
 		return frappe.call({ method: "frappe.desk.form.load.getdoctype", type: "GET",
-			args: { doctype, with_parent: 1, cached_timestamp: "" } }).then((r) => {
-			frappe.model.sync_meta(r.docs);
+			args: { doctype, with_parent: 1, cached_timestamp: cached ? cached[0].modified : "" } }).then((r) => {
+			if (r.message === "use_cache" && cached) {
+				frappe.model.sync_meta(cached);
+			} else {
+				frappe.model.sync_meta(r.docs);
+				// with_parent may answer the parent's bundle: keep it under the doctype asked for only
+				// when it is that doctype's own
+				if (r.docs && r.docs.length && r.docs[0].name === doctype) frappe.model.set_cached_meta(doctype, r.docs);
+			}
 			return frappe.meta.docs[doctype];
 		});
 	};
