@@ -132,10 +132,11 @@ def preload(sites_path: str) -> list[dict]:
 
 
 def _close_kept_connections() -> None:
-    """SQLite connections kept for reuse must not cross into the forked work-horses."""
-    from frappe.database.sqlite import close_idle_connections
+    """Connections kept for reuse must not cross into the forked work-horses."""
+    from frappe.database import mariadb, sqlite
 
-    close_idle_connections()
+    sqlite.close_idle_connections()
+    mariadb.close_idle_connections()
 
 
 def refresh(sites_path: str) -> None:
