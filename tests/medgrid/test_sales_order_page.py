@@ -144,3 +144,23 @@ def test_guest_and_vendor_cannot_hold_an_order(api):
         assert response.status_code == 403, (user, response.json_body)
     with api.context() as frappe:
         assert frappe.db.get_value("Sales Order", name, "status") != "On Hold"
+
+
+def test_the_admin_retry_names_where_a_failure_is_fixed(api):
+    from frappe import _dict
+
+    from medgrid.pages.admin import fix_for
+
+    with api.context():
+        def fix(error, vendor="sinq"):
+            return fix_for(_dict(sales_order="SO-2026-00042", vendor=vendor, last_error=error, status="Failed"))
+
+        assert fix("Sales Order SO-2026-00042 has no shipping address") == {
+            "label": "Set the shipping address of SO-2026-00042", "url": "/app/sales-order/SO-2026-00042"}
+        assert fix("Sales Order SO-2026-00042 cannot go to PerfectRx without: Patient First Name",
+                   "perfectrx")["label"] == "Complete Sales Order SO-2026-00042"
+        settings = fix("SINQ Settings have no api_key")
+        assert settings["url"] == "/app/sinq-settings" and settings["label"].startswith("Check the SINQ")
+        assert fix("HTTP 401 from ShipStation", "shipstation")["url"] == "/portal/integrations"
+        assert fix("HTTP 503 from SINQ: try later") is None
+        assert fix("") is None
