@@ -938,6 +938,85 @@
 	frappe.ui.form.Form = Form;
 	frappe.desk.forms = {};
 
+	// ---- live updates of an open submitted document. Frappe pushes doc_update over socket.io; the runtime
+	// has no realtime server, so while the tab is visible the open form asks every few seconds for the
+	// document's `modified` and its read-only fields (one frappe.client.get_value row) and reloads itself
+	// when the server copy differs. Read-only fields count because the server fills them without touching
+	// `modified` (the vendors' status fields: frappe.db.set_value(update_modified=False)), so vendor status
+	// fills in as the sandboxes answer. Only fields at permlevels the form already shows are asked for. A
+	// form with unsaved changes is never replaced (an alert says the document changed); drafts and new
+	// documents are not watched.
+	frappe.desk.doc_watch = {
+		interval_ms: 5000,
+		busy: false,
+		timer: null,
+		/** the form now on screen when it may be refreshed from the server, else null */
+		watched_form() {
+			const route = frappe.get_route();
+			const frm = window.cur_frm;
+			if (route[0] !== "Form" || !frm || !frm.doc || frm.doctype !== route[1] || frm.docname !== route[2]) return null;
+			if (frm.doc.__islocal || cint(frm.doc.docstatus) !== 1 || frm.watch_refused) return null;
+			if (!frm.$wrapper || !document.body.contains(frm.$wrapper[0])) return null;
+			return frm;
+		},
+		fieldnames(frm) {
+			const names = ["modified"];
+			(frm.meta.fields || []).forEach((df) => {
+				if (!df.fieldname || !df.read_only || frappe.model.no_value_type.includes(df.fieldtype)) return;
+				if (df.fieldtype === "Password" || df.is_virtual || !(frm.perm[cint(df.permlevel)] || {}).read) return;
+				names.push(df.fieldname);
+			});
+			return names;
+		},
+		fingerprint(values, names) {
+			return JSON.stringify(names.map((f) => (values[f] === undefined || values[f] === null ? "" : String(values[f]))));
+		},
+		async check() {
+			if (this.busy || document.visibilityState !== "visible") return;
+			const frm = this.watched_form();
+			if (!frm) return;
+			this.busy = true;
+			try {
+				const doc = frm.doc;
+				const names = this.fieldnames(frm);
+				let r;
+				try {
+					r = await frappe.call({ method: "frappe.client.get_value", type: "GET", silent: true,
+						args: { doctype: frm.doctype, fieldname: JSON.stringify(names), filters: doc.name } });
+				} catch (e) {
+					// no read through get_value (e.g. a document shared with the user): stop asking
+					frm.watch_refused = true;
+					return;
+				}
+				if (!r || !r.message || frm !== this.watched_form() || frm.doc !== doc) return;
+				const server = this.fingerprint(r.message, names);
+				// after one reload the server's own text is known for the copy on screen (no reload loops)
+				const known = frm.watched && frm.watched.doc === doc ? frm.watched.server : this.fingerprint(doc, names);
+				if (server === known) return;
+				if (frm.is_dirty() || frm.$wrapper.find(".form-body :focus").length) {
+					if (frm.change_announced !== server) {
+						frm.change_announced = server;
+						frappe.show_alert({ message: __("This document was changed on the server; Reload to see it (your changes are kept until then)."),
+							indicator: "orange" });
+					}
+					return;
+				}
+				const scroll = window.scrollY;
+				await frm.reload_doc();
+				window.scrollTo(0, scroll);
+				frm.watched = { doc: frm.doc, server };
+			} finally {
+				this.busy = false;
+			}
+		},
+		start() {
+			if (this.timer) return;
+			this.timer = setInterval(() => this.check(), this.interval_ms);
+			document.addEventListener("visibilitychange", () => this.check());
+		},
+	};
+	frappe.desk.doc_watch.start();
+
 	/** Show a new unsaved document (a copy or an amendment) in its form. */
 	frappe.desk.open_new_local = function (doc) {
 		frappe.model.add_to_locals(doc);
