@@ -579,7 +579,10 @@ def _static_path(environ, path: str) -> str | None:
     return safe_join(os.path.join(_sites_root(), site, "public", "files"), path[len("/files/"):])
 
 
-application = after_response_wrapper(static_files_wrapper(_frappe_application))
+# gzip and long asset caching outermost, as nginx does on a bench (frappe/compression.py)
+from frappe.compression import compression_wrapper  # noqa: E402
+
+application = compression_wrapper(after_response_wrapper(static_files_wrapper(_frappe_application)))
 
 
 # ---------------------------------------------------------------- dev server

@@ -439,3 +439,42 @@ def http_user(key: str) -> str:
     from http_helpers import USERS
 
     return USERS[key][0]
+
+
+# ---------------------------------------------------------------- compression and asset caching
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def test_json_answers_are_gzipped_only_for_clients_that_accept_it(http):
+    import gzip
+
+    path = "/api/method/frappe.desk.form.load.getdoctype?doctype=RT%20Note"
+    plain = http.get(path, auth=http.token("reader"))
+    packed = http.get(path, auth=http.token("reader"), headers=GZIP)
+    assert plain.status == packed.status == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert int(packed.headers["Content-Length"]) == len(packed.body) < len(plain.body)
+    assert json.loads(gzip.decompress(packed.body)) == plain.json()
+    refused = http.get("/api/method/frappe.desk.form.load.getdoctype?doctype=RT%20Note",
+                       auth=http.token("website"), headers={"Accept-Encoding": "gzip;q=0"})
+    assert refused.status == 403 and "Content-Encoding" not in refused.headers
+
+
+def test_versioned_assets_are_cached_long_and_gzipped_html_pages_are_not_compressed(http):
+    import gzip
+
+    versioned = http.get("/assets/frappe/js/desk/core.js?v=123", headers=GZIP)
+    assert versioned.status == 200
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["Content-Encoding"] == "gzip"
+    assert b"frappe.model.with_doctype" in gzip.decompress(versioned.body)
+    # without a version the file may change under the same URL: the short cache stays
+    unversioned = http.get("/assets/frappe/js/desk/core.js")
+    assert unversioned.headers["Cache-Control"] == "max-age=3600" and "Content-Encoding" not in unversioned.headers
+    # HTML carries the CSRF token next to reflected text: never compressed (BREACH)
+    page = http.get("/login", headers=GZIP)
+    assert page.status == 200 and "Content-Encoding" not in page.headers
+    missing = http.get("/assets/frappe/js/desk/no-such.js?v=1", headers=GZIP)
+    assert missing.status == 404 and missing.headers.get("Cache-Control") != "public, max-age=31536000, immutable"
