@@ -116,6 +116,22 @@ def vendor_base_url(vendor: str, stored_url: str | None, production_url: str | N
     return url
 
 
+def check_request_url(vendor: str, url: str) -> None:
+    """The last guard, on every request of the shared client (``http.VendorClient``), whichever connector built
+    the URL (another app's too): in Sandbox only the vendor's sandbox host, in Production never a sandbox host."""
+    environment, hosts = _settings_values()
+    if environment == SANDBOX:
+        host = hosts.get(vendor)
+        if not host or _origin(url) != _origin(host):
+            raise EnvironmentRefused(
+                f"{vendor_label(vendor)}: the site is in the Sandbox environment and sends nothing to "
+                f"{urlsplit(url).netloc} (its sandbox host: {host or 'none set in MedGrid System Settings'})")
+    elif hosts and _origin(url) in {_origin(h) for h in hosts.values()}:
+        raise EnvironmentRefused(
+            f"{vendor_label(vendor)}: the site is in the Production environment and refuses the sandbox host "
+            f"{urlsplit(url).netloc}")
+
+
 def registry_sandbox_hosts(ports: dict | None = None) -> dict:
     """vendor key → local sandbox base URL for every registered vendor that has a sandbox.
 

@@ -36,6 +36,7 @@ import tenacity
 
 from medgrid.connectors.base import VendorError
 from medgrid.connectors.clock import get_clock
+from medgrid.connectors.environment import check_request_url
 from medgrid.connectors.integration_log import json_text, truncate, write_integration_log
 from medgrid.connectors.rate_limit import RateLimit
 from medgrid.connectors.redaction import redact, redact_url
@@ -106,6 +107,8 @@ class VendorClient:
         with ``error_messages[status]`` as the message when given.
         """
         policy = policy or self.policy
+        # the site's environment decides which hosts may be called at all (never retried)
+        check_request_url(self.vendor, self.url(path))
         clock = get_clock()
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(policy.max_retries + 1),

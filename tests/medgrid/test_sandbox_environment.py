@@ -136,6 +136,26 @@ def test_the_managed_connectors_resolve_through_the_environment(environment):
     assert centre_research._client(cr).base_url == "http://sandbox-cr.example:9104"
 
 
+def test_the_shared_client_refuses_any_other_host_in_sandbox_and_any_sandbox_host_in_production(environment, rsps):
+    from medgrid.connectors.http import VendorClient
+
+    real = rsps.get(f"{DEFAULT_BASE_URL}/accounts/listtags", json=[])
+    sandbox = rsps.get(f"{SANDBOX_SS}/accounts/listtags", json=[])
+    # a connector that builds its own URL (another app's, an absolute resource_url) is held to the environment
+    environment("Sandbox", HOSTS)
+    with pytest.raises(EnvironmentRefused, match="sends nothing to ssapi.shipstation.com"):
+        VendorClient("shipstation", base_url=DEFAULT_BASE_URL).request("GET", "/accounts/listtags")
+    with pytest.raises(EnvironmentRefused, match="sends nothing to sinq.example"):
+        VendorClient("sinq", base_url="https://sinq.example").request("GET", "/x")
+    assert VendorClient("shipstation", base_url=SANDBOX_SS).request("GET", "/accounts/listtags").status_code == 200
+
+    environment("Production", HOSTS)
+    with pytest.raises(EnvironmentRefused, match="Production environment and refuses the sandbox host"):
+        VendorClient("shipstation").request("GET", f"{SANDBOX_SS}/accounts/listtags")
+    assert VendorClient("shipstation", base_url=DEFAULT_BASE_URL).request("GET", "/accounts/listtags").ok
+    assert (real.call_count, sandbox.call_count) == (1, 1)
+
+
 # ---------------------------------------------------------------------------------------- settings
 
 def test_switching_to_sandbox_fills_the_registry_sandboxes_and_keeps_typed_hosts(environment):
