@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import flt, getdate, nowdate
 
 from medgrid.catalog import available_quantities
 from medgrid.connectors.base import Connector, get_connectors
@@ -18,6 +18,7 @@ ITEM_ROUTING_FIELDS = ["name", "item_name", "disabled", "is_sales_item", "medgri
                        "vendor_profile", "requires_prescription"]
 PATIENT_FIELDS = ("patient_first_name", "patient_last_name", "patient_dob")
 PRESCRIBER_FIELDS = ("prescriber_npi", "prescriber_first_name", "prescriber_last_name")
+NPI_DIGITS = 10  # a US National Provider Identifier is ten digits
 
 
 @dataclass
@@ -147,7 +148,20 @@ def validate_order(order) -> None:
         if missing:
             labels = ", ".join(order.meta.get_label(f) for f in missing)
             frappe.throw(_("Prescription items need patient and prescriber details: {0}").format(labels), OrderNotRoutableError)
+        _check_prescription_details(order)
     check_prices(order)
+
+
+def _check_prescription_details(order) -> None:
+    """What the pharmacy would refuse later is refused now: an NPI of ten digits, a birth date in the past."""
+    npi = str(order.prescriber_npi).strip()
+    if not (npi.isascii() and npi.isdigit() and len(npi) == NPI_DIGITS):
+        frappe.throw(_("{0} must be {1} digits").format(order.meta.get_label("prescriber_npi"), NPI_DIGITS),
+                     OrderNotRoutableError)
+    order.prescriber_npi = npi
+    if getdate(order.patient_dob) > getdate(nowdate()):
+        frappe.throw(_("{0} cannot be in the future").format(order.meta.get_label("patient_dob")),
+                     OrderNotRoutableError)
 
 
 def _check_available(row, prefix: str, available: dict, taken: dict) -> None:

@@ -124,6 +124,17 @@ class TestFulfillmentRouter(FrappeTestCase):
             make_order(items=["ITEM-004"], submit=False, prescriber_npi=None)
         make_order(items=["ITEM-003"], submit=False, prescriber_npi=None, patient_first_name=None)  # OTC only: fine
 
+    def test_rx_details_are_checked_before_they_reach_the_pharmacy(self):
+        from medgrid.exceptions import OrderNotRoutableError
+
+        for npi in ("12345", "12345678901", "12345abcde", "１２３４５６７８９０"):
+            with self.assertRaisesRegex(OrderNotRoutableError, "Prescriber NPI must be 10 digits") as exc:
+                make_order(items=["ITEM-004"], submit=False, prescriber_npi=npi)
+            assert exc.exception.http_status_code == 417
+        with self.assertRaisesRegex(OrderNotRoutableError, "cannot be in the future"):
+            make_order(items=["ITEM-004"], submit=False, patient_dob=add_days(nowdate(), 1))
+        make_order(items=["ITEM-004"], submit=False, prescriber_npi=" 1234567893 ")
+
 
     def test_unapproved_item_is_refused_with_400(self):
         from medgrid.exceptions import InvalidOrderError
