@@ -320,15 +320,14 @@ def test_every_documented_method_is_whitelisted_as_documented(document):
 
 
 def test_status_vocabularies_are_the_app_s(document):
-    from medgrid.setup import custom_fields
+    from medgrid.vendors import app_vendor_paths, descriptors_from
     from medgrid.webhooks import perfectrx, shipstation, shopify, sinq
 
     order = document["components"]["schemas"]["SalesOrder"]["properties"]
-    for field, values in (("perfectrx_status", custom_fields.PERFECTRX_STATUSES),
-                          ("shipstation_status", custom_fields.SHIPSTATION_STATUSES),
-                          ("sinq_status", custom_fields.SINQ_STATUSES),
-                          ("cr_status", custom_fields.CR_STATUSES),
-                          ("exoceuticals_status", custom_fields.EXOCEUTICALS_STATUSES)):
+    status_fields = {d.order_fields.status: d.statuses.vocabulary
+                     for d in descriptors_from(app_vendor_paths(["medgrid"])).values() if d.order_fields.status}
+    assert status_fields, "the vendor registry names no Sales Order status field"
+    for field, values in status_fields.items():
         assert order[field]["enum"] == ["", *values, None], field
     schemas = document["components"]["schemas"]
     events = set(perfectrx.STATUS_BY_EVENT) | {perfectrx.PATIENT_CREATION_SUCCESS, perfectrx.PATIENT_CREATION_FAILURE}
