@@ -92,6 +92,8 @@ doc_events = {
     "Warehouse": {"on_update": "medgrid.catalog.clear_warehouse_cache"},
     # the item search index follows the searched text (medgrid/catalog/search_index.py; SQLite uses triggers)
     "Item": {
+        # approved means sellable: one vendor route with its mapping set (medgrid/catalog_admin/approval.py)
+        "validate": "medgrid.catalog_admin.approval.check_sellable",
         "on_update": "medgrid.catalog.search_index.item_changed",
         "on_trash": "medgrid.catalog.search_index.item_deleted",
         "after_rename": "medgrid.catalog.search_index.item_renamed",

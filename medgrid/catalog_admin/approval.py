@@ -221,6 +221,47 @@ def _review(name: str, status: str, reason: str) -> None:
     doc.save()  # as the admin: Item write and permlevel-1 write apply
 
 
+# ------------------------------------------------------------------------------------- Item validate
+
+# Item fields that decide its route; a change to one of them on an approved Item is checked again
+ROUTING_FIELDS = ("medgrid_approved", "disabled", "fulfillment_vendor", "vendor_profile", "requires_prescription")
+
+
+def check_sellable(doc, method=None) -> None:
+    """Item validate: an approved, enabled Item routes to exactly one vendor with its mapping set.
+
+    The queue checks this before approving; this hook holds the same rule for every other way an
+    Item is saved approved (the Desk form, a REST PUT, an import), so ``medgrid_approved`` always means
+    sellable. Checked when the Item is new or one of its routing or mapping fields changes.
+    """
+    if not cint(doc.get("medgrid_approved")) or cint(doc.get("disabled")):
+        return
+    from medgrid.catalog_admin.mapping import mapping_fields, route_of
+    from medgrid.connectors.base import get_connectors
+
+    fields = mapping_fields()
+    if not doc.is_new() and not any(doc.has_value_changed(f) for f in ROUTING_FIELDS + tuple(fields)):
+        return
+    problems = route_of(doc, get_connectors(), _shared_mappings(doc, fields))["problems"]
+    if problems:
+        frappe.throw(_("Item {0} cannot be approved until it is mapped to exactly one vendor: {1}").format(
+            doc.name, "; ".join(problems)), NotApprovableError)
+
+
+def _shared_mappings(doc, fields) -> dict:
+    """(field, value) → item codes for this Item's mapping values that another enabled Item also has."""
+    out = {}
+    for fieldname in fields:
+        value = cstr(doc.get(fieldname)).strip()
+        if not value:
+            continue
+        others = frappe.get_all("Item", filters={fieldname: value, "name": ["!=", doc.name or ""], "disabled": 0},
+                                pluck="name", limit_page_length=5)
+        if others:
+            out[(fieldname, value)] = [doc.name, *others]
+    return out
+
+
 # ------------------------------------------------------------------------------------- vendors
 
 def vendor_products(vendor_profile: str) -> list[dict]:

@@ -5,9 +5,10 @@ Everything is read from the Fulfillment Dispatch outbox and the MedGrid Webhook 
 
 * dispatches per day by status (all vendors or one) and orders per day per vendor;
 * per vendor: dispatches, failure rate (Failed / all), retry rate (sent after more than one attempt or
-  now Retrying / all), submit → vendor acknowledgement (dispatch created at the order's submit →
-  ``sent_at``) and submit → shipment (→ the vendor update that set the shipped stage, read from
-  ``last_sync`` of dispatches whose vendor status is that stage) as p50 / p95;
+  now Retrying / all), submit → vendor acknowledgement and submit → shipment as p50 / p95: from the
+  dispatch's creation (written in the order's submit) to its ``acknowledged_at`` and ``shipped_at``,
+  which the one writer of vendor updates stamps once, when the vendor's status first reaches that
+  stage (``medgrid.fulfillment_router.tracking.milestone_stages``);
 * webhooks per vendor per day, and their lag: vendor's time → received, received → processed;
 * backlog: Queued, Retrying and Failed dispatches now, per vendor.
 
@@ -82,8 +83,8 @@ def order_flow(days: int = DEFAULT_DAYS, vendor: str | None = None) -> dict:
     start = getdate(add_days(nowdate(), -(days - 1)))
     labels = [str(add_days(start, i)) for i in range(days)]
     dispatches = frappe.get_all(DISPATCH, filters={"creation": [">=", str(start)]},
-                                fields=["name", "sales_order", "vendor", "status", "attempts", "creation", "sent_at",
-                                        "vendor_status", "last_sync"], limit_page_length=MAX_ROWS)
+                                fields=["name", "sales_order", "vendor", "status", "attempts", "creation",
+                                        "acknowledged_at", "shipped_at"], limit_page_length=MAX_ROWS)
     events = frappe.get_all(WEBHOOK_EVENT, filters={"received_at": [">=", str(start)]},
                             fields=["vendor", "status", "occurred_at", "received_at", "processed_at"],
                             limit_page_length=MAX_ROWS)
@@ -134,9 +135,8 @@ def _vendor_stats(dispatches, events, vendors, since: str) -> list[dict]:
             continue
         failed = sum(1 for d in mine if d.status == FAILED)
         retried = sum(1 for d in mine if cint(d.attempts) > 1 or d.status == RETRYING)
-        ack = [_seconds(d.creation, d.sent_at) for d in mine]
-        shipped_stage = descriptor.statuses.shipped
-        ship = [_seconds(d.creation, d.last_sync) for d in mine if shipped_stage and d.vendor_status == shipped_stage]
+        ack = [_seconds(d.creation, d.acknowledged_at) for d in mine]
+        ship = [_seconds(d.creation, d.shipped_at) for d in mine]
         lag = [_seconds(e.received_at, e.processed_at) for e in hooks]
         vendor_delay = [_seconds(e.occurred_at, e.received_at) for e in hooks]
         total = len(mine)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.utils import flt, getdate, nowdate
+from frappe.utils import cstr, flt, getdate, nowdate
 
 from medgrid.catalog import available_quantities
 from medgrid.connectors.base import Connector, get_connectors
@@ -59,6 +59,14 @@ def vendor_for_item(item, connectors: dict[str, Connector]) -> str | None:
         if mapping and item.get(mapping):
             return key
     return None
+
+
+def is_mapped(item, vendor: str | None, connectors: dict[str, Connector]) -> bool:
+    """The item routes to an installed vendor and carries that vendor's Item mapping (when it reads one)."""
+    if not vendor or vendor not in connectors:
+        return False
+    mapping = connectors[vendor].item_mapping_field
+    return not mapping or bool(cstr(item.get(mapping)).strip())
 
 
 def load_items(item_codes) -> dict:
@@ -137,9 +145,9 @@ def validate_order(order) -> None:
                 frappe.throw(_("{0} Warehouse {1} cannot take orders (group or disabled)").format(
                     prefix, row.warehouse), InvalidOrderError)
         vendor = vendor_for_item(item, connectors)
-        if not vendor or vendor not in connectors:
-            frappe.throw(_("{0} Item {1} has no fulfillment vendor; map it to a vendor first").format(
-                prefix, row.item_code), OrderNotRoutableError)
+        if not is_mapped(item, vendor, connectors):
+            # approved but not routable to one mapped vendor: the vendor would get our item code as its SKU
+            frappe.throw(_("{0} Item {1} is not available for sale").format(prefix, row.item_code), InvalidOrderError)
         _check_available(row, prefix, available, taken)
         row.fulfillment_vendor = vendor
         needs_rx = needs_rx or bool(item.requires_prescription)
@@ -203,6 +211,10 @@ def plan_routes(order) -> list[Route]:
         if not vendor or vendor not in connectors:
             frappe.throw(_("Row #{0}: Item {1} has no fulfillment vendor").format(row.idx, row.item_code), OrderNotRoutableError)
         connector = connectors[vendor]
+        if item and not is_mapped(item, vendor, connectors):
+            # never the item code in place of the vendor's own product reference
+            frappe.throw(_("Row #{0}: Item {1} is not mapped to {2}: {3} is empty").format(
+                row.idx, row.item_code, connector.label, connector.item_mapping_field), OrderNotRoutableError)
         profile = item.get("vendor_profile") if item else None
         connection = connector.resolve_connection(profile)
         route = Route(vendor=vendor, vendor_profile=profile, connection=connection)
@@ -210,8 +222,8 @@ def plan_routes(order) -> list[Route]:
         route.lines.append({
             "sales_order_item": row.name, "item_code": row.item_code, "item_name": row.item_name,
             "qty": row.qty, "rate": row.rate, "warehouse": row.warehouse,
-            "vendor_sku": (item.get(connector.item_mapping_field) if item and connector.item_mapping_field else None)
-            or row.item_code,
+            "vendor_sku": (cstr(item.get(connector.item_mapping_field)).strip()
+                           if item and connector.item_mapping_field else None) or row.item_code,
             "requires_prescription": item.requires_prescription if item else 0,
         })
     return list(routes.values())

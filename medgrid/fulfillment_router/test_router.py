@@ -107,14 +107,27 @@ class TestFulfillmentRouter(FrappeTestCase):
         assert fakes.SENT == [] and not frappe.db.exists("Fulfillment Dispatch", {"sales_order": order.name})
 
 
-    def test_unroutable_line_is_refused_with_417(self):
-        frappe.get_doc({"doctype": "Item", "item_code": "UNMAPPED", "item_name": "Unmapped", "item_group": "Products",
-                        "stock_uom": "Nos", "is_stock_item": 1, "medgrid_approved": 1}).insert()
-        from medgrid.exceptions import OrderNotRoutableError
+    def test_approved_but_unmapped_line_is_not_for_sale(self):
+        from medgrid.catalog_admin.approval import NotApprovableError
+        from medgrid.exceptions import InvalidOrderError, OrderNotRoutableError
 
-        with self.assertRaisesRegex(OrderNotRoutableError, "has no fulfillment vendor") as exc:
-            make_order(items=["UNMAPPED"], submit=False)
+        item = {"doctype": "Item", "item_code": "UNMAPPED", "item_name": "Unmapped", "item_group": "Products",
+                "stock_uom": "Nos", "is_stock_item": 1, "medgrid_approved": 1}
+        with self.assertRaisesRegex(NotApprovableError, "no vendor") as exc:
+            frappe.get_doc(item).insert()  # saving it approved is refused ...
         assert exc.exception.http_status_code == 417
+        frappe.get_doc({**item, "medgrid_approved": 0, "fulfillment_vendor": "sinq"}).insert()
+        # ... so only data approved before the rule (or written straight to the table) gets this far
+        frappe.db.set_value("Item", "UNMAPPED", "medgrid_approved", 1)
+        with self.assertRaisesRegex(InvalidOrderError, "Item UNMAPPED is not available for sale") as exc:
+            make_order(items=["UNMAPPED"], submit=False)
+        assert exc.exception.http_status_code == 400
+        # the router itself never sends our item code in place of the vendor's SKU
+        order = make_order(items=["ITEM-003"], submit=False)
+        order.items[0].item_code = "UNMAPPED"
+        with self.assertRaisesRegex(OrderNotRoutableError, "not mapped to SINQ.*sinq_sku is empty"):
+            from medgrid.fulfillment_router.routing import plan_routes
+            plan_routes(order)
 
 
     def test_rx_line_needs_patient_and_prescriber(self):
@@ -325,6 +338,36 @@ class TestFulfillmentRouter(FrappeTestCase):
                                    "tracking_number") == "1Z999"
         with self.assertRaises(frappe.DoesNotExistError):
             aggregate_shipments("SO-2026-99999")
+
+
+    def test_acknowledged_and_shipped_times_are_stamped_once(self):
+        from medgrid.fulfillment_router.tracking import record_vendor_update
+        from medgrid.vendors.update import VendorUpdate
+
+        order = make_order(items=["ITEM-002", "ITEM-003"])
+
+        def times(vendor):
+            return frappe.db.get_value("Fulfillment Dispatch", {"sales_order": order.name, "vendor": vendor},
+                                       ["acknowledged_at", "shipped_at"])
+
+        # ShipStation's "Submitted" is MedGrid's own placeholder, not the vendor's answer
+        assert frappe.db.get_value("Sales Order", order.name, "shipstation_status") == "Submitted"
+        assert times("shipstation") == (None, None)
+        self.jobs.commit()  # the fake answers Awaiting Shipment
+        acknowledged, shipped = times("shipstation")
+        assert acknowledged is not None and shipped is None
+        shipped_at, delivered_at = datetime(2026, 3, 4, 5, 6, 7), datetime(2026, 3, 9, 10, 0, 0)
+        record_vendor_update(order.name, "shipstation", VendorUpdate(status="Shipped", occurred_at=shipped_at))
+        record_vendor_update(order.name, "shipstation", VendorUpdate(status="Delivered", occurred_at=delivered_at))
+        record_vendor_update(order.name, "shipstation", VendorUpdate(status="Shipped", explicit=True))  # a reship
+        assert times("shipstation") == (acknowledged, shipped_at)
+        # a vendor whose first word is Shipped has acknowledged then too (the vendor's time, or now)
+        frappe.db.set_value("Fulfillment Dispatch", {"sales_order": order.name, "vendor": "sinq"},
+                            "acknowledged_at", None)
+        record_vendor_update(order.name, "sinq", VendorUpdate(status="Shipped", occurred_at=shipped_at))
+        assert times("sinq") == (shipped_at, shipped_at)
+        record_vendor_update(order.name, "sinq", VendorUpdate(status="Failed"))  # not a stage: nothing stamped
+        assert times("sinq") == (shipped_at, shipped_at)
 
 
     def test_dispatch_vendor_conflicts_and_draft(self):

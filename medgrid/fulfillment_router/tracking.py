@@ -67,4 +67,31 @@ def record_vendor_update(sales_order: str, vendor: str, update: VendorUpdate | d
             filters["route_key"] = route_key
         dispatch = frappe.db.get_value(DISPATCH, filters, "name")
     if dispatch:
-        frappe.db.set_value(DISPATCH, dispatch, {**update.dispatch_fields(), "last_sync": now}, update_modified=False)
+        values = {**update.dispatch_fields(), "last_sync": now}
+        values.update(_milestones(dispatch, descriptor.statuses, update.status, update.occurred_at or now))
+        frappe.db.set_value(DISPATCH, dispatch, values, update_modified=False)
+
+
+def milestone_stages(statuses) -> dict:
+    """Dispatch column → the vendor stage that first sets it: acknowledged at the first stage the vendor
+    reports itself (not the placeholder MedGrid writes before it answers), shipped at its shipped stage."""
+    reported = [s for s in statuses.stages if s != statuses.initial]
+    out = {}
+    if reported:
+        out["acknowledged_at"] = reported[0]
+    if statuses.shipped in statuses.stages:
+        out["shipped_at"] = statuses.shipped
+    return out
+
+
+def _milestones(dispatch: str, statuses, status: str | None, at) -> dict:
+    """The milestone columns ``status`` reaches that are still empty: each is written once, at the first
+    update at or past its stage (a vendor that reports Shipped straight away has acknowledged too)."""
+    if not status or status not in statuses.stages:
+        return {}
+    reached = [column for column, stage in milestone_stages(statuses).items()
+               if statuses.stages.index(status) >= statuses.stages.index(stage)]
+    if not reached:
+        return {}
+    current = frappe.db.get_value(DISPATCH, dispatch, reached, as_dict=True) or {}
+    return {column: at for column in reached if not current.get(column)}

@@ -169,7 +169,7 @@ def apply(event) -> Outcome:
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
     # a reship is the one event that may follow Delivered (or a cancellation) with Shipped
     update = VendorUpdate(vendor_order_id=str(body["referenceId"]) if body.get("referenceId") else None,
-                          explicit=kind == RESHIPPED)
+                          explicit=kind == RESHIPPED, occurred_at=event.occurred_at)
     if kind in STATUS_BY_EVENT:
         update.status = STATUS_BY_EVENT[kind]
         if kind in TRACKING_EVENTS:

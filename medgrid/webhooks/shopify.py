@@ -275,7 +275,8 @@ def apply_order_state(vendor: str, state: OrderState, connection: str | None = N
     common.lock_order(sales_order)
     if common.is_stale(vendor, sales_order, occurred_at, exclude=exclude):
         return Outcome(IGNORED, sales_order, _("Stale: a newer version of the Shopify order was already applied"))
-    update = VendorUpdate(status=order_status(state, topic), explicit=fulfillment_withdrawn(state))
+    update = VendorUpdate(status=order_status(state, topic), explicit=fulfillment_withdrawn(state),
+                          occurred_at=occurred_at)
     if state.fulfillments is not None:
         # no live fulfillment (none yet, or cancelled) withdraws what an earlier event recorded
         update.clear_tracking()

@@ -162,7 +162,8 @@ def apply(event) -> Outcome:
     status = STATUS_MAP.get(update.status or "")
     if not status:
         return Outcome(IGNORED, sales_order, _("Unknown SINQ status {0}").format(update.status or "(none)"))
-    vendor_update = VendorUpdate(status=status, vendor_order_id=update.transaction_id or None)
+    vendor_update = VendorUpdate(status=status, vendor_order_id=update.transaction_id or None,
+                                 occurred_at=event.occurred_at)
     if update.reference:
         vendor_update.extra[FIELD_REFERENCE] = update.reference
     tracking = update.tracking

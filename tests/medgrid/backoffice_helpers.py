@@ -13,12 +13,16 @@ def unique(prefix: str = "bo") -> str:
 
 
 def make_item(frappe, *, approved=0, status=None, **values) -> str:
+    """An Item; ``approved`` is written straight to the table, as for Items approved before approval
+    required a mapped vendor route (the mapping screen lists those; saving one approved is refused)."""
     code = values.pop("item_code", None) or unique("BO-ITEM").upper()
     doc = frappe.get_doc({"doctype": "Item", "item_code": code, "item_name": values.pop("item_name", code),
                           "item_group": "Products", "stock_uom": "Nos", "is_stock_item": 1, "is_sales_item": 1,
-                          "medgrid_approved": approved, "medgrid_approval_status": status, **values})
+                          "medgrid_approved": 0, "medgrid_approval_status": status, **values})
     doc.flags.ignore_permissions = True
     doc.insert()
+    if approved:
+        frappe.db.set_value("Item", doc.name, "medgrid_approved", approved, update_modified=False)
     return doc.name
 
 

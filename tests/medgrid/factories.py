@@ -26,7 +26,8 @@ BILLING_ADDRESS = f"{CUSTOMER}-Billing"
 # item_code → (item name, rate, Item fields); one or two per vendor
 ITEMS = {
     "CT-SS-SYRINGE": ("Sterile Syringe 5ml", 74.50, {"shipstation_product_id": "SS-SYR-5ML"}),
-    "CT-SS-GLOVES": ("Nitrile Gloves", 12.25, {"fulfillment_vendor": "shipstation"}),
+    "CT-SS-GLOVES": ("Nitrile Gloves", 12.25, {"fulfillment_vendor": "shipstation",
+                                               "shipstation_product_id": "SS-GLV-NITRILE"}),
     "CT-SINQ-D3": ("Vitamin D3 5000 IU", 19.00, {"sinq_sku": "SINQ-ITEM-001"}),
     "CT-CR-BPC": ("BPC-157 5mg", 89.00, {"centre_research_product_id": "cr-variant-id-001"}),
     "CT-CR-TB500": ("TB-500 2mg", 65.00, {"centre_research_product_id": "cr-variant-id-002"}),
@@ -38,7 +39,8 @@ ITEMS = {
     "CT-EXO-SERUM": ("Exo Recovery Serum", 149.00, {"exoceuticals_variant_id": "gid://shopify/ProductVariant/1001"}),
     "CT-SHOP-CREAM": ("Vendor Store Cream", 30.00, {"fulfillment_vendor": "shopify",
                                                     "exoceuticals_variant_id": "gid://shopify/ProductVariant/2002"}),
-    "CT-SHOP-BALM": ("Vendor Store Balm", 15.00, {"fulfillment_vendor": "shopify"}),
+    # no variant GID, so not approved (not for sale): the connectors' own check of such a line uses it
+    "CT-SHOP-BALM": ("Vendor Store Balm", 15.00, {"fulfillment_vendor": "shopify", "medgrid_approved": 0}),
 }
 
 

@@ -61,6 +61,7 @@ def catalog_site(test_site, sites_path):
         frappe.get_doc({"doctype": "Item", "item_code": code, "item_name": name[:140], "description": description,
                         "item_group": "Products", "stock_uom": "Nos", "is_stock_item": 1, "is_sales_item": 1,
                         "medgrid_approved": 0 if n % 23 == 0 else 1, "disabled": 1 if n % 29 == 0 else 0,
+                        "sinq_sku": f"SINQ-{code}",  # approved Items are mapped to their vendor
                         }).insert(ignore_permissions=True)
         for warehouse in ((MAIN,) if n % 3 else (MAIN, EXO)) if n % 11 else ():
             receipts.append({"item_code": code, "qty": rng.randint(1, 50), "t_warehouse": warehouse,
@@ -150,7 +151,8 @@ def test_index_follows_item_insert_edit_and_delete(db):
     frappe.set_user("Administrator")
     item = frappe.get_doc({"doctype": "Item", "item_code": "TSI-NEW-1", "item_name": "Quokkalite Serum",
                            "description": "first words", "item_group": "Products", "stock_uom": "Nos",
-                           "is_stock_item": 1, "is_sales_item": 1, "medgrid_approved": 1}).insert()
+                           "is_stock_item": 1, "is_sales_item": 1, "medgrid_approved": 1,
+                           "sinq_sku": "SINQ-TSI-NEW-1"}).insert()
     frappe.get_doc({"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "purpose": "Material Receipt",
                     "company": COMPANY, "posting_date": frappe.utils.nowdate(),
                     "items": [{"item_code": item.name, "qty": 5, "t_warehouse": MAIN, "basic_rate": 1}]}).insert().submit()

@@ -75,8 +75,7 @@ def test_send_posts_the_full_order_with_basic_auth(order, connection, mocked):
         "items": [
             {"lineItemKey": rows["CT-SS-SYRINGE"], "sku": "SS-SYR-5ML", "name": "Sterile Syringe 5ml",
              "quantity": 2, "unitPrice": 74.5},
-            # no shipstation_product_id: the item code is the SKU
-            {"lineItemKey": rows["CT-SS-GLOVES"], "sku": "CT-SS-GLOVES", "name": "Nitrile Gloves",
+            {"lineItemKey": rows["CT-SS-GLOVES"], "sku": "SS-GLV-NITRILE", "name": "Nitrile Gloves",
              "quantity": 1, "unitPrice": 12.25},
         ],
         "advancedOptions": {"warehouseId": 2001705},

@@ -201,9 +201,19 @@ def test_paginate_follows_cursors(csite, mocked):
     assert [v["cursor"] for _op, v in shop.seen] == [None, "c1"]
 
 
+def unchecked_order(lines):
+    """An order the marketplace rules did not check (as one imported from a store): CT-SHOP-BALM, unmapped,
+    is not for sale, and what the connector does with such a line is the point."""
+    frappe.flags.medgrid_skip_validation = True
+    try:
+        return factories.sales_order(lines)
+    finally:
+        frappe.flags.medgrid_skip_validation = False
+
+
 def test_item_without_a_variant_gid_is_a_mapping_error(csite, mocked):
     factories.exoceuticals_settings()
-    order = factories.sales_order([("CT-SHOP-BALM", 1)])
+    order = unchecked_order([("CT-SHOP-BALM", 1)])
     dispatch = factories.dispatch(order, "exoceuticals")
     with pytest.raises(VendorError) as raised:
         ExoceuticalsConnector().send(dispatch, order)
@@ -261,7 +271,7 @@ def store(csite):
 
 
 def test_vendor_store_order_keeps_the_gid_on_the_dispatch(store, mocked):
-    order = factories.sales_order([("CT-SHOP-CREAM", 1), ("CT-SHOP-BALM", 2)])
+    order = unchecked_order([("CT-SHOP-CREAM", 1), ("CT-SHOP-BALM", 2)])
     dispatch = factories.dispatch(order, "shopify", connection=("Shopify Connection", store.name),
                                   vendor_profile=store.vendor_profile)
     shop = FakeShop(mocked, VENDOR_URL) \

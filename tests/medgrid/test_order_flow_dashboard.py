@@ -24,8 +24,8 @@ def test_percentile_is_nearest_rank():
 
 @pytest.fixture()
 def flow(api):
-    """Four dispatches of a vendor of its own in the window (one Failed, one retried and Sent, one shipped),
-    two webhooks."""
+    """Four dispatches of a vendor in the window (one Failed, one retried and acknowledged, one shipped and
+    since delivered), two webhooks."""
     from frappe.utils import now_datetime
 
     now = now_datetime().replace(microsecond=0)
@@ -34,19 +34,23 @@ def flow(api):
         frappe.db.delete("Fulfillment Dispatch", {"vendor": vendor})
         frappe.db.delete("MedGrid Webhook Event", {"vendor": vendor})
 
-        def dispatch(status, attempts, sent_after=None, vendor_status=None, shipped_after=None):
+        def at(seconds):
+            return now + timedelta(seconds=seconds) if seconds is not None else None
+
+        def dispatch(status, attempts, ack_after=None, vendor_status=None, shipped_after=None, last_sync_after=None):
             doc = frappe.get_doc({"doctype": "Fulfillment Dispatch", "sales_order": unique("SO-FLOW"), "vendor": vendor,
                                   "status": status, "attempts": attempts, "vendor_status": vendor_status,
-                                  "sent_at": now + timedelta(seconds=sent_after) if sent_after is not None else None,
-                                  "last_sync": now + timedelta(seconds=shipped_after) if shipped_after else None})
+                                  "sent_at": at(5) if status == "Sent" else None, "acknowledged_at": at(ack_after),
+                                  "shipped_at": at(shipped_after), "last_sync": at(last_sync_after)})
             doc.flags.ignore_links = True
             doc.insert(ignore_permissions=True)
             frappe.db.set_value("Fulfillment Dispatch", doc.name, "creation", now, update_modified=False)
             return doc.name
 
         dispatch("Failed", 5)
-        dispatch("Sent", 3, sent_after=600)
-        dispatch("Sent", 1, sent_after=60, vendor_status="Shipped", shipped_after=3600)
+        dispatch("Sent", 3, ack_after=600, vendor_status="Processing", last_sync_after=600)
+        # delivered since: the shipment time is its own column, not the last vendor update's
+        dispatch("Sent", 1, ack_after=60, vendor_status="Delivered", shipped_after=3600, last_sync_after=7200)
         dispatch("Queued", 0)
         for processed_after in (2, 30):
             event = frappe.get_doc({"doctype": "MedGrid Webhook Event", "vendor": vendor, "dedupe_key": unique(),
