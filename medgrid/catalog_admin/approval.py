@@ -233,6 +233,10 @@ def check_sellable(doc, method=None) -> None:
     The queue checks this before approving; this hook holds the same rule for every other way an
     Item is saved approved (the Desk form, a REST PUT, an import), so ``medgrid_approved`` always means
     sellable. Checked when the Item is new or one of its routing or mapping fields changes.
+
+    A saved Item is refused (417). A new one is approved by the field's default even when its creator
+    may not change approval (a Stock Manager, a vendor), so one that cannot be sold yet is created
+    Pending instead, with the reason the queue shows, and the creator is told.
     """
     if not cint(doc.get("medgrid_approved")) or cint(doc.get("disabled")):
         return
@@ -242,24 +246,16 @@ def check_sellable(doc, method=None) -> None:
     fields = mapping_fields()
     if not doc.is_new() and not any(doc.has_value_changed(f) for f in ROUTING_FIELDS + tuple(fields)):
         return
-    problems = route_of(doc, get_connectors(), _shared_mappings(doc, fields))["problems"]
-    if problems:
+    # a mapping value another Item shares is not checked here: the mapping screen lists it (the demo and
+    # the sandboxes' catalogs share vendor products), and it does not change where this Item goes
+    problems = route_of(doc, get_connectors())["problems"]
+    if problems and doc.is_new():
+        reason = _("Waits for mapping: {0}").format("; ".join(problems))[:MAX_REASON]
+        doc.update({"medgrid_approved": 0, "medgrid_approval_status": PENDING, "medgrid_approval_reason": reason})
+        frappe.msgprint(_("Item {0} is saved Pending, not approved: {1}").format(doc.name, reason), alert=True)
+    elif problems:
         frappe.throw(_("Item {0} cannot be approved until it is mapped to exactly one vendor: {1}").format(
             doc.name, "; ".join(problems)), NotApprovableError)
-
-
-def _shared_mappings(doc, fields) -> dict:
-    """(field, value) → item codes for this Item's mapping values that another enabled Item also has."""
-    out = {}
-    for fieldname in fields:
-        value = cstr(doc.get(fieldname)).strip()
-        if not value:
-            continue
-        others = frappe.get_all("Item", filters={fieldname: value, "name": ["!=", doc.name or ""], "disabled": 0},
-                                pluck="name", limit_page_length=5)
-        if others:
-            out[(fieldname, value)] = [doc.name, *others]
-    return out
 
 
 # ------------------------------------------------------------------------------------- vendors

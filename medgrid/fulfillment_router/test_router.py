@@ -111,13 +111,17 @@ class TestFulfillmentRouter(FrappeTestCase):
         from medgrid.catalog_admin.approval import NotApprovableError
         from medgrid.exceptions import InvalidOrderError, OrderNotRoutableError
 
-        item = {"doctype": "Item", "item_code": "UNMAPPED", "item_name": "Unmapped", "item_group": "Products",
-                "stock_uom": "Nos", "is_stock_item": 1, "medgrid_approved": 1}
-        with self.assertRaisesRegex(NotApprovableError, "no vendor") as exc:
-            frappe.get_doc(item).insert()  # saving it approved is refused ...
+        doc = frappe.get_doc({"doctype": "Item", "item_code": "UNMAPPED", "item_name": "Unmapped",
+                              "item_group": "Products", "stock_uom": "Nos", "is_stock_item": 1,
+                              "medgrid_approved": 1, "fulfillment_vendor": "sinq"}).insert()
+        # a new one waits in the queue; a saved one is not approved without its mapping
+        assert (doc.medgrid_approved, doc.medgrid_approval_status) == (0, "Pending")
+        assert "sinq_sku is empty" in doc.medgrid_approval_reason
+        doc.medgrid_approved = 1
+        with self.assertRaisesRegex(NotApprovableError, "sinq_sku is empty") as exc:
+            doc.save()
         assert exc.exception.http_status_code == 417
-        frappe.get_doc({**item, "medgrid_approved": 0, "fulfillment_vendor": "sinq"}).insert()
-        # ... so only data approved before the rule (or written straight to the table) gets this far
+        # so only data approved before the rule (or written straight to the table) gets this far
         frappe.db.set_value("Item", "UNMAPPED", "medgrid_approved", 1)
         with self.assertRaisesRegex(InvalidOrderError, "Item UNMAPPED is not available for sale") as exc:
             make_order(items=["UNMAPPED"], submit=False)

@@ -11,7 +11,7 @@ from frappe import _
 from frappe.utils import cint
 
 from medgrid.catalog_admin.approval import MAX_REASON, PENDING
-from medgrid.catalog_admin.mapping import ITEM_FIELDS, duplicate_values, mapping_fields, route_of
+from medgrid.catalog_admin.mapping import ITEM_FIELDS, mapping_fields, route_of
 from medgrid.connectors.base import get_connectors
 
 
@@ -26,17 +26,16 @@ def execute():
 
 
 def unmapped_approved_items() -> list[tuple[str, list]]:
-    """(item code, route problems) of every approved, enabled Item the router could not sell."""
+    """(item code, route problems) of every approved, enabled Item the router could not sell (what the
+    Item validate hook refuses; a mapping value shared with another Item stays for the mapping screen)."""
     fields = [f for f in mapping_fields() if frappe.db.has_column("Item", f)]
-    # every enabled Item, however many: a mapping value two of them share is a problem of both
-    items = frappe.get_all("Item", filters={"disabled": 0}, fields=ITEM_FIELDS + fields, order_by="name asc",
-                           limit_page_length=0)
+    items = frappe.get_all("Item", filters={"disabled": 0, "medgrid_approved": 1}, fields=ITEM_FIELDS + fields,
+                           order_by="name asc", limit_page_length=0)
     connectors = get_connectors()
-    duplicates = duplicate_values(items)
     out = []
     for item in items:
         if cint(item.medgrid_approved):
-            problems = route_of(item, connectors, duplicates)["problems"]
+            problems = route_of(item, connectors)["problems"]
             if problems:
                 out.append((item.name, problems))
     return out

@@ -43,19 +43,42 @@ def test_the_admin_cannot_tick_approved_on_an_unmapped_item(api):
 def test_the_admin_approves_a_mapped_item_in_the_form_and_cannot_unmap_it(api):
     with api.context() as frappe:
         code = make_item(frappe, status="Pending", fulfillment_vendor="sinq", sinq_sku=unique("SQ"))
-        taken = make_item(frappe, status="Pending", sinq_sku=unique("SQ"))
-        taken_sku = frappe.db.get_value("Item", taken, "sinq_sku")
     response = api.resource("PUT", "Item", code, "admin", body={"medgrid_approved": 1})
     assert response.status_code == 200, response.json_body
     assert item_values(api, code, "medgrid_approved")["medgrid_approved"] == 1
-    # an approved Item keeps its route: clearing the mapping or sharing another Item's is refused
+    # an approved Item keeps its route: clearing the mapping, a second vendor's mapping (the router would
+    # take the first) or a mapping the vendor would not read is refused
     for change, words in (({"sinq_sku": ""}, "sinq_sku is empty"),
-                          ({"sinq_sku": taken_sku}, f"is also the mapping of {taken}")):
+                          ({"fulfillment_vendor": "", "shipstation_product_id": unique("SS")},
+                           "several mapping fields are set"),
+                          ({"sinq_sku": "SQ\t1"}, "sinq_sku contains a tab")):
         refused = api.resource("PUT", "Item", code, "admin", body=change)
         assert refused.status_code == 417 and words in " ".join(server_messages(refused)), refused.json_body
+    assert item_values(api, code, "sinq_sku", "fulfillment_vendor")["fulfillment_vendor"] == "sinq"
     # ... while an edit that leaves the route alone, and disabling it, go through
     assert api.resource("PUT", "Item", code, "admin", body={"item_name": "Renamed"}).status_code == 200
     assert api.resource("PUT", "Item", code, "admin", body={"disabled": 1, "sinq_sku": ""}).status_code == 200
+
+
+def test_a_new_unmapped_item_is_created_pending_with_the_reason(api):
+    """The field's default approves a new Item, whoever creates it: one that cannot be sold waits instead."""
+    code = unique("BO-NEW").upper()
+    response = api.resource("POST", "Item", user="admin", body={
+        "item_code": code, "item_name": code, "item_group": "Products", "stock_uom": "Nos",
+        "fulfillment_vendor": "centre_research", "medgrid_approved": 1})
+    assert response.status_code == 200, response.json_body
+    assert "saved Pending" in " ".join(server_messages(response))
+    row = item_values(api, code, "medgrid_approved", "medgrid_approval_status", "medgrid_approval_reason")
+    assert (row.medgrid_approved, row.medgrid_approval_status) == (0, "Pending")
+    assert "centre_research_product_id is empty" in row.medgrid_approval_reason
+    queue = {r["name"]: r for r in api.method(QUEUE, "admin").json_body["message"]}
+    assert queue[code]["route_problems"]
+    mapped = unique("BO-NEW").upper()
+    response = api.resource("POST", "Item", user="admin", body={
+        "item_code": mapped, "item_name": mapped, "item_group": "Products", "stock_uom": "Nos",
+        "centre_research_product_id": unique("cr")})
+    assert response.status_code == 200, response.json_body
+    assert item_values(api, mapped, "medgrid_approved")["medgrid_approved"] == 1  # the default stands
 
 
 @pytest.mark.parametrize("role", ("rep", "vendor", "partner"))
@@ -97,18 +120,17 @@ def test_the_patch_sends_unmapped_approved_items_back_to_the_queue(api):
 
     with api.context() as frappe:
         unmapped = legacy_approved(frappe, fulfillment_vendor="centre_research")
-        shared = unique("SQ")
-        twins = [legacy_approved(frappe, sinq_sku=shared) for _ in range(2)]
+        ambiguous = legacy_approved(frappe, sinq_sku=unique("SQ"), shipstation_product_id=unique("SS"))
         mapped = legacy_approved(frappe, fulfillment_vendor="sinq", sinq_sku=unique("SQ"))
         disabled = legacy_approved(frappe, disabled=1)
         unapprove_unmapped_items.execute()
-    for code in (unmapped, *twins):
+    for code in (unmapped, ambiguous):
         row = item_values(api, code, "medgrid_approved", "medgrid_approval_status", "medgrid_approval_reason")
         assert (row.medgrid_approved, row.medgrid_approval_status) == (0, "Pending"), code
         assert row.medgrid_approval_reason.startswith("Sent back for review")
     assert "centre_research_product_id is empty" in item_values(api, unmapped, "medgrid_approval_reason")[
         "medgrid_approval_reason"]
-    assert f"is also the mapping of {twins[1]}" in item_values(api, twins[0], "medgrid_approval_reason")[
+    assert "several mapping fields are set" in item_values(api, ambiguous, "medgrid_approval_reason")[
         "medgrid_approval_reason"]
     for code in (mapped, disabled):  # sellable, or not sold anyway: left as they were
         assert item_values(api, code, "medgrid_approved", "medgrid_approval_reason") == \
