@@ -75,9 +75,11 @@ def test_admin_approves_an_item_and_fills_its_vendor_mapping_fields(stack, page,
     admin = stack.api("admin")
     code = "DESK-" + uuid.uuid4().hex[:6].upper()
     created = admin.post(stack.url + "/api/resource/Item", json={
-        "item_code": code, "item_name": "Desk test item", "item_group": "Products", "stock_uom": "Nos"})
+        "item_code": code, "item_name": "Desk test item", "item_group": "Products", "stock_uom": "Nos",
+        "fulfillment_vendor": "sinq"})
     assert created.ok, created.text
-    # an admin's own item starts approved: withdraw it so the Desk approves it again
+    # not mapped yet, so not approved (a new unmapped item is created Pending); the Desk approves it with
+    # its mapping below (the explicit vendor lets all five mapping fields be filled)
     withdrawn = admin.put(stack.url + f"/api/resource/Item/{code}", json={"medgrid_approved": 0})
     assert withdrawn.ok and withdrawn.json()["data"]["medgrid_approved"] == 0, withdrawn.text
 

@@ -252,7 +252,7 @@ for n in range(int(count)):
     code = f"PG-{tag}-{n:02d}"
     frappe.get_doc({"doctype": "Item", "item_code": code, "item_name": f"{prefix} {n:02d}",
                     "description": f"Gauze pad pack {n:02d}", "item_group": "Products", "stock_uom": "Nos",
-                    "is_stock_item": 1, "is_sales_item": 1, "medgrid_approved": 1}).insert()
+                    "is_stock_item": 1, "is_sales_item": 1, "medgrid_approved": 1, "sinq_sku": f"SINQ-{code}"}).insert()
     frappe.get_doc({"doctype": "Item Price", "item_code": code, "price_list": "Standard Selling",
                     "price_list_rate": 5 + n}).insert()
     rows.append({"item_code": code, "qty": 10, "t_warehouse": warehouse, "basic_rate": 1})
