@@ -61,14 +61,21 @@ def import_app_modules(app: str) -> int:
     paths = getattr(package, "__path__", None)
     if not paths:
         return count
-    for info in pkgutil.walk_packages(paths, prefix=f"{app}.", onerror=lambda _name: None):
-        if any(part.startswith(_SKIPPED_PARTS) for part in info.name.split(".")[1:]):
-            continue
-        try:
-            importlib.import_module(info.name)
-            count += 1
-        except Exception as e:  # a module that cannot import alone is imported by its job as before
-            logger.debug("preload: skipped %s (%s)", info.name, e)
+    # walked by hand: pkgutil.walk_packages imports every package to look inside, tests packages too
+    pending = [(paths, f"{app}.")]
+    while pending:
+        search_paths, prefix = pending.pop()
+        for info in pkgutil.iter_modules(search_paths, prefix=prefix):
+            if info.name.rpartition(".")[2].startswith(_SKIPPED_PARTS):
+                continue
+            try:
+                module = importlib.import_module(info.name)
+                count += 1
+            except Exception as e:  # a module that cannot import alone is imported by its job as before
+                logger.debug("preload: skipped %s (%s)", info.name, e)
+                continue
+            if info.ispkg and getattr(module, "__path__", None):
+                pending.append((module.__path__, f"{info.name}."))
     return count
 
 
