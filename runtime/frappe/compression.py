@@ -1,10 +1,11 @@
-"""gzip for JSON answers and text assets, and long caching for versioned ``/assets`` URLs.
+"""gzip and long caching for ``/assets`` (the Desk's JS and CSS), as nginx gives them on a bench.
 
-A bench puts nginx in front of Frappe for this (``gzip on`` for JSON, JS and CSS; ``expires`` on
-``/assets``); the standalone runtime serves browsers itself, so this WSGI wrapper does the same: the
-Desk's 178 KB Sales Order meta bundle travels as about 25 KB. HTML pages are left uncompressed: they
-carry the session's CSRF token next to text a visitor can put in the URL (BREACH). ``/files`` (uploads,
-possibly large) streams untouched, and so does every answer that is not a complete 200.
+A bench's nginx serves ``/assets`` itself (gzip, ``expires``); the standalone runtime serves them from
+the WSGI app, so this wrapper does the same for them. Everything else — ``/api`` answers, pages,
+``/files`` — leaves the app exactly as Frappe's own app answers it (no compression, no ``Vary``: the
+recorded exchanges of a real site pin that); in production the nginx site that ``setup production``
+writes compresses JSON in front of it. HTML would carry the session's CSRF token next to text a visitor
+can put in the URL (BREACH) anyway. Answers that are not a complete 200 are never touched.
 """
 
 from __future__ import annotations
@@ -62,14 +63,14 @@ def _gzip(body: bytes, cache_key) -> bytes:
 
 
 def compression_wrapper(app):
-    """Wrap a WSGI app: gzip compressible complete answers for clients that accept it, and cache
-    versioned assets for a year."""
+    """Wrap a WSGI app: gzip complete /assets answers for clients that accept it, and cache versioned
+    assets for a year."""
 
     @functools.wraps(app)
     def application(environ, start_response):
         path = environ.get("PATH_INFO") or ""
         versioned_asset = path.startswith("/assets/") and "v=" in (environ.get("QUERY_STRING") or "")
-        if path.startswith("/files/") or environ.get("REQUEST_METHOD") != "GET":
+        if not path.startswith("/assets/") or environ.get("REQUEST_METHOD") != "GET":
             return app(environ, start_response)
         wants_gzip = _accepts_gzip(environ)
         captured = {}
