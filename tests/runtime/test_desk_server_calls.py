@@ -99,6 +99,18 @@ def test_getdoctype_answers_use_cache_for_the_current_timestamp_only(http):
     assert "message" not in stale.json() and [d["name"] for d in stale.json()["docs"]] == ["RT Note", "RT Note Item"]
 
 
+@pytest.mark.parametrize("doctype", ["RT Note", "User", "Role"])
+def test_the_bundles_timestamp_is_what_getdoctype_compares_even_when_the_json_names_its_own(http, doctype):
+    from frappe.desk.form.meta import get_bundle_timestamp, get_meta_bundle
+
+    with http.context() as frappe:
+        bundle = get_meta_bundle(doctype)
+        assert bundle[0]["modified"] == get_bundle_timestamp(doctype)
+        assert bundle[0]["modified"] >= max(d["modified"] for d in bundle[1:]) if len(bundle) > 1 else True
+    stamp = _getdoctype(http, "admin", doctype).json()["docs"][0]["modified"]
+    assert _getdoctype(http, "admin", doctype, stamp).json()["message"] == "use_cache"
+
+
 @pytest.mark.parametrize("who", [None, "website"])
 def test_getdoctype_with_the_right_timestamp_still_refuses_callers_without_any_right(http, who):
     stamp = _getdoctype(http, "admin", "RT Note").json()["docs"][0]["modified"]

@@ -15,7 +15,7 @@ import json
 import frappe
 import frappe.permissions
 from frappe import _
-from frappe.desk.form.meta import get_meta_bundle
+from frappe.desk.form.meta import get_bundle_timestamp, get_meta_bundle
 from frappe.desk.form.utils import (apply_fieldlevel_read_permissions, check_meta_access, get_docinfo_dict,
                                     require_doctype)
 
@@ -30,13 +30,13 @@ def getdoctype(doctype, with_parent=False, cached_timestamp=None):
     if frappe.utils.cint(with_parent) and frappe.get_meta(doctype).istable:
         parent_dt = get_parent_dt(doctype)
     check_meta_access(parent_dt or doctype)
-    docs = get_meta_bundle(parent_dt or doctype)
     if parent_dt:
         frappe.response["parent_dt"] = parent_dt
     frappe.response["user_settings"] = json.dumps(get_user_settings(parent_dt or doctype))
-    if cached_timestamp and str(docs[0].get("modified")) == str(cached_timestamp):
+    # the browser's copy is current: answer without building the bundle (its client code is not even read)
+    if cached_timestamp and str(cached_timestamp) == get_bundle_timestamp(parent_dt or doctype):
         return "use_cache"
-    frappe.response.docs.extend(docs)
+    frappe.response.docs.extend(get_meta_bundle(parent_dt or doctype))
 
 
 def get_parent_dt(child_doctype: str) -> str | None:

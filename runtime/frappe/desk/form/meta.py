@@ -33,7 +33,9 @@ DOCTYPE_PROPERTY_DEFAULTS = {
     "index_web_pages_for_search": 1, "row_format": "Dynamic",
 }
 # JSON keys that are not DocType properties (field_order only orders the fields)
-_NOT_PROPERTIES = {"fields", "permissions", "field_order", "actions", "links", "states", "doctype", "name", "app"}
+_NOT_PROPERTIES = {"fields", "permissions", "field_order", "actions", "links", "states", "doctype", "name", "app",
+                   # set above from the definition (modified: also its files and customizations)
+                   "creation", "modified", "modified_by", "owner"}
 _CHILD_LISTS = ("actions", "links", "states")
 
 
@@ -54,6 +56,15 @@ def get_meta_bundle(doctype: str) -> list[dict]:
     return bundle
 
 
+def get_bundle_timestamp(doctype: str) -> str:
+    """The ``modified`` that ``get_meta_bundle(doctype)`` would give its first doc, without building the
+    bundle (no client code read): what ``getdoctype`` compares ``cached_timestamp`` with."""
+    meta = frappe.get_meta(doctype)
+    names = [doctype] + list(dict.fromkeys(df.options for df in meta.fields
+                                           if df.fieldtype in table_fields and df.options and df.options != doctype))
+    return max(_form_meta_timestamp(frappe.get_meta(name)) for name in names)
+
+
 def get_form_meta(doctype: str) -> dict:
     """One doctype's meta as Desk receives it (see the module docstring)."""
     meta = frappe.get_meta(doctype)
@@ -61,9 +72,7 @@ def get_form_meta(doctype: str) -> dict:
     stamp = _definition_timestamp(meta)
     # a DocType record always has these; a JSON file without them was written by the standard user
     out["creation"] = _stamp_text(meta.get("creation")) or stamp
-    # the latest of the files and the site's customizations, so a cached copy is known stale
-    out["modified"] = max(filter(None, (_stamp_text(meta.get("modified")), stamp,
-                                        _customization_timestamp(meta.name))))
+    out["modified"] = _form_meta_timestamp(meta, stamp)
     out["modified_by"] = meta.get("modified_by") or "Administrator"
     out["owner"] = meta.get("owner") or "Administrator"
     out["docstatus"] = 0
@@ -120,6 +129,13 @@ def _definition_timestamp(meta) -> str:
     mtimes = [os.path.getmtime(p) for p in paths if os.path.isfile(p)]
     when = datetime.fromtimestamp(max(mtimes)) if mtimes else datetime(2000, 1, 1)
     return when.strftime(STAMP_FORMAT)
+
+
+def _form_meta_timestamp(meta, definition_stamp: str | None = None) -> str:
+    """The latest of the definition, its files and the site's customizations of it, so a cached copy
+    is known stale."""
+    return max(filter(None, (_stamp_text(meta.get("modified")), definition_stamp or _definition_timestamp(meta),
+                             _customization_timestamp(meta.name))))
 
 
 def _customization_timestamp(doctype: str) -> str | None:
