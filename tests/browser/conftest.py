@@ -93,6 +93,19 @@ class Stack:
         response.raise_for_status()
         return response.json() if response.content else {}
 
+    def receive_stock(self, lines, warehouse: str = "Skydell Main - SM") -> None:
+        """Submit a Material Receipt of ``[(item_code, qty)]`` as the site's Administrator (stock staff's
+        job; no demo user has the Stock roles): every submitted order of the session reserves stock, so
+        a test that orders tops the demo stock up first instead of depending on the tests before it."""
+        doc = {"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "purpose": "Material Receipt",
+               "company": "Skydell", "docstatus": 1,
+               "items": [{"item_code": code, "qty": qty, "t_warehouse": warehouse, "basic_rate": 1}
+                         for code, qty in lines]}
+        subprocess.run([os.path.join(os.path.dirname(sys.executable), "medgrid-runtime"),
+                        "--sites-path", self.sites_path, "--site", SITE, "execute", "frappe.client.insert",
+                        "--kwargs", repr({"doc": doc})],
+                       cwd=ROOT, check=True, capture_output=True, timeout=120)
+
     def api(self, role: str) -> requests.Session:
         """A requests session logged in as ``role`` (for set-up and for checking stored state)."""
         session = requests.Session()
@@ -127,6 +140,12 @@ def _tail(path: str, lines: int = 40) -> str:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """Sandboxes + demo site + web server; stopped at the end of the session."""
+    yield from start_stack(tmp_path_factory)
+
+
+def start_stack(tmp_path_factory):
+    """Start a stack, yield it, stop it (a module that needs the demo as a new user finds it can take
+    a stack of its own: ``stack = pytest.fixture(scope="module")(start_stack)``)."""
     if _skip_reason():
         pytest.skip(_skip_reason())
     sys.path.insert(0, ROOT)
@@ -163,6 +182,13 @@ def stack(tmp_path_factory):
                 os.killpg(server.pid, signal.SIGKILL)
         for sandbox in sandboxes.values():
             sandbox.stop()
+
+
+@pytest.fixture()
+def stocked(stack):
+    """The demo items in stock again, whatever the session's earlier orders reserved."""
+    stack.receive_stock([(f"ITEM-00{n}", 50) for n in (1, 2, 3, 4)])
+    return stack
 
 
 @pytest.fixture(scope="session")
@@ -216,6 +242,16 @@ class Shots:
 @pytest.fixture()
 def shot(request):
     return Shots(request.node.name)
+
+
+def choose_customer(page, name: str = "Demo Clinic Partner") -> None:
+    """On /sales-order: pick the order's customer, as a rep who may read several must (other tests of the
+    run may add customers; with one the page has already chosen it)."""
+    from playwright.sync_api import expect
+
+    customer = page.get_by_label("Customer")
+    expect(customer.locator("option", has_text=name)).to_have_count(1)
+    customer.select_option(name)
 
 
 def login(page, stack: Stack, role: str, next_path: str | None = None) -> None:

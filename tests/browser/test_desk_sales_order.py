@@ -41,7 +41,7 @@ def field_value(page, fieldname):
     return page.locator(f'.form-body .frappe-control[data-fieldname="{fieldname}"] .control-value').first
 
 
-def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, page, shot):
+def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, stocked, page, shot):
     login(page, stack, "rep", "/app/sales-order/new")
     desk_ready(page)
     record_first_paint(page, "form: new Sales Order (rep)")
@@ -80,11 +80,16 @@ def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, 
 
     # a third line typed into the grid: Link type-ahead inside the child table
     page.get_by_role("button", name="Add a row to Items").click()
-    page.get_by_label("Item Code of row 3").fill("Vitamin")
-    page.get_by_role("option", name=re.compile("ITEM-003")).click()
-    page.get_by_label("Quantity of row 3").fill("1")
+    # the warehouse first, then the item: the item's details arrive from the server and redraw the row
     page.get_by_label("Source Warehouse of row 3").fill("Skydell Main - SM")
     page.get_by_label("Source Warehouse of row 3").press("Tab")
+    expect(page.get_by_label("Source Warehouse of row 3")).to_have_value("Skydell Main - SM")
+    page.get_by_label("Item Code of row 3").fill("Vitamin")
+    page.get_by_role("option", name=re.compile("ITEM-003")).click()
+    expect(page.get_by_label("Rate of row 3")).to_have_value("19")
+    page.get_by_label("Quantity of row 3").fill("1")
+    page.get_by_label("Quantity of row 3").press("Tab")
+    expect(page.get_by_label("Source Warehouse of row 3")).to_have_value("Skydell Main - SM")
 
     grid = page.locator('.grid-field[data-fieldname="items"] tbody tr.grid-row')
     expect(grid).to_have_count(3)
@@ -126,7 +131,7 @@ def test_rep_creates_saves_and_submits_an_order_with_the_catalog_browser(stack, 
     assert [(row["item_code"], row["qty"]) for row in stored["items"]] == [("ITEM-002", 2), ("ITEM-001", 1), ("ITEM-003", 1)]
 
 
-def test_rep_lists_orders_filters_sorts_and_opens_one(stack, page, shot):
+def test_rep_lists_orders_filters_sorts_and_opens_one(stack, stocked, page, shot):
     rep = stack.api("rep")
     created = rep.post(stack.url + "/api/resource/Sales Order", json={
         "customer": "Demo Clinic Partner", "delivery_date": "2099-01-01",

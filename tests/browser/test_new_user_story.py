@@ -17,9 +17,10 @@ import re
 import subprocess
 import time
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, USERS, login
+from tests.browser.conftest import ROOT, USERS, choose_customer, login, start_stack
 
 README = os.path.join(ROOT, "README.md")
 CURL_MARKER = "<!-- try-it-curl -->"
@@ -72,10 +73,15 @@ def advance_sandboxes(stack) -> None:
         stack.sandbox_call(vendor, "POST", "/__sandbox/advance", {"all": True})
 
 
+# the story is a new user's: it runs on a demo of its own, not one the other browser tests have used
+stack = pytest.fixture(scope="module", name="stack")(start_stack)
+
+
 def test_a_new_user_orders_in_the_browser_and_through_the_readme_and_the_admin_sees_every_dispatch_sent(
-        stack, page, shot, tmp_path):
+        stack, stocked, page, shot, tmp_path):
     # ------------------------------------------------------------------ 1. the rep, in the browser
     login(page, stack, "rep", "/sales-order")
+    choose_customer(page)
     expect(page.get_by_role("heading", name="New Sales Order")).to_be_visible()
     for term, code, warehouse, _vendor in FIVE_VENDOR_ORDER:
         page.get_by_label("Warehouse").select_option(label=warehouse)
