@@ -19,13 +19,19 @@ fi
 # forked job too — would compile runtime/ and medgrid/ from source again. Python still reads .pyc files
 # with the variable set; compileall recompiles only what changed, so this is quick after the first run.
 .venv/bin/python -m compileall -q -j 0 -x '/(node_modules|tests)/' runtime medgrid sandbox > /dev/null 2>&1 || true
-# Browser libraries from the npm registry (package.json: frappe-charts for the order-flow dashboard), copied to
-# medgrid/public/vendor/ by its postinstall and served from there; without npm the dashboard keeps its tables
+# Browser libraries from the npm registry (package.json: frappe-charts for the order-flow dashboard, jQuery
+# for the runtime's Desk), copied by its postinstall (scripts/vendor_assets.js) into git-ignored folders
 charts=medgrid/public/vendor/frappe-charts/frappe-charts.min.umd.js
-if [ ! -f "$charts" ] || [ package.json -nt "$charts" ] || [ package-lock.json -nt "$charts" ]; then
+jquery=runtime/frappe/public/js/lib/jquery.min.js
+stale=0
+for built in "$charts" "$jquery"; do
+  if [ ! -f "$built" ] || [ package.json -nt "$built" ] || [ package-lock.json -nt "$built" ]; then stale=1; fi
+done
+if [ "$stale" = 1 ]; then
   if command -v npm >/dev/null 2>&1; then
-    npm ci --no-audit --no-fund >> .venv/install.log 2>&1 || echo "npm ci failed (see .venv/install.log): the dashboard shows no charts"
+    npm ci --no-audit --no-fund >> .venv/install.log 2>&1 \
+      || echo "npm ci failed (see .venv/install.log): the Desk at /app and the dashboard's charts need it" >&2
   else
-    echo "npm not found: the order-flow dashboard shows its numbers without charts (apt-get install npm)"
+    echo "npm not found (apt-get install npm): the Desk at /app and the dashboard's charts need it" >&2
   fi
 fi
