@@ -560,10 +560,11 @@ def run_engine(args, db_type: str, sites_path: str) -> dict:
     _bench.open_site(sites_path, site)
     out = {"db_type": db_type, "n_items": args.items, "load": state.get("load")}
     try:
-        from medgrid.catalog import search_index
+        from medgrid.catalog import indexes, search_index
 
         frappe.clear_cache()  # start from the database, not from what an earlier run left in Redis
         log(f"  search index: {search_index.ensure()}")
+        indexes.ensure()  # a site loaded before the catalog's composite indexes existed gets them here
         for line in data_summary(db_type):
             log("  " + line)
         log("")

@@ -7,10 +7,11 @@ app_license = "MIT"
 required_apps = ["erpnext"]
 
 after_install = ["medgrid.setup.install.after_install", "medgrid.setup.vendor_options.after_install_or_migrate",
-                 "medgrid.catalog.search_index.after_install", "medgrid.dashboard.desk.install_desk_dashboard"]
-# the item search index is (re)built when missing, e.g. after a migration rebuilt tabItem on SQLite
+                 "medgrid.catalog.search_index.after_install", "medgrid.catalog.indexes.after_install",
+                 "medgrid.dashboard.desk.install_desk_dashboard"]
+# the item search index and the catalog's indexes are (re)built when missing, e.g. after a migration rebuilt tabItem on SQLite
 after_migrate = ["medgrid.setup.install.after_migrate", "medgrid.setup.vendor_options.after_install_or_migrate",
-                 "medgrid.catalog.search_index.after_migrate",
+                 "medgrid.catalog.search_index.after_migrate", "medgrid.catalog.indexes.after_migrate",
                  # a real bench's Desk dashboard of the order flow (medgrid/dashboard/desk.py; none on the runtime)
                  "medgrid.dashboard.desk.install_desk_dashboard"]
 # an app that adds vendors (medgrid_vendors) gets their fields and options when it is installed

@@ -390,3 +390,50 @@ def test_a_page_of_a_common_term_walks_the_items_in_order_with_the_same_answer(d
     if TEST_DB == "sqlite":
         # and the index for rare terms (on MariaDB every item with non-ASCII text is a candidate, over 5 here)
         assert False in probes
+
+
+def reference_rows(warehouse=None, query=None) -> list[dict]:
+    """What the endpoints answered before the engine wrote their JSON: plain rows, numbers as floats."""
+    values = {"warehouse": warehouse, "price_list": "Standard Selling", "today": frappe.utils.nowdate(),
+              "pattern": catalog._like_pattern(query) if query else None}
+    saleable = catalog.SALEABLE.format(a="i")
+    like = "ilike" if frappe.db.db_type == "postgres" else "like"
+    if query is None:
+        rows = frappe.db.sql(
+            "select `i`.`item_code`, `i`.`item_name`, `i`.`description`, `i`.`stock_uom`, " + catalog.PRICE_SQL
+            + ", `b`.`actual_qty` - `b`.`reserved_qty` from `tabBin` `b` join `tabItem` `i` on `i`.`name` = "
+            "`b`.`item_code` where `b`.`warehouse` = %(warehouse)s and `b`.`actual_qty` - `b`.`reserved_qty` > 0 "
+            "and " + saleable + " order by `i`.`item_code`", values)
+        keys = ("item_code", "item_name", "description", "stock_uom", "rate", "available_qty")
+    else:
+        rows = frappe.db.sql(
+            "select `i`.`item_code`, `i`.`item_name`, " + catalog.PRICE_SQL + ", `b`.`actual_qty` - `b`.`reserved_qty`, "
+            "`b`.`warehouse` from `tabBin` `b` join `tabItem` `i` on `i`.`name` = `b`.`item_code` "
+            "join `tabWarehouse` `w` on `w`.`name` = `b`.`warehouse` where `b`.`actual_qty` - `b`.`reserved_qty` > 0 "
+            f"and `w`.`is_group` = 0 and `w`.`disabled` = 0 and (`i`.`item_code` {like} %(pattern)s or "
+            f"`i`.`item_name` {like} %(pattern)s or `i`.`description` {like} %(pattern)s) and " + saleable
+            + " order by `i`.`item_code`, `b`.`warehouse`", values)
+        keys = ("item_code", "item_name", "rate", "available_qty", "warehouse")
+    out = []
+    for row in rows:
+        row = dict(zip(keys, row))
+        row["rate"], row["available_qty"] = float(row["rate"] or 0), float(row["available_qty"] or 0)
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("warehouse", [MAIN, EXO])
+def test_rows_written_by_the_engine_are_the_plain_rows(db, warehouse):
+    """The engine writes each row's JSON (quotes, backslashes, tabs, newlines and non-ASCII names included);
+    the answer holds exactly the rows and values a plain query gives, in item order, numbers as numbers."""
+    answer = catalog.items_in_warehouse(warehouse=warehouse)
+    assert list(answer) == reference_rows(warehouse) and len(answer) > 10
+    assert all(isinstance(row["rate"], (int, float)) and isinstance(row["available_qty"], (int, float))
+               for row in answer)
+    for term in ("TSI", "Straße", 'the "best"', "back\\slash", "b\th", "w\nl", "日本語"):
+        expected = reference_rows(query=term)
+        assert list(catalog.search_items(query=term)) == expected and expected, term
+    # what goes over the wire is one JSON document holding those rows
+    from frappe.utils.response import dumps_with_raw_json
+
+    assert json.loads(dumps_with_raw_json({"message": answer}))["message"] == reference_rows(warehouse)

@@ -15,6 +15,7 @@ import mimetypes
 import os
 import sys
 import uuid
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from werkzeug.exceptions import Forbidden, NotFound
@@ -175,8 +176,60 @@ def as_json() -> Response:
         response.status_code = frappe.local.response["http_status_code"]
         del frappe.local.response["http_status_code"]
     response.mimetype = "application/json"
-    response.data = json.dumps(frappe.local.response, default=json_handler, separators=(",", ":"))
+    response.data = dumps_with_raw_json(frappe.local.response)
     return response
+
+
+class RawJSON(Sequence):
+    """A value whose JSON text is already written, e.g. built by the database in one pass: ``as_json``
+    puts the text into the response as it is instead of building and re-encoding Python objects for it
+    (the runtime's addition; real Frappe has no such type, so an app falls back to plain values there).
+
+    In-process callers see the parsed value: it is a read-only sequence parsed on first use.
+    """
+
+    __slots__ = ("text", "_value")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._value = None
+
+    def value(self):
+        if self._value is None:
+            self._value = json.loads(self.text)
+        return self._value
+
+    def __getitem__(self, index):
+        return self.value()[index]
+
+    def __len__(self):
+        return len(self.value())
+
+    def __eq__(self, other):
+        return self.value() == (other.value() if isinstance(other, RawJSON) else other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"RawJSON({self.text[:60]!r}{'…' if len(self.text) > 60 else ''})"
+
+
+def dumps_with_raw_json(value) -> str:
+    """``json.dumps`` as Frappe writes responses, with each :class:`RawJSON` spliced in as its text."""
+    raw: dict[str, str] = {}
+
+    def default(obj):
+        if isinstance(obj, RawJSON):
+            marker = f"\x00raw-json-{uuid.uuid4().hex}\x00"
+            raw[marker] = obj.text
+            return marker
+        return json_handler(obj)
+
+    text = json.dumps(value, default=default, separators=(",", ":"))
+    for marker, fragment in raw.items():
+        # the marker went through json.dumps as a string: quoted, its NULs escaped
+        text = text.replace(json.dumps(marker), fragment, 1)
+    return text
 
 
 def make_logs() -> None:
