@@ -80,9 +80,11 @@ def test_sqlite_kept_connection_carries_no_transaction(sqlite_file_site):
 
 def test_kept_connections_are_not_used_in_a_forked_child(site):
     """A forked work-horse must not touch its parent's kept connections (sockets, file locks)."""
-    import frappe
-    from frappe.database import mariadb, sqlite
+    import importlib
 
+    import frappe
+
+    engine = importlib.import_module(f"frappe.database.{TEST_DB}")
     frappe.db.sql("select 1")
     frappe.db.commit()
     parent_conn = frappe.db._conn
@@ -91,9 +93,8 @@ def test_kept_connections_are_not_used_in_a_forked_child(site):
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         try:
-            module = sqlite if TEST_DB == "sqlite" else mariadb
-            module._check_pid()
-            reused = any(c is parent_conn for group in module._idle.values() for c in group)
+            reused = any(c is parent_conn for c in engine.idle_pool.idle_connections())
+            reused = reused or engine.idle_pool.inherited_count == 0  # the parent's must be set aside
             os.write(write_end, b"reused" if reused else b"fresh")
         finally:
             os._exit(0)

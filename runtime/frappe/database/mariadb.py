@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 
 import pymysql
 from pymysql.constants import ER, FIELD_TYPE
 from pymysql.converters import conversions
 
 from frappe.database.database import Database
+from frappe.database.pool import IdleConnectionPool
 
 _CONVERSIONS = dict(conversions)
 # Frappe reads DECIMAL columns as float, not Decimal
@@ -18,57 +17,27 @@ _CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = float
 _CONVERSIONS[FIELD_TYPE.DECIMAL] = float
 
 
-# Idle connections kept for the next request of this process: pymysql.connect (TCP + handshake +
-# authentication) was the largest CPU item of a cached request. A kept connection has no open
-# transaction (rolled back when it is put aside), is pinged before reuse, and never crosses fork():
-# a child drops its parent's connections without touching their sockets.
-_IDLE_PER_KEY = 4
-_IDLE_TOTAL = 16
-_idle_lock = threading.Lock()
-_idle: dict[tuple, list] = {}
-_idle_pid = os.getpid()
-_inherited: list = []
+def _put_aside(conn) -> bool:
+    # always rolled back: the transaction a read opened holds metadata locks (a DROP or ALTER elsewhere
+    # would wait on an idle connection) and pins this request's snapshot
+    if not conn.open:
+        return False
+    conn.rollback()
+    return True
 
 
-def _check_pid() -> None:
-    global _idle_pid
-    if _idle_pid != os.getpid():
-        for conns in _idle.values():
-            _inherited.extend(conns)  # the parent's sockets: neither used nor closed here
-        _idle.clear()
-        _idle_pid = os.getpid()
+def _still_alive(conn) -> bool:
+    conn.ping(reconnect=False)  # the server may have closed it (restart, wait_timeout)
+    return True
 
 
-def _take_idle(key):
-    with _idle_lock:
-        _check_pid()
-        conns = _idle.get(key)
-        return conns.pop() if conns else None
-
-
-def _give_back(key, conn) -> bool:
-    with _idle_lock:
-        _check_pid()
-        if sum(len(c) for c in _idle.values()) >= _IDLE_TOTAL:
-            return False
-        conns = _idle.setdefault(key, [])
-        if len(conns) >= _IDLE_PER_KEY:
-            return False
-        conns.append(conn)
-        return True
+# pymysql.connect (TCP + handshake + authentication) was the largest CPU item of a cached request
+idle_pool = IdleConnectionPool("mariadb", per_key=4, total=16, reset=_put_aside, check=_still_alive)
 
 
 def close_idle_connections() -> None:
     """Close every kept connection of this process (before forking workers, or on shutdown)."""
-    with _idle_lock:
-        _check_pid()
-        conns = [c for group in _idle.values() for c in group]
-        _idle.clear()
-    for conn in conns:
-        try:
-            conn.close()
-        except Exception:
-            pass
+    idle_pool.close_all()
 
 
 _LOCKING_READ = re.compile(r"\sfor\s+update(\s+(skip\s+locked|nowait))?\s*$", re.IGNORECASE)
@@ -87,12 +56,7 @@ class MariaDBDatabase(Database):
         self._idle_key = (c.get("db_host") or "127.0.0.1", int(c.get("db_port") or 3306),
                           c.get("db_user") or c.get("db_name"), c.get("db_password") or "", c.get("db_name"),
                           bool(c.get("db_ssl")))
-        conn = _take_idle(self._idle_key)
-        if conn is not None:
-            try:
-                conn.ping(reconnect=False)  # the server may have closed it (restart, wait_timeout)
-            except Exception:
-                conn = None
+        conn = idle_pool.take(self._idle_key)
         if conn is not None:
             self._conn = conn
             self._tables = None
@@ -122,19 +86,7 @@ class MariaDBDatabase(Database):
             return
         self._conn = None
         self._cursor = None
-        try:
-            if conn.open and key is not None:
-                # always: the transaction a read opened holds metadata locks (a DROP or ALTER elsewhere
-                # would wait on an idle connection) and pins this request's snapshot
-                conn.rollback()
-                if _give_back(key, conn):
-                    return
-        except Exception:
-            pass
-        try:
-            conn.close()
-        except Exception:
-            pass
+        idle_pool.put(key, conn)  # rolled back and kept, or closed
 
     def commit(self) -> None:
         self._holds_row_locks = False

@@ -6,13 +6,45 @@ import re
 
 import psycopg
 from psycopg import errors
+from psycopg.pq import ExecStatus, TransactionStatus
 
 from frappe.database.database import Database
+from frappe.database.pool import IdleConnectionPool
 
 _BACKTICK = re.compile(r"`([^`]*)`")
 _IFNULL = re.compile(r"\bifnull\(", re.IGNORECASE)
 _LOCATE = re.compile(r"\blocate\(", re.IGNORECASE)
 _LIMIT_COMMA = re.compile(r"\blimit\s+(\d+)\s*,\s*(\d+)", re.IGNORECASE)
+
+
+def _put_aside(conn) -> bool:
+    if conn.closed or conn.broken:
+        return False
+    status = conn.info.transaction_status
+    if status == TransactionStatus.INTRANS:
+        conn.rollback()  # nothing of this request's transaction reaches the next one
+    elif status != TransactionStatus.IDLE:
+        return False  # a failed transaction, a command still running or a lost link: not worth trusting
+    return conn.info.transaction_status == TransactionStatus.IDLE
+
+
+def _still_alive(conn) -> bool:
+    if conn.closed or conn.broken or conn.info.transaction_status != TransactionStatus.IDLE:
+        return False
+    # An empty query is one round trip that proves the server still serves this backend (restart,
+    # idle timeout). Sent below psycopg's cursors on purpose: a cursor would open a transaction first.
+    result = conn.pgconn.exec_(b"")
+    return result.status == ExecStatus.EMPTY_QUERY and conn.info.transaction_status == TransactionStatus.IDLE
+
+
+# A new psycopg connection costs a TCP handshake, authentication and a fresh backend process on the
+# server; each request used to pay that.
+idle_pool = IdleConnectionPool("postgres", per_key=4, total=16, reset=_put_aside, check=_still_alive)
+
+
+def close_idle_connections() -> None:
+    """Close every kept connection of this process (before forking workers, or on shutdown)."""
+    idle_pool.close_all()
 
 
 class PostgresDatabase(Database):
@@ -25,15 +57,25 @@ class PostgresDatabase(Database):
 
     def connect(self) -> None:
         c = self.conf
-        self._conn = psycopg.connect(
-            host=c.get("db_host") or "127.0.0.1",
-            port=int(c.get("db_port") or 5432),
-            user=c.get("db_user") or "postgres",
-            password=c.get("db_password") or None,
-            dbname=c.get("db_name"),
-            autocommit=False,
-        )
+        params = {"host": c.get("db_host") or "127.0.0.1", "port": int(c.get("db_port") or 5432),
+                  "user": c.get("db_user") or "postgres", "password": c.get("db_password") or None,
+                  "dbname": c.get("db_name")}
+        self._idle_key = tuple(params.values())
+        self._conn = idle_pool.take(self._idle_key)
+        if self._conn is None:
+            # No automatic server-side prepared statements: a connection now outlives its request, and a
+            # statement prepared before another process altered its table (a Custom Field) would fail
+            # with "cached plan must not change result type" on a "select *".
+            self._conn = psycopg.connect(**params, autocommit=False, prepare_threshold=None)
         self._tables = None
+
+    def close(self) -> None:
+        conn, key = self._conn, getattr(self, "_idle_key", None)
+        if conn is None:
+            return
+        self._conn = None
+        self._cursor = None
+        idle_pool.put(key, conn)  # rolled back and kept, or closed
 
     def _translate(self, query: str, values):
         query = _BACKTICK.sub(r'"\1"', query)

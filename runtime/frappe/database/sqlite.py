@@ -6,12 +6,11 @@ import datetime
 import os
 import re
 import sqlite3
-import threading
-from collections import OrderedDict
 from decimal import Decimal
 
 import frappe
 from frappe.database.database import _PLACEHOLDER, Database
+from frappe.database.pool import IdleConnectionPool
 
 
 def _register_types() -> None:
@@ -55,20 +54,10 @@ def _register_types() -> None:
 
 _register_types()
 
-# Idle connections kept for the next request of this process. The first statement of a new SQLite
-# connection parses the whole schema (~1.5 ms of CPU with ERPNext's tables), more than a whole cached
-# request costs otherwise. Keyed by the file's path and inode, so a restored or recreated database (a new
-# file) is never served by an old connection; dropped in a forked child (SQLite connections must not
-# cross fork()).
-_IDLE_PER_FILE = 4
-_IDLE_TOTAL = 16
-_idle_lock = threading.Lock()
-_idle: "OrderedDict[tuple, list]" = OrderedDict()
-_idle_pid = os.getpid()
-_inherited: list = []  # a forked child keeps its parent's connections referenced, never using or closing them
-
 
 def _file_key(path: str):
+    # the file's path and inode: a restored or recreated database (a new file) is never served by a
+    # connection to the old one
     try:
         st = os.stat(path)
     except OSError:
@@ -76,58 +65,24 @@ def _file_key(path: str):
     return (os.path.abspath(path), st.st_dev, st.st_ino)
 
 
-def _check_pid() -> None:
-    global _idle_pid
-    if _idle_pid != os.getpid():
-        for conns in _idle.values():
-            _inherited.extend(conns)
-        _idle.clear()
-        _idle_pid = os.getpid()
-
-
-def _take_idle(key):
-    with _idle_lock:
-        _check_pid()
-        conns = _idle.get(key)
-        if conns:
-            return conns.pop()
-    return None
-
-
-def _give_back(key, conn) -> bool:
-    """Keep ``conn`` for reuse; False when it should be closed instead."""
-    with _idle_lock:
-        _check_pid()
-        conns = _idle.setdefault(key, [])
-        if len(conns) >= _IDLE_PER_FILE:
-            return False
-        conns.append(conn)
-        _idle.move_to_end(key)
-        evicted = []
-        while sum(len(c) for c in _idle.values()) > _IDLE_TOTAL:
-            _old_key, old = next(iter(_idle.items()))
-            evicted.append(old.pop(0))
-            if not old:
-                _idle.pop(_old_key)
-    for old_conn in evicted:
-        try:
-            old_conn.close()
-        except Exception:
-            pass
+def _put_aside(conn) -> bool:
+    if conn.in_transaction:
+        conn.rollback()  # nothing of this request's transaction reaches the next one
     return True
+
+
+def _no_open_transaction(conn) -> bool:
+    return not conn.in_transaction  # also raises on a closed connection: then it is not reused
+
+
+# The first statement of a new SQLite connection parses the whole schema (~1.5 ms of CPU with ERPNext's
+# tables), more than a whole cached request costs otherwise.
+idle_pool = IdleConnectionPool("sqlite", per_key=4, total=16, reset=_put_aside, check=_no_open_transaction)
 
 
 def close_idle_connections() -> None:
     """Close every kept connection of this process (before forking workers, or to release files)."""
-    with _idle_lock:
-        _check_pid()
-        conns = [c for group in _idle.values() for c in group]
-        _idle.clear()
-    for conn in conns:
-        try:
-            conn.close()
-        except Exception:
-            pass
+    idle_pool.close_all()
 
 
 _FOR_UPDATE = re.compile(r"\s+for\s+update(\s+(skip\s+locked|nowait))?\s*$", re.IGNORECASE)
@@ -150,7 +105,7 @@ class SQLiteDatabase(Database):
     def connect(self) -> None:
         path = self.get_db_path(self.conf)
         self._file_key = _file_key(path)
-        conn = _take_idle(self._file_key) if self._file_key else None
+        conn = idle_pool.take(self._file_key) if self._file_key else None
         if conn is not None:
             self._conn = conn
             self._tables = None
@@ -178,14 +133,10 @@ class SQLiteDatabase(Database):
             return
         self._conn = None
         self._cursor = None
-        try:
-            if conn.in_transaction:
-                conn.rollback()  # nothing of this request's transaction reaches the next one
-            if key is not None and key == _file_key(key[0]) and _give_back(key, conn):
-                return
-        except Exception:
-            pass
-        conn.close()
+        if key is not None and key == _file_key(key[0]):
+            idle_pool.put(key, conn)  # rolled back and kept, or closed
+        else:
+            idle_pool.discard(conn)  # its file was replaced or removed meanwhile
 
     @staticmethod
     def get_db_path(conf) -> str:
