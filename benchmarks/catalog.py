@@ -616,6 +616,7 @@ def main() -> None:
     ap.add_argument("--http-duration", type=int, default=10)
     ap.add_argument("--http-connections", type=int, default=4)
     ap.add_argument("--no-redis", action="store_true")
+    ap.add_argument("--json", help="also write the figures to this file (benchmarks/issue17.py reads it)")
     args = ap.parse_args()
     sites_path = os.path.abspath(args.sites_path)
     log(f"MedGrid catalog benchmark — {_bench.machine_summary()}; {args.items:,} items")
@@ -625,6 +626,11 @@ def main() -> None:
     for db_type in [d for d in args.db_types.split(",") if d]:
         all_results.append(run_engine(args, db_type, sites_path))
     summary(all_results)
+    if args.json:
+        import json
+
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"machine": _bench.machine_summary(), "engines": all_results}, f, indent=1, default=str)
 
 
 if __name__ == "__main__":

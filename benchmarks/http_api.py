@@ -320,6 +320,7 @@ def main() -> None:
     ap.add_argument("--in-process", type=int, default=500, metavar="N",
                     help="CPU and SQL statements per request over N in-process requests (0: skip)")
     ap.add_argument("--in-process-only", action="store_true", help="only the in-process figures")
+    ap.add_argument("--json", help="also write the figures to this file (benchmarks/issue17.py reads it)")
     args = ap.parse_args()
     args.connections = [int(c) for c in args.connections.split(",") if c]
     args.endpoints = [e for e in args.endpoints.split(",") if e]
@@ -335,16 +336,18 @@ def main() -> None:
     state = ensure_site(sites_path, site, args.db_type, args.rebuild)
     baseline, baseline_src = read_baseline()
 
+    figures = {"db_type": args.db_type, "machine": _bench.machine_summary(), "in_process": [], "http": []}
     if args.in_process:
-        in_process(sites_path, site, state, args.in_process)
-    if args.in_process_only:
-        return
-    if not args.profile_only:
+        figures["in_process"] = in_process(sites_path, site, state, args.in_process)
+    if not args.in_process_only and not args.profile_only:
         log(f"  gunicorn: {' '.join(_bench.Gunicorn(sites_path, site, app=args.app, tag='http').command()[1:])}")
-        results = measure(args, sites_path, site, state)
-        report(results, baseline, baseline_src, args.db_type)
-    if args.profile:
+        figures["http"] = measure(args, sites_path, site, state)
+        report(figures["http"], baseline, baseline_src, args.db_type)
+    if args.profile and not args.in_process_only:
         profile(sites_path, site, state, args.profile, args.top)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(figures, f, indent=1, default=str)
 
 
 if __name__ == "__main__":

@@ -309,7 +309,7 @@ def loadgen(args) -> None:
 
 # ---------------------------------------------------------------------------------- main
 
-def in_process(sites_path: str, vendor: str, orders: list[str], n: int) -> None:
+def in_process(sites_path: str, vendor: str, orders: list[str], n: int) -> dict:
     """CPU time and SQL statements per verified-and-stored webhook in this process (no gunicorn, no
     load generator): the yardstick that holds on a busy machine. The apply jobs stay queued."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -340,6 +340,7 @@ def in_process(sites_path: str, vendor: str, orders: list[str], n: int) -> None:
     counter.active = False
     log(f"in-process {vendor} webhook: {cpu:.2f} ms CPU and {counter.count / n:g} SQL statements per verified and "
         f"stored delivery ({n} deliveries, load avg {os.getloadavg()[0]:.2f})")
+    return {"cpu_ms": round(cpu, 2), "statements": counter.count / n}
 
 
 def main() -> int:
@@ -357,6 +358,7 @@ def main() -> int:
     parser.add_argument("--in-process", type=int, default=300, metavar="N",
                         help="first, CPU and SQL statements per webhook over N in-process deliveries (0: skip)")
     parser.add_argument("--in-process-only", action="store_true", help="only the in-process figures")
+    parser.add_argument("--json", help="also write the figures to this file (benchmarks/issue17.py reads it)")
     parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--orders-file", help=argparse.SUPPRESS)
@@ -368,9 +370,11 @@ def main() -> int:
 
     sites_path = os.path.abspath(args.sites_path)
     orders = prepare_site(sites_path, args.fresh)
+    figures = {"vendor": args.vendor, "rate": args.rate, "duration": args.duration}
     if args.in_process:
-        in_process(sites_path, args.vendor, orders, args.in_process)
+        figures["in_process"] = in_process(sites_path, args.vendor, orders, args.in_process)
     if args.in_process_only:
+        write_json(args.json, figures)
         return 0
     port = free_port()
     log(f"gunicorn -w {args.workers} --preload frappe.app:application on 127.0.0.1:{port} (site {SITE}, MariaDB)"
@@ -410,8 +414,17 @@ def main() -> int:
         *(1000 * percentile(service_latency, p) for p in (50, 90, 99, 100))))
     log(f"sender lag p99: {1000 * percentile(lag, 99):.1f} ms (how late the load generator sent)")
     log(f"stored MedGrid Webhook Event rows for the 200s: {stored} — lost: {lost} — statuses {statuses}")
-
+    figures.update(sent=result["sent"], answered_200=len(result["ok_identities"]), errors=len(result["errors"]),
+                   stored=stored, lost=lost, load_average=os.getloadavg()[0],
+                   **{f"p{p}_ms": 1000 * percentile(scheduled_latency, p) for p in (50, 90, 99, 100)})
+    write_json(args.json, figures)
     return 1 if lost else 0
+
+
+def write_json(path: str | None, figures: dict) -> None:
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(figures, f, indent=1)
 
 
 if __name__ == "__main__":
