@@ -397,3 +397,37 @@ def test_a_connection_the_server_dropped_is_replaced(site):
         assert replacement.sql("select 1") == ((1,),)
     finally:
         replacement.close()
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="PostgreSQL's server-side prepared statements")
+def test_a_kept_postgres_connection_follows_a_table_altered_elsewhere(site):
+    """A statement prepared on a kept connection would fail once another connection adds a column
+    ("cached plan must not change result type"); kept connections therefore prepare nothing."""
+    import frappe
+    from frappe.database import postgres
+
+    table = "tabPool Probe Plan"
+    frappe.db.sql(f"create table if not exists `{table}` (`name` varchar(140) primary key)")
+    frappe.db.sql(f"insert into `{table}` (`name`) values ('one')")
+    frappe.db.commit()
+    try:
+        postgres.close_idle_connections()
+        db = postgres.PostgresDatabase(frappe.local.conf)
+        for _ in range(8):  # more than psycopg's default threshold for preparing a statement
+            assert db.sql(f"select * from `{table}` where `name` = %s", ("one",)) == (("one",),)
+        db.commit()  # a request that commits: nothing left to roll back, which would drop prepared statements
+        kept = db._conn
+        db.close()
+
+        frappe.db.sql(f"alter table `{table}` add column `extra` int")
+        frappe.db.commit()
+
+        again = postgres.PostgresDatabase(frappe.local.conf)
+        try:
+            assert again._conn is kept
+            assert again.sql(f"select * from `{table}` where `name` = %s", ("one",)) == (("one", None),)
+        finally:
+            again.close()
+    finally:
+        frappe.db.sql(f"drop table if exists `{table}`")
+        frappe.db.commit()
