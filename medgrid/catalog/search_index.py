@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from array import array
 from contextlib import contextmanager
 
 import frappe
@@ -43,9 +44,12 @@ SQLITE_ROWS = "__medgrid_item_fts_row"
 SQLITE_TRIGGERS = ("medgrid_item_fts_insert", "medgrid_item_fts_update", "medgrid_item_fts_delete")
 
 MARIADB_GRAMS = "__medgrid_item_trigram"
+MARIADB_GRAMS_OF = "__medgrid_item_trigram_of"
 MARIADB_UNINDEXED = "__medgrid_item_unindexed"
 MARIADB_STATE = "__medgrid_item_search_state"
-MARIADB_VERSION = "trigram-1"
+# trigram-2: no secondary key (item) on the token table; each item's grams are kept in MARIADB_GRAMS_OF
+MARIADB_VERSION = "trigram-2"
+GRAM_BYTES = 3  # a packed trigram is 21 bits
 
 PG_EXTENSION = "pg_trgm"  # tests replace it with a missing extension to prove the fallback
 PG_INDEXES = {f"medgrid_item_trgm_{field}": field for field in SEARCHED_FIELDS}
@@ -228,45 +232,76 @@ def reindex_items(names) -> None:
         _mariadb_write(rows)
 
 
+def _pack_grams(grams) -> bytes:
+    return b"".join(g.to_bytes(GRAM_BYTES, "big") for g in grams)
+
+
+def _unpack_grams(packed: bytes) -> list[int]:
+    return [int.from_bytes(packed[i:i + GRAM_BYTES], "big") for i in range(0, len(packed), GRAM_BYTES)]
+
+
 def _mariadb_forget_items(names) -> None:
+    """Remove the items' rows. Each item's grams are remembered, so its (gram, item) rows are deleted through
+    the primary key: no secondary index on item is needed (at a million items it would hold ~10^8 rows)."""
     for start in range(0, len(names), 500):
         chunk = names[start:start + 500]
         listed = ", ".join(["%s"] * len(chunk))
-        frappe.db.sql(f"delete from `{MARIADB_GRAMS}` where `item` in ({listed})", chunk)
-        frappe.db.sql(f"delete from `{MARIADB_UNINDEXED}` where `item` in ({listed})", chunk)
+        for item, packed in frappe.db.sql(f"select `item`, `grams` from `{MARIADB_GRAMS_OF}` "
+                                          f"where `item` in ({listed})", chunk):
+            grams = _unpack_grams(packed or b"")
+            for at in range(0, len(grams), 1000):
+                frappe.db.sql(f"delete from `{MARIADB_GRAMS}` where `item` = %s and `gram` in ("
+                              + ",".join(str(g) for g in grams[at:at + 1000]) + ")", (item,))
+        for table in (MARIADB_GRAMS_OF, MARIADB_UNINDEXED):
+            frappe.db.sql(f"delete from `{table}` where `item` in ({listed})", chunk)
 
 
-def _mariadb_write(rows, batch: int = 50_000) -> None:
-    """Insert the trigram rows of ``rows`` (name, item_code, item_name, description).
-
-    The statements are written out (integers and escaped names) rather than bound value by value: a
-    million-item build binds ~10^8 values otherwise.
-    """
-    parts, pending, unindexed = [], 0, []
-
-    def flush():
-        if parts:
-            frappe.db.sql(f"insert ignore into `{MARIADB_GRAMS}` (`gram`, `item`) values " + ",".join(parts))
-            parts.clear()
-
+def _split_rows(rows):
+    """(indexed [(name, sorted grams)], unindexed [name]) of (name, item_code, item_name, description) rows."""
+    indexed, unindexed = [], []
     for name, *values in rows:
         found = text_grams(values)
         if found is None:
             unindexed.append(name)
-            continue
-        if not found:
-            continue
-        tail = "," + frappe.db.escape(name, percent=False) + ")"
-        parts.append(",".join(f"({gram}{tail}" for gram in sorted(found)))
-        pending += len(found)
-        if pending >= batch:
-            flush()
-            pending = 0
-    flush()
-    for start in range(0, len(unindexed), 1000):
-        chunk = unindexed[start:start + 1000]
+        else:
+            indexed.append((name, sorted(found)))
+    return indexed, unindexed
+
+
+def _insert_grams_of(indexed) -> None:
+    for start in range(0, len(indexed), 2000):
+        chunk = indexed[start:start + 2000]
+        frappe.db.sql(f"insert into `{MARIADB_GRAMS_OF}` (`item`, `grams`) values "
+                      + ", ".join(["(%s, %s)"] * len(chunk)),
+                      [v for name, grams in chunk for v in (name, _pack_grams(grams))])
+
+
+def _insert_unindexed(names) -> None:
+    for start in range(0, len(names), 1000):
+        chunk = names[start:start + 1000]
         frappe.db.sql(f"insert ignore into `{MARIADB_UNINDEXED}` (`item`) values "
                       + ", ".join(["(%s)"] * len(chunk)), chunk)
+
+
+def _mariadb_write(rows) -> None:
+    """Index ``rows`` (name, item_code, item_name, description) of items not in the index: the doc_events'
+    path, a few items at a time (the build writes in key order instead, see _ensure_mariadb).
+
+    The statements are written out (integers and escaped names) rather than bound value by value.
+    """
+    indexed, unindexed = _split_rows(rows)
+    _insert_grams_of(indexed)
+    parts = []
+    for name, grams in indexed:
+        if grams:
+            tail = "," + frappe.db.escape(name, percent=False) + ")"
+            parts.append(",".join(f"({gram}{tail}" for gram in grams))
+        if len(parts) >= 500:
+            frappe.db.sql(f"insert ignore into `{MARIADB_GRAMS}` (`gram`, `item`) values " + ",".join(parts))
+            parts.clear()
+    if parts:
+        frappe.db.sql(f"insert ignore into `{MARIADB_GRAMS}` (`gram`, `item`) values " + ",".join(parts))
+    _insert_unindexed(unindexed)
 
 
 # ------------------------------------------------------------------ building (install, migrate, patch)
@@ -306,7 +341,7 @@ def drop() -> None:
         frappe.db.sql(f"drop table if exists `{SQLITE_FTS}`")
         frappe.db.sql(f"drop table if exists `{SQLITE_ROWS}`")
     elif db_type == "mariadb":
-        for table in (MARIADB_STATE, MARIADB_GRAMS, MARIADB_UNINDEXED):
+        for table in (MARIADB_STATE, MARIADB_GRAMS, MARIADB_GRAMS_OF, MARIADB_UNINDEXED):
             frappe.db.sql(f"drop table if exists `{table}`")
     elif db_type == "postgres":
         for index in PG_INDEXES:
@@ -359,24 +394,68 @@ def _ensure_mariadb(rebuild: bool) -> str:
         return "trigram"
     drop()
     options = "engine=InnoDB default charset=utf8mb4 collate utf8mb4_unicode_ci"
+    # keyed (gram, item) only: the search reads a gram's items in name order; deletes go through the grams
+    # remembered per item (MARIADB_GRAMS_OF), not through a second index as large as the table
     frappe.db.sql(f"create table `{MARIADB_GRAMS}` (`gram` mediumint unsigned not null, "
-                  f"`item` varchar(140) not null, primary key (`gram`, `item`), key `item` (`item`)) {options}")
+                  f"`item` varchar(140) not null, primary key (`gram`, `item`)) {options}")
+    frappe.db.sql(f"create table `{MARIADB_GRAMS_OF}` (`item` varchar(140) not null primary key, "
+                  f"`grams` mediumblob not null) {options}")
     frappe.db.sql(f"create table `{MARIADB_UNINDEXED}` (`item` varchar(140) not null primary key) {options}")
     frappe.db.sql(f"create table `{MARIADB_STATE}` (`name` varchar(64) not null primary key, "
                   f"`value` varchar(140)) {options}")
+    # Pass 1, in name order a slice at a time: the per-item rows (appended in key order) and, per gram, the
+    # ordinals of its items, rising (4 bytes each: ~440 MB at a million items). Inserting the token rows in
+    # item order instead lands them all over the (gram, item) key: with a buffer pool far smaller than the
+    # table, nearly every insert is a random page read (hours at a million items).
+    items_of: dict[int, array] = {}
+    quoted: list[str] = []
     last = ""
-    while True:  # in name order, a slice at a time, so memory stays flat at a million items
+    while True:
         rows = frappe.db.sql("select `name`, `item_code`, `item_name`, `description` from `tabItem` "
                              "where `name` > %s order by `name` limit 20000", (last,))
         if not rows:
             break
-        _mariadb_write(rows)
+        indexed, unindexed = _split_rows(rows)
+        for name, grams in indexed:
+            ordinal = len(quoted)
+            quoted.append(frappe.db.escape(name, percent=False))
+            for gram in grams:
+                found = items_of.get(gram)
+                if found is None:
+                    found = items_of[gram] = array("I")
+                found.append(ordinal)
+        _insert_grams_of(indexed)
+        _insert_unindexed(unindexed)
         frappe.db.commit()
         last = rows[-1][0]
+    # Pass 2: the token rows in key order (the items were read in the table's name order, the collation
+    # of the key's item column), so InnoDB only appends. Written out: ~10^8 bound values otherwise.
+    parts, pending = [], 0
+
+    def flush():
+        if parts:
+            frappe.db.sql(f"insert into `{MARIADB_GRAMS}` (`gram`, `item`) values " + ",".join(parts))
+            frappe.db.commit()
+            parts.clear()
+
+    for gram in sorted(items_of):
+        ordinals = items_of.pop(gram)
+        head = f"({gram},"
+        for at in range(0, len(ordinals), BUILD_BATCH):
+            piece = ordinals[at:at + BUILD_BATCH]
+            parts.append(head + ("),%s" % head).join(map(quoted.__getitem__, piece)) + ")")
+            pending += len(piece)
+            if pending >= BUILD_BATCH:
+                flush()
+                pending = 0
+    flush()
     # written last: until the index is complete the search keeps scanning
     frappe.db.sql(f"insert into `{MARIADB_STATE}` (`name`, `value`) values ('version', %s)", (MARIADB_VERSION,))
     frappe.db.commit()
     return "trigram"
+
+
+BUILD_BATCH = 100_000  # token rows per INSERT: ~2 MB of SQL, well inside max_allowed_packet
 
 
 def _ensure_postgres(rebuild: bool) -> str:

@@ -190,6 +190,60 @@ def test_text_written_without_a_document_is_found_after_reindex(db):
     assert search(query="capybarine") == scan(query="capybarine")
 
 
+def test_index_follows_item_rename(db):
+    """The runtime has no rename_doc; Frappe's renames the row and then calls after_rename, as done here."""
+    frappe.set_user("Administrator")
+    old, new = "TSI-0002", "TSI-RENAMED-2"
+    frappe.db.sql("update `tabItem` set `name` = %s, `item_code` = %s where `name` = %s", (new, new, old))
+    frappe.db.sql("update `tabBin` set `item_code` = %s where `item_code` = %s", (new, old))
+    search_index.item_renamed(frappe.get_doc("Item", new), "after_rename", old, new)
+    assert [row["item_code"] for row in search(query="renamed-2")] == [new]
+    for term in ("renamed-2", "TSI-000", "tsi-0002"):
+        assert search(query=term) == scan(query=term), term
+    indexed = search_index.candidates("TSI-0002")
+    if indexed is not None:
+        assert old not in {r[0] for r in frappe.db.sql(*indexed)}
+
+
+def expected_token_rows() -> tuple[set, dict]:
+    """MariaDB: the (gram, item) rows and per-item grams the index must hold for the items as stored."""
+    rows, grams_of = set(), {}
+    for name, *text in frappe.db.sql("select name, item_code, item_name, description from `tabItem`"):
+        found = search_index.text_grams(text)
+        if found is not None:
+            rows |= {(gram, name) for gram in found}
+            grams_of[name] = sorted(found)
+    return rows, grams_of
+
+
+def stored_token_rows() -> tuple[set, dict]:
+    rows = set(frappe.db.sql(f"select gram, item from `{search_index.MARIADB_GRAMS}`"))
+    grams_of = {name: search_index._unpack_grams(packed) for name, packed in
+                frappe.db.sql(f"select item, grams from `{search_index.MARIADB_GRAMS_OF}`")}
+    return rows, grams_of
+
+
+@pytest.mark.skipif(TEST_DB != "mariadb", reason="MariaDB's token table")
+def test_mariadb_token_rows_are_those_of_the_items_text_after_edits_and_after_a_build(db):
+    frappe.set_user("Administrator")
+    item = frappe.get_doc("Item", "TSI-0003")
+    item.item_name = "Pangolinex Kit"
+    item.save()
+    frappe.delete_doc("Item", "TSI-0011", force=True)  # one without stock
+    frappe.db.set_value("Item", "TSI-0005", "description", "Axolotlium drops", update_modified=False)
+    search_index.reindex_items(["TSI-0005"])
+    expected = expected_token_rows()
+    assert expected[0] and stored_token_rows() == expected
+    # the bulk build (in key order) writes exactly the rows the doc_events keep (its DDL commits the edits)
+    assert search_index.ensure(rebuild=True) == "trigram"
+    assert stored_token_rows() == expected
+    # one key only: deletes go through each item's remembered grams
+    keys = {r[2] for r in frappe.db.sql(f"show index from `{search_index.MARIADB_GRAMS}`")}
+    assert keys == {"PRIMARY"}
+    for term in ("pangolinex", "axolotlium", "TSI-0011", "TSI"):
+        assert search(query=term) == scan(query=term), term
+
+
 def test_terms_shorter_than_a_trigram_and_non_ascii_terms_scan(db):
     assert search_index.candidates("bp") is None
     if TEST_DB == "mariadb":
