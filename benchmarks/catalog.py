@@ -274,6 +274,24 @@ def load_catalog(n_items: int, db_type: str) -> dict:
     return timings
 
 
+def database_size(db_type: str) -> str:
+    """The database's size on disk: SQLite's file, or InnoDB's data + index pages (the search index apart)."""
+    import frappe
+
+    from medgrid.catalog import search_index
+
+    if db_type == "sqlite":
+        path = frappe.db.get_db_path(frappe.conf)
+        files = [f for f in (path, path + "-wal") if os.path.exists(f)]
+        return f"database file {sum(os.path.getsize(f) for f in files) / 1e6:,.0f} MB"
+    rows = frappe.db.sql("select `table_name`, `data_length` + `index_length` from information_schema.tables "
+                         "where `table_schema` = database()")
+    index_tables = {search_index.MARIADB_GRAMS, search_index.MARIADB_GRAMS_OF, search_index.MARIADB_UNINDEXED}
+    index = sum(size for name, size in rows if name in index_tables)
+    total = sum(size for _, size in rows)
+    return f"InnoDB {total / 1e6:,.0f} MB of which the search index {index / 1e6:,.0f} MB"
+
+
 def ensure_site(sites_path: str, site: str, db_type: str, n_items: int, rebuild: bool) -> dict:
     import frappe
 
@@ -304,7 +322,7 @@ def ensure_site(sites_path: str, site: str, db_type: str, n_items: int, rebuild:
         t_index = time.perf_counter() - t_index
         t2 = time.perf_counter()
         for table in ("tabItem", "tabBin", "tabItem Price", "tabWarehouse", "tabUOM Conversion Detail",
-                      "tabItem Default"):
+                      "tabItem Default", search_index.MARIADB_GRAMS, search_index.MARIADB_GRAMS_OF):
             if db_type == "mariadb":
                 frappe.db.sql(f"analyze table `{table}`")
         if db_type == "sqlite":
@@ -312,7 +330,7 @@ def ensure_site(sites_path: str, site: str, db_type: str, n_items: int, rebuild:
         frappe.db.commit()
         load = (f"bulk load {t_load:.1f} s{' (FTS5 kept by triggers)' if db_type == 'sqlite' else ''}, "
                 f"search index ({kind}) {t_index:.1f} s, ANALYZE {time.perf_counter() - t2:.1f} s, "
-                f"site total {time.perf_counter() - t0:.1f} s")
+                f"site total {time.perf_counter() - t0:.1f} s; {database_size(db_type)}")
         log("  " + load)
     finally:
         _bench.close_site()
