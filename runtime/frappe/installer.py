@@ -84,6 +84,11 @@ def new_site(site, *, sites_path=None, db_type="sqlite", db_name=None, db_host=N
 def _create_database(db_type, config, root_user, root_password, force):
     """Create the engine-level database and its own user, with root credentials."""
     name, user, password = config["db_name"], config["db_user"], config["db_password"]
+    if force:
+        # connections this process keeps to the database being replaced would block its drop
+        from frappe.database.pool import close_all_pools
+
+        close_all_pools()
     if db_type == "mariadb":
         import pymysql
 
@@ -121,6 +126,9 @@ def _create_database(db_type, config, root_user, root_password, force):
 
 def drop_site_database(conf, root_user=None, root_password=None):
     """Remove a site's engine-level database (used by tests)."""
+    from frappe.database.pool import close_all_pools
+
+    close_all_pools()  # this process's kept connections to it go first
     db_type = conf.get("db_type")
     if db_type == "mariadb":
         import pymysql

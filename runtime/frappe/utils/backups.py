@@ -589,6 +589,11 @@ def _drop_database(engine: str, config: dict, root_user, root_password) -> None:
 def _swap_in_database(engine: str, side_name: str, config: dict, root_user, root_password) -> None:
     """Replace the site's database by the loaded side database ``side_name``."""
     name = config["db_name"]
+    # this process's own kept connections to the site would block the drop (PostgreSQL refuses to drop a
+    # database in use; MariaDB waits on their metadata locks)
+    from frappe.database.pool import close_all_pools
+
+    close_all_pools()
     conn = _root_connection(engine, config, root_user, root_password)
     try:
         with conn.cursor() as cur:

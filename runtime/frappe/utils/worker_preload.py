@@ -139,11 +139,10 @@ def preload(sites_path: str) -> list[dict]:
 
 
 def _close_kept_connections() -> None:
-    """Connections kept for reuse must not cross into the forked work-horses."""
-    from frappe.database import mariadb, sqlite
+    """Connections kept for reuse must not cross into the forked work-horses (every engine's)."""
+    from frappe.database.pool import close_all_pools
 
-    sqlite.close_idle_connections()
-    mariadb.close_idle_connections()
+    close_all_pools()
 
 
 def refresh(sites_path: str) -> None:
