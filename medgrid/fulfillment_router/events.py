@@ -22,10 +22,8 @@ def route_on_submit(doc, method=None):
     """
     if frappe.flags.medgrid_skip_dispatch or doc.flags.medgrid_skip_dispatch:
         return
+    # each line's fulfillment_vendor was set by validate_order and stored with the submit's own save
     routes = routing.plan_routes(doc)
-    for row in doc.items:
-        if row.get("fulfillment_vendor"):
-            row.db_set("fulfillment_vendor", row.fulfillment_vendor, update_modified=False)
     for name in dispatch.create_dispatches(doc, routes):
         dispatch.enqueue_send(name)
 

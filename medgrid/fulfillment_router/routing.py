@@ -33,8 +33,13 @@ class Route:
     @property
     def key(self) -> str:
         # a vendor-owned connection gets its own dispatch; the managed one is shared by all vendors
-        return f"{self.vendor}:{self.vendor_profile}" if self.connection[0] and self.vendor_profile and \
-            _is_vendor_owned(self.connection) else self.vendor
+        # (worked out once per route and connection: it may read the connection)
+        cached = self.__dict__.get("_key")
+        if cached is None or cached[0] != self.connection:
+            key = f"{self.vendor}:{self.vendor_profile}" if self.connection[0] and self.vendor_profile and \
+                _is_vendor_owned(self.connection) else self.vendor
+            cached = self.__dict__["_key"] = (self.connection, key)
+        return cached[1]
 
 
 def _is_vendor_owned(connection) -> bool:
@@ -107,6 +112,16 @@ def check_party_links(order) -> None:
                          frappe.PermissionError)
 
 
+def order_items(order) -> dict:
+    """load_items for the order's lines, read once per save: the submit's validate and its routing
+    share it (kept on the document with the item codes it was read for)."""
+    codes = tuple(sorted({d.item_code for d in order.items if d.item_code}))
+    cached = order.flags.medgrid_routing_items
+    if not cached or cached[0] != codes:
+        cached = order.flags.medgrid_routing_items = (codes, load_items(codes))
+    return cached[1]
+
+
 def validate_order(order) -> None:
     """Line checks MedGrid adds to ERPNext's own (400 for bad input, 417 for business rules).
 
@@ -121,7 +136,9 @@ def validate_order(order) -> None:
         return
     check_party_links(order)
     connectors = get_connectors()
-    items = load_items(d.item_code for d in order.items)
+    # read afresh at every validation (a draft saved again sees changed items); routing reuses it
+    order.flags.medgrid_routing_items = None
+    items = order_items(order)
     warehouses = _load_warehouses(d.warehouse for d in order.items)
     # at the submit the Bins are locked until the commit, so two orders cannot both take the last units
     available = available_quantities(((d.item_code, d.warehouse) for d in order.items),
@@ -203,7 +220,7 @@ def _load_warehouses(names) -> dict:
 def plan_routes(order) -> list[Route]:
     """Group the order's lines by vendor and connection (one Route → one Fulfillment Dispatch)."""
     connectors = get_connectors()
-    items = load_items(d.item_code for d in order.items)
+    items = order_items(order)
     routes: dict[str, Route] = {}
     for row in order.items:
         item = items.get(row.item_code)

@@ -67,9 +67,16 @@ def record_vendor_update(sales_order: str, vendor: str, update: VendorUpdate | d
             filters["route_key"] = route_key
         dispatch = frappe.db.get_value(DISPATCH, filters, "name")
     if dispatch:
-        values = {**update.dispatch_fields(), "last_sync": now}
-        values.update(_milestones(dispatch, descriptor.statuses, update.status, update.occurred_at or now))
-        frappe.db.set_value(DISPATCH, dispatch, values, update_modified=False)
+        frappe.db.set_value(DISPATCH, dispatch, dispatch_update_values(descriptor, update, now, dispatch),
+                            update_modified=False)
+
+
+def dispatch_update_values(descriptor, update: VendorUpdate, now, dispatch: str | None = None) -> dict:
+    """The dispatch columns a vendor update writes; ``dispatch`` None for a dispatch not written yet
+    (no milestone recorded so far)."""
+    values = {**update.dispatch_fields(), "last_sync": now}
+    values.update(_milestones(dispatch, descriptor.statuses, update.status, update.occurred_at or now))
+    return values
 
 
 def milestone_stages(statuses) -> dict:
@@ -93,5 +100,5 @@ def _milestones(dispatch: str, statuses, status: str | None, at) -> dict:
                if statuses.stages.index(status) >= statuses.stages.index(stage)]
     if not reached:
         return {}
-    current = frappe.db.get_value(DISPATCH, dispatch, reached, as_dict=True) or {}
+    current = (frappe.db.get_value(DISPATCH, dispatch, reached, as_dict=True) if dispatch else None) or {}
     return {column: at for column in reached if not current.get(column)}

@@ -13,11 +13,13 @@ class PartyDisabled(frappe.ValidationError):
 	pass
 
 
-def validate_party_frozen_disabled(party_type, party_name):
-	"""Refuse a disabled party in a transaction."""
+def validate_party_frozen_disabled(party_type, party_name, disabled=None):
+	"""Refuse a disabled party in a transaction (``disabled``: the flag, when the caller read it)."""
 	if not party_name:
 		return
-	if cint(frappe.db.get_value(party_type, party_name, "disabled")):
+	if disabled is None:
+		disabled = frappe.db.get_value(party_type, party_name, "disabled")
+	if cint(disabled):
 		frappe.throw(_("{0} {1} is disabled").format(_(party_type), party_name), PartyDisabled)
 
 

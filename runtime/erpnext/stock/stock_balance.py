@@ -14,24 +14,38 @@ def get_reserved_qty(item_code, warehouse):
 
 	Each line counts (qty - delivered_qty) in stock units; over-delivered lines count zero.
 	"""
+	return get_reserved_qty_of_pairs([(item_code, warehouse)])[(item_code, warehouse)]
+
+
+def get_reserved_qty_of_pairs(pairs):
+	"""get_reserved_qty of several (item_code, warehouse) pairs, in one query: {pair: qty}."""
+	pairs = {tuple(pair) for pair in pairs}
+	totals = dict.fromkeys(pairs, 0.0)
+	if not pairs:
+		return totals
+	item_codes = sorted({item_code for item_code, _warehouse in pairs})
+	warehouses = sorted({warehouse for _item_code, warehouse in pairs})
 	rows = frappe.db.sql(
-		"""
-		select soi.qty, soi.delivered_qty, soi.conversion_factor
+		f"""
+		select soi.item_code, soi.warehouse, soi.qty, soi.delivered_qty, soi.conversion_factor
 		from `tabSales Order Item` soi
 		join `tabSales Order` so on so.name = soi.parent
-		where soi.item_code = %s and soi.warehouse = %s
+		where soi.item_code in ({", ".join(["%s"] * len(item_codes))})
+			and soi.warehouse in ({", ".join(["%s"] * len(warehouses))})
 			and so.docstatus = 1 and so.status not in ('On Hold', 'Closed')
 			and coalesce(soi.delivered_by_supplier, 0) = 0
 		""",
-		(item_code, warehouse),
+		[*item_codes, *warehouses],
 		as_dict=True,
 	)
-	total = 0.0
 	for row in rows:
+		pair = (row.item_code, row.warehouse)
+		if pair not in totals:
+			continue  # an item of one pair in the warehouse of another
 		pending = flt(row.qty) - flt(row.delivered_qty)
 		if pending > 0:
-			total += pending * (flt(row.conversion_factor) or 1.0)
-	return total
+			totals[pair] += pending * (flt(row.conversion_factor) or 1.0)
+	return totals
 
 
 def compute_projected_qty(values):
@@ -61,3 +75,32 @@ def update_bin_qty(item_code, warehouse, qty_dict=None):
 def update_reserved_qty(item_code, warehouse):
 	"""Recompute reserved_qty (and projected_qty) of one Bin from the submitted Sales Orders."""
 	return update_bin_qty(item_code, warehouse, {"reserved_qty": get_reserved_qty(item_code, warehouse)})
+
+
+def update_reserved_qty_of_pairs(pairs):
+	"""update_reserved_qty of several (item_code, warehouse) pairs: one query for the reserved
+	quantities, one for the Bins, then one update per Bin, in the order given (callers sort, so two
+	orders update shared Bins in the same order)."""
+	pairs = list(dict.fromkeys(tuple(pair) for pair in pairs))
+	if not pairs:
+		return []
+	reserved = get_reserved_qty_of_pairs(pairs)
+	bins = {}
+	for row in frappe.get_all(
+		"Bin",
+		filters={"item_code": ["in", sorted({p[0] for p in pairs})], "warehouse": ["in", sorted({p[1] for p in pairs})]},
+		fields=["name", "item_code", "warehouse", *QTY_FIELDS],
+	):
+		bins.setdefault((row.item_code, row.warehouse), row)
+	names = []
+	for item_code, warehouse in pairs:
+		current = bins.get((item_code, warehouse))
+		if current is None:
+			# no Bin yet: made (and read) as one Bin at a time does
+			names.append(update_bin_qty(item_code, warehouse, {"reserved_qty": reserved[(item_code, warehouse)]}))
+			continue
+		changes = {"reserved_qty": reserved[(item_code, warehouse)]}
+		changes["projected_qty"] = compute_projected_qty({**current, **changes})
+		frappe.db.set_value("Bin", current.name, changes)
+		names.append(current.name)
+	return names

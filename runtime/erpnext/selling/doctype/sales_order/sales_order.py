@@ -25,8 +25,8 @@ from erpnext.controllers.accounts_controller import (
 )
 from erpnext.stock.doctype.item.item import validate_end_of_life
 from erpnext.stock.get_item_details import get_default_cost_center, get_price_list_rate_for
-from erpnext.stock.stock_balance import update_reserved_qty
-from erpnext.stock.utils import is_group_warehouse, validate_disabled_warehouse, validate_warehouse_company
+from erpnext.stock.stock_balance import update_reserved_qty_of_pairs
+from erpnext.stock.utils import validate_transaction_warehouses
 
 
 class WarehouseRequired(frappe.ValidationError):
@@ -76,6 +76,8 @@ class SalesOrder(Document):
 	# ------------------------------------------------------------------ validate
 	def validate(self):
 		"""Fill, check and total the order, then derive its status."""
+		# the company's currency is read once per validation, not by every step that needs it
+		self.flags.company_currency = None
 		self.set_missing_values()
 		validate_qty_is_not_zero(
 			self, allow_zero=cint(frappe.db.get_single_value("Selling Settings", "allow_zero_qty_in_sales_order"))
@@ -108,7 +110,7 @@ class SalesOrder(Document):
 			self.tax_category = ""
 		if self.customer:
 			self.set_customer_details()
-		company_currency = get_company_currency(self.company) if self.company else None
+		company_currency = self._company_currency()
 		if not self.currency:
 			self.currency = company_currency
 		if not self.selling_price_list:
@@ -128,13 +130,13 @@ class SalesOrder(Document):
 
 	def set_customer_details(self):
 		"""Customer name/group/territory, currency, price list, addresses and contact."""
-		customer = frappe.get_doc("Customer", self.customer)
+		customer = _customer_details(self.customer)
 		if not self.flags.ignore_permissions:
 			# ERPNext reads party details only for a customer the user may read (or select)
 			only_select = getattr(frappe, "only_has_select_perm", None)
 			ptype = "select" if only_select and only_select("Customer") else "read"
 			frappe.has_permission("Customer", ptype, self.customer, throw=True)
-		validate_party_frozen_disabled("Customer", self.customer)
+		validate_party_frozen_disabled("Customer", self.customer, disabled=customer.disabled)
 		self.customer_name = customer.customer_name
 		for field in ("customer_group", "territory", "tax_id", "represents_company"):
 			if not self.get(field):
@@ -165,8 +167,8 @@ class SalesOrder(Document):
 			for field in ("contact_display", "contact_email", "contact_mobile", "contact_phone"):
 				if not self.get(field):
 					self.set(field, details.get(field))
-		if not self.get("sales_team") and customer.get("sales_team"):
-			for member in customer.sales_team:
+		if not self.get("sales_team"):
+			for member in _customer_sales_team(self.customer):
 				self.append("sales_team", {
 					"sales_person": member.sales_person,
 					"allocated_percentage": member.allocated_percentage,
@@ -176,10 +178,13 @@ class SalesOrder(Document):
 	def set_missing_item_details(self):
 		"""Item name/UOM/group, stock flags, warehouse, price list rate and stock levels per row."""
 		default_warehouse = None
+		# one read of the fields below for all lines; an item's child rows only when a line needs them
+		items = _OrderItems(row.item_code for row in self.get("items"))
+		stocked_rows = []
 		for row in self.get("items"):
 			if not row.item_code:
 				continue
-			item = frappe.get_doc("Item", row.item_code)
+			item = items.get(row.item_code)
 			validate_end_of_life(item.name, item.end_of_life, item.disabled)
 			row.item_name = row.item_name or item.item_name
 			row.description = row.description or item.description
@@ -234,7 +239,8 @@ class SalesOrder(Document):
 				row.cost_center = get_default_cost_center(
 					{"customer": self.customer, "company": self.company, "cost_center": self.cost_center}, item=item
 				)
-			self.set_stock_levels(row, item)
+			stocked_rows.append((row, item))
+		self.set_stock_levels(stocked_rows)
 
 	def _default_warehouse(self):
 		"""Stock Settings' default warehouse, when it belongs to this order's company."""
@@ -243,19 +249,37 @@ class SalesOrder(Document):
 			return warehouse
 		return ""
 
-	def set_stock_levels(self, row, item):
-		"""Show the warehouse's actual/projected qty and the valuation rate on the row."""
-		if not row.warehouse:
+	def set_stock_levels(self, rows_and_items):
+		"""Show each warehouse's actual/projected qty and the valuation rate on its rows (one Bin read)."""
+		rows_and_items = [(row, item) for row, item in rows_and_items if row.warehouse]
+		if not rows_and_items:
 			return
-		bin_values = frappe.db.get_value(
-			"Bin", {"item_code": row.item_code, "warehouse": row.warehouse},
-			["actual_qty", "projected_qty", "ordered_qty", "planned_qty", "valuation_rate"], as_dict=True,
-		) or frappe._dict()
-		row.actual_qty = flt(bin_values.get("actual_qty"))
-		row.projected_qty = flt(bin_values.get("projected_qty"))
-		row.ordered_qty = flt(bin_values.get("ordered_qty"))
-		row.planned_qty = flt(bin_values.get("planned_qty"))
-		row.valuation_rate = flt(bin_values.get("valuation_rate")) or flt(item.valuation_rate)
+		bins = {}
+		for bin_row in frappe.get_all(
+			"Bin",
+			filters={
+				"item_code": ["in", sorted({row.item_code for row, _item in rows_and_items})],
+				"warehouse": ["in", sorted({row.warehouse for row, _item in rows_and_items})],
+			},
+			fields=["item_code", "warehouse", "actual_qty", "projected_qty", "ordered_qty", "planned_qty", "valuation_rate"],
+		):
+			bins.setdefault((bin_row.item_code, bin_row.warehouse), bin_row)
+		for row, item in rows_and_items:
+			bin_values = bins.get((row.item_code, row.warehouse)) or frappe._dict()
+			row.actual_qty = flt(bin_values.get("actual_qty"))
+			row.projected_qty = flt(bin_values.get("projected_qty"))
+			row.ordered_qty = flt(bin_values.get("ordered_qty"))
+			row.planned_qty = flt(bin_values.get("planned_qty"))
+			row.valuation_rate = flt(bin_values.get("valuation_rate")) or flt(item.valuation_rate)
+
+	def _company_currency(self):
+		"""The company's currency, read once per validation (``validate`` forgets it first)."""
+		if not self.company:
+			return None
+		cached = self.flags.company_currency
+		if not cached or cached[0] != self.company:
+			cached = self.flags.company_currency = (self.company, get_company_currency(self.company))
+		return cached[1]
 
 	# ------------------------------------------------------------------ totals
 	def calculate_taxes_and_totals(self):
@@ -264,7 +288,7 @@ class SalesOrder(Document):
 		if not items:
 			# as ERPNext: nothing to total, so the totals stay as they are (None on a new order)
 			return
-		company_currency = get_company_currency(self.company) if self.company else None
+		company_currency = self._company_currency()
 		if not self.currency or self.currency == company_currency:
 			# as ERPNext: an order in the company's own currency converts at exactly 1, whatever
 			# rate the caller sent (a rate of 2 or "NaN" would otherwise scale the base totals)
@@ -467,7 +491,7 @@ class SalesOrder(Document):
 		amount = self.grand_total if cint(self.disable_rounded_total) else self.rounded_total
 		base_amount = self.base_grand_total if cint(self.disable_rounded_total) else self.base_rounded_total
 		self.in_words = money_in_words(amount, self.currency)
-		self.base_in_words = money_in_words(base_amount, get_company_currency(self.company) if self.company else self.currency)
+		self.base_in_words = money_in_words(base_amount, self._company_currency() if self.company else self.currency)
 
 	def set_gross_profit(self, items):
 		for row in items:
@@ -539,10 +563,7 @@ class SalesOrder(Document):
 
 	def validate_warehouse(self):
 		"""Warehouses must be usable by this company; stock items need one."""
-		for warehouse in {row.warehouse for row in self.get("items") if row.warehouse}:
-			is_group_warehouse(warehouse)
-			validate_disabled_warehouse(warehouse)
-			validate_warehouse_company(warehouse, self.company)
+		validate_transaction_warehouses({row.warehouse for row in self.get("items") if row.warehouse}, self.company)
 		for row in self.get("items"):
 			if cint(row.is_stock_item) and not row.warehouse and not cint(row.delivered_by_supplier):
 				frappe.throw(_("Delivery warehouse required for stock item {0}").format(row.item_code), WarehouseRequired)
@@ -594,14 +615,98 @@ class SalesOrder(Document):
 
 	def update_reserved_qty(self):
 		"""Recompute reserved/projected qty of every (stock item, warehouse) pair on this order."""
-		pairs = set()
-		for row in self.get("items"):
-			if not row.warehouse or cint(row.delivered_by_supplier):
-				continue
-			if cint(frappe.db.get_value("Item", row.item_code, "is_stock_item")):
-				pairs.add((row.item_code, row.warehouse))
-		for item_code, warehouse in sorted(pairs):
-			update_reserved_qty(item_code, warehouse)
+		candidates = {(row.item_code, row.warehouse) for row in self.get("items")
+			if row.item_code and row.warehouse and not cint(row.delivered_by_supplier)}
+		if not candidates:
+			return
+		# the item's flag as stored now (not the row's copy), read for all lines at once
+		stock_items = set(frappe.get_all(
+			"Item", filters={"name": ["in", sorted({code for code, _wh in candidates})], "is_stock_item": 1}, pluck="name"
+		))
+		update_reserved_qty_of_pairs(sorted(pair for pair in candidates if pair[0] in stock_items))
+
+
+# Item fields the order's lines copy or check (set_missing_item_details)
+ORDER_ITEM_FIELDS = (
+	"name", "item_name", "description", "item_group", "brand", "image", "is_stock_item", "grant_commission",
+	"stock_uom", "sales_uom", "weight_per_unit", "weight_uom", "valuation_rate", "end_of_life", "disabled",
+)
+
+
+class _OrderItems:
+	"""The order's items as its lines read them: the fields above in one query for all lines, and an
+	item's child rows (UOMs, defaults) on first use, again in one query for all the order's items.
+
+	A whole Item is the row plus eight child tables; a line needs a handful of fields and, only when it
+	has no warehouse, cost center or UOM factor yet, the item defaults or UOM table."""
+
+	def __init__(self, item_codes):
+		self.codes = sorted({code for code in item_codes if code})
+		rows = frappe.get_all("Item", filters={"name": ["in", self.codes]}, fields=list(ORDER_ITEM_FIELDS)) if self.codes else []
+		self.items = {row.name: _OrderItem(row, self) for row in rows}
+		self.tables = {}
+
+	def get(self, item_code):
+		item = self.items.get(item_code)
+		if item is None:
+			# not there: Frappe's own "Item X not found" for it
+			return frappe.get_doc("Item", item_code)
+		return item
+
+	def child_rows(self, item_code, fieldname):
+		if fieldname not in self.tables:
+			df = frappe.get_meta("Item").get_field(fieldname)
+			grouped = {}
+			for row in frappe.get_all(
+				df.options,
+				filters={"parent": ["in", self.codes], "parenttype": "Item", "parentfield": fieldname},
+				fields=["*"],
+				order_by="idx asc",
+			):
+				grouped.setdefault(row.parent, []).append(row)
+			self.tables[fieldname] = grouped
+		return self.tables[fieldname].get(item_code, [])
+
+
+class _OrderItem(frappe._dict):
+	"""One item's fields; its child tables (``item.get("uoms")``) come from the order's loader."""
+
+	def __init__(self, values, loader):
+		super().__init__(values)
+		self.__dict__["_loader"] = loader
+
+	def get(self, key, default=None):
+		if key not in self and key in _item_table_fields():
+			return self.__dict__["_loader"].child_rows(self.name, key)
+		return super().get(key, default)
+
+
+def _item_table_fields():
+	return {df.fieldname for df in frappe.get_meta("Item").get_table_fields()}
+
+
+CUSTOMER_DETAIL_FIELDS = (
+	"name", "customer_name", "customer_group", "territory", "tax_id", "represents_company", "is_internal_customer",
+	"language", "default_currency", "default_price_list", "disabled",
+)
+
+
+def _customer_details(customer):
+	"""The Customer fields an order copies (its child tables are not needed for that)."""
+	rows = frappe.get_all("Customer", filters={"name": customer}, fields=list(CUSTOMER_DETAIL_FIELDS), limit=1)
+	if not rows:
+		# not there: Frappe's own "Customer X not found" (404)
+		return frappe.get_doc("Customer", customer)
+	return rows[0]
+
+
+def _customer_sales_team(customer):
+	return frappe.get_all(
+		"Sales Team",
+		filters={"parent": customer, "parenttype": "Customer", "parentfield": "sales_team"},
+		fields=["sales_person", "allocated_percentage", "commission_rate"],
+		order_by="idx asc",
+	)
 
 
 def _uom_factor(item, uom):
