@@ -424,5 +424,8 @@ def calling_customer() -> str | None:
     user = frappe.session.user
     if user in ("Administrator", "Guest"):
         return None
-    customers = frappe.get_all("User Permission", filters={"user": user, "allow": "Customer"}, pluck="for_value")
-    return customers[0] if len(customers) == 1 else None
+    # Frappe keeps a user's permissions cached (no query per catalog call)
+    from frappe.permissions import get_user_permissions
+
+    customers = {entry.get("doc") for entry in get_user_permissions(user).get("Customer", [])}
+    return customers.pop() if len(customers) == 1 else None
