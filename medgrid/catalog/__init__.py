@@ -109,7 +109,8 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
                      ("description", "`i`.`description`", False), ("stock_uom", "`i`.`stock_uom`", False),
                      ("rate", "coalesce(" + PRICE_SQL + ", 0)", True),
                      ("available_qty", "`b`.`actual_qty` - `b`.`reserved_qty`", True)])
-    sql = (f"select `b`.`item_code`, {row} from `tabBin` `b` {_ordered_join()} `tabItem` `i` "
+    key = "`b`.`item_code`, " if page_length else ""  # an unpaged answer needs no cursor: one column per row
+    sql = (f"select {key}{row} from `tabBin` `b` {_ordered_join()} `tabItem` `i` "
            "on `i`.`name` = `b`.`item_code` "
            "where `b`.`warehouse` = %(warehouse)s and `b`.`actual_qty` - `b`.`reserved_qty` > 0 and "
            + SALEABLE.format(a="i"))
