@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import random
@@ -617,6 +618,40 @@ def summary(all_results: list[dict]) -> None:
             log(f"load ({eng['db_type']}, {eng['n_items']:,} items): " + eng["load"])
 
 
+@contextlib.contextmanager
+def buffer_pool(megabytes: int):
+    """MariaDB's InnoDB buffer pool at ``megabytes`` for the block (a server-wide setting, resized online
+    and put back afterwards); 0 leaves the server as it is."""
+    if not megabytes:
+        yield
+        return
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("select @@innodb_buffer_pool_size")
+        before = int(cur.fetchone()[0])
+    try:
+        _resize_buffer_pool(conn, megabytes * 1048576)
+        log(f"  InnoDB buffer pool {before // 1048576} → {megabytes} MB for this run")
+        yield
+    finally:
+        _resize_buffer_pool(conn, before)
+        conn.close()
+
+
+def _resize_buffer_pool(conn, size: int) -> None:
+    with conn.cursor() as cur:
+        cur.execute("set global innodb_buffer_pool_size = %s", (size,))
+    for _ in range(240):  # the resize runs in the background
+        with conn.cursor() as cur:
+            cur.execute("show status like 'Innodb_buffer_pool_resize_status'")
+            row = cur.fetchone()
+        if not row or not row[1] or "complete" in row[1].lower():
+            return
+        time.sleep(0.5)
+
+
 def site_name(db_type: str, n_items: int) -> str:
     return f"bench-catalog-{db_type}.localhost" if n_items == 100_000 else f"bench-catalog-{db_type}-{n_items}.localhost"
 
@@ -635,6 +670,9 @@ def main() -> None:
     ap.add_argument("--http-connections", type=int, default=4)
     ap.add_argument("--no-redis", action="store_true")
     ap.add_argument("--json", help="also write the figures to this file (benchmarks/issue17.py reads it)")
+    ap.add_argument("--innodb-buffer-pool-mb", type=int, default=0, metavar="MB",
+                    help="MariaDB: run with this InnoDB buffer pool (SET GLOBAL, put back afterwards); the issue's "
+                         "baseline machine had 1024, this machine's server 128")
     args = ap.parse_args()
     sites_path = os.path.abspath(args.sites_path)
     log(f"MedGrid catalog benchmark — {_bench.machine_summary()}; {args.items:,} items")
@@ -642,7 +680,8 @@ def main() -> None:
     _bench.prepare_sites_path(sites_path, redis=not args.no_redis)
     all_results = []
     for db_type in [d for d in args.db_types.split(",") if d]:
-        all_results.append(run_engine(args, db_type, sites_path))
+        with buffer_pool(args.innodb_buffer_pool_mb if db_type == "mariadb" else 0):
+            all_results.append(run_engine(args, db_type, sites_path))
     summary(all_results)
     if args.json:
         import json
