@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 
 import frappe
 from frappe import _
@@ -30,6 +31,8 @@ KEY_LENGTH = 15
 # "last used" is written at most this often per key (a token request must stay cheap)
 LAST_USED_RESOLUTION_SECONDS = 60
 _USED_CACHE_PREFIX = "medgrid:api_key_used:"
+LAST_USED_SEEN_SECONDS = 5
+_seen_marks: dict[tuple, float] = {}  # (site, api key) → when this process last saw the mark set
 
 
 def target_user(user=None) -> str:
@@ -88,6 +91,7 @@ def generate_api_key(user=None) -> dict:
     doc.save()
     _record_issue(user, doc.api_key, first_key)
     frappe.cache().delete_value(_USED_CACHE_PREFIX + doc.api_key)
+    _seen_marks.pop((frappe.local.site, doc.api_key), None)
     summary = access_summary(user)
     summary.update(api_secret=secret, authorization=f"token {doc.api_key}:{secret}")
     return summary
@@ -138,12 +142,19 @@ def record_api_key_use() -> None:
         return
     cache = frappe.cache()
     mark = _USED_CACHE_PREFIX + api_key
+    # the shared mark is read at most every few seconds per process (a Redis round trip per request otherwise);
+    # a use is then noted at most LAST_USED_SEEN_SECONDS late, inside the minute's resolution
+    seen_key, now_mono = (frappe.local.site, api_key), time.monotonic()
+    if now_mono - _seen_marks.get(seen_key, -LAST_USED_SEEN_SECONDS) < LAST_USED_SEEN_SECONDS:
+        return
     if cache.get_value(mark):
+        _seen_marks[seen_key] = now_mono
         return
     # a cookie session wins over a key in Frappe: only the session user's own key counts
     if frappe.db.get_value("User", user, "api_key") != api_key:
         return
     cache.set_value(mark, 1, expires_in_sec=LAST_USED_RESOLUTION_SECONDS)
+    _seen_marks[seen_key] = now_mono
     try:
         now = now_datetime()
         if frappe.db.exists(KEY_DOCTYPE, user):
