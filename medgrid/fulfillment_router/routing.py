@@ -101,13 +101,16 @@ def check_party_links(order) -> None:
 
     if order.flags.ignore_permissions or is_unrestricted(frappe.session.user):
         return
+    checked = set()
     for fieldname, doctype in PARTY_LINK_FIELDS:
         name = order.get(fieldname)
-        if not name or not frappe.db.exists(doctype, name):
-            continue  # Frappe's link check reports an unknown name
+        if not name or (doctype, name) in checked:
+            continue  # one address is often both the customer's and the shipping address
+        checked.add((doctype, name))
         linked = frappe.db.exists("Dynamic Link", {"parenttype": doctype, "parent": name,
                                                    "link_doctype": "Customer", "link_name": order.customer})
-        if not linked:
+        if not linked and frappe.db.exists(doctype, name):
+            # (an unknown name is left to Frappe's link check)
             frappe.throw(_("{0} {1} is not linked to Customer {2}").format(_(doctype), name, order.customer),
                          frappe.PermissionError)
 

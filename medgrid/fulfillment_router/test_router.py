@@ -101,6 +101,73 @@ class TestFulfillmentRouter(FrappeTestCase):
         assert {i.item_code: i.fulfillment_vendor for i in items}["ITEM-001"] == "centre_research"
 
 
+    def test_dispatches_and_lines_are_written_with_one_insert_per_table(self):
+        from unittest import mock
+
+        statements = []
+        real_sql = frappe.db.sql
+
+        def recording_sql(query, *args, **kwargs):
+            statements.append(" ".join(str(query).split()).lower())
+            return real_sql(query, *args, **kwargs)
+
+        order = make_order(submit=False)
+        with mock.patch.object(frappe.db, "sql", recording_sql):
+            order.submit()
+        inserts = [q for q in statements if q.startswith("insert into `tabfulfillment dispatch")]
+        assert [q.split("(", 1)[0].strip() for q in inserts] == [
+            "insert into `tabfulfillment dispatch`", "insert into `tabfulfillment dispatch line`"]
+        # each line's vendor is stored by the submit's own save, not written again row by row
+        assert not [q for q in statements if q.startswith("update `tabsales order item` set `fulfillment_vendor`")]
+
+        rows = frappe.get_all("Fulfillment Dispatch", filters={"sales_order": order.name}, fields=["*"],
+                              order_by="creation asc")
+        # routed in the order's line order (aggregate_shipments lists them by creation)
+        assert [r.vendor for r in rows] == ["centre_research", "shipstation", "sinq", "perfectrx", "exoceuticals"]
+        assert len({r.name for r in rows}) == 5 and len({r.creation for r in rows}) == 5
+        for r in rows:
+            assert (r.owner, r.modified_by, r.docstatus, r.status, r.attempts) == (
+                "Administrator", "Administrator", 0, "Queued", 0)
+            assert r.modified == r.creation
+        # the vendor's placeholder status is on the row from the start, as record_vendor_update writes it
+        by_vendor = {r.vendor: r for r in rows}
+        assert by_vendor["shipstation"].vendor_status == "Submitted" and by_vendor["shipstation"].last_sync
+        assert by_vendor["shipstation"].acknowledged_at is None
+        stored = frappe.db.get_value("Sales Order", order.name, ["shipstation_status", "exoceuticals_status"], as_dict=True)
+        assert stored == {"shipstation_status": order.shipstation_status, "exoceuticals_status": order.exoceuticals_status}
+        assert stored.shipstation_status == "Submitted"
+
+        lines = frappe.get_all("Fulfillment Dispatch Line", filters={"parent": ["in", [r.name for r in rows]]},
+                               fields=["*"])
+        assert len(lines) == 5
+        order_lines = {row.name: row for row in order.items}
+        for line in lines:
+            assert (line.parenttype, line.parentfield, line.idx) == ("Fulfillment Dispatch", "lines", 1)
+            assert line.creation == by_vendor[frappe.db.get_value("Fulfillment Dispatch", line.parent, "vendor")].creation
+            assert order_lines[line.sales_order_item].item_code == line.item_code
+        items = frappe.get_all("Sales Order Item", filters={"parent": order.name}, fields=["item_code", "fulfillment_vendor"])
+        assert {i.item_code: i.fulfillment_vendor for i in items} == {
+            "ITEM-001": "centre_research", "ITEM-002": "shipstation", "ITEM-003": "sinq", "ITEM-004": "perfectrx",
+            "ITEM-005": "exoceuticals"}
+        # the documents read back as Frappe wrote them
+        doc = frappe.get_doc("Fulfillment Dispatch", by_vendor["sinq"].name)
+        assert [(l.item_code, l.vendor_sku) for l in doc.lines] == [("ITEM-003", "SINQ-ITEM-001")]
+
+    def test_dispatch_doctypes_have_no_insert_hooks_the_batched_insert_would_skip(self):
+        # create_dispatches writes the rows itself (dispatch.insert_new_documents); a controller method or a
+        # doc_event on these doctypes would need Document.insert back
+        from medgrid.medgrid.doctype.fulfillment_dispatch.fulfillment_dispatch import FulfillmentDispatch
+        from medgrid.medgrid.doctype.fulfillment_dispatch_line.fulfillment_dispatch_line import FulfillmentDispatchLine
+
+        insert_methods = ("before_insert", "before_naming", "autoname", "before_validate", "validate", "before_save",
+                          "after_insert", "on_update", "on_change", "db_insert")
+        for controller in (FulfillmentDispatch, FulfillmentDispatchLine):
+            assert not [m for m in insert_methods if m in vars(controller)], controller
+        events = frappe.get_hooks("doc_events") or {}
+        assert "Fulfillment Dispatch" not in events and "Fulfillment Dispatch Line" not in events
+        # the "*" guard passes a new document without amended_from
+        assert not frappe.get_meta("Fulfillment Dispatch").get_field("amended_from")
+
     def test_rollback_of_the_submit_sends_nothing(self):
         order = make_order(items=["ITEM-003"])
         frappe.db.rollback()

@@ -262,6 +262,8 @@ class Document(BaseDocument):
         if self.get("__islocal") or not self.get("name"):
             return self.insert()
 
+        # a stored copy left by a save that failed before its validate is not this save's
+        self.__dict__.pop("_stored_copy_of_this_save", None)
         self._set_defaults()
         self.check_permission("write", "save")
         self.set_user_and_timestamp()
@@ -494,7 +496,11 @@ class Document(BaseDocument):
         to_reset = [df for df in high if df.permlevel not in allowed and df.fieldtype not in display_fieldtypes]
         if not to_reset:
             return
-        saved = None if self.get("__islocal") else frappe.get_doc(self.doctype, self.name)
+        saved = None
+        if not self.get("__islocal"):
+            saved = frappe.get_doc(self.doctype, self.name)
+            # this save's doc_before_save is the same stored copy: load_doc_before_save takes it
+            self.__dict__["_stored_copy_of_this_save"] = saved
         for df in to_reset:
             if saved is None:
                 self.set(df.fieldname, [] if df.fieldtype in table_fields else df.get("default"))
@@ -700,7 +706,11 @@ class Document(BaseDocument):
 
     def load_doc_before_save(self, *, raise_on_missing=False):
         self._doc_before_save = None
+        stored = self.__dict__.pop("_stored_copy_of_this_save", None)
         if not self.is_new():
+            if stored is not None:
+                self._doc_before_save = stored
+                return
             try:
                 self._doc_before_save = frappe.get_doc(self.doctype, self.name)
             except frappe.DoesNotExistError:

@@ -130,12 +130,14 @@ class SalesOrder(Document):
 
 	def set_customer_details(self):
 		"""Customer name/group/territory, currency, price list, addresses and contact."""
-		customer = _customer_details(self.customer)
-		if not self.flags.ignore_permissions:
+		check_permission = not self.flags.ignore_permissions and frappe.session.user != "Administrator"
+		# the permission check reads the whole Customer: then the details come from that same document
+		customer = frappe.get_doc("Customer", self.customer) if check_permission else _customer_details(self.customer)
+		if check_permission:
 			# ERPNext reads party details only for a customer the user may read (or select)
 			only_select = getattr(frappe, "only_has_select_perm", None)
 			ptype = "select" if only_select and only_select("Customer") else "read"
-			frappe.has_permission("Customer", ptype, self.customer, throw=True)
+			frappe.has_permission("Customer", ptype, customer, throw=True)
 		validate_party_frozen_disabled("Customer", self.customer, disabled=customer.disabled)
 		self.customer_name = customer.customer_name
 		for field in ("customer_group", "territory", "tax_id", "represents_company"):
@@ -168,7 +170,8 @@ class SalesOrder(Document):
 				if not self.get(field):
 					self.set(field, details.get(field))
 		if not self.get("sales_team"):
-			for member in _customer_sales_team(self.customer):
+			team = customer.get("sales_team") if isinstance(customer, Document) else _customer_sales_team(self.customer)
+			for member in team or []:
 				self.append("sales_team", {
 					"sales_person": member.sales_person,
 					"allocated_percentage": member.allocated_percentage,
@@ -181,6 +184,8 @@ class SalesOrder(Document):
 		# one read of the fields below for all lines; an item's child rows only when a line needs them
 		items = _OrderItems(row.item_code for row in self.get("items"))
 		stocked_rows = []
+		# the items' stock flag as read now; the submit's stock reservation uses it (same save)
+		stock_flags = self.flags.item_stock_flags = {}
 		for row in self.get("items"):
 			if not row.item_code:
 				continue
@@ -192,6 +197,7 @@ class SalesOrder(Document):
 			row.brand = item.brand
 			row.image = item.image or ""
 			row.is_stock_item = cint(item.is_stock_item)
+			stock_flags[item.name] = row.is_stock_item
 			row.grant_commission = cint(item.grant_commission)
 			row.stock_uom = item.stock_uom
 			row.uom = row.uom or item.sales_uom or item.stock_uom
@@ -618,11 +624,18 @@ class SalesOrder(Document):
 		candidates = {(row.item_code, row.warehouse) for row in self.get("items")
 			if row.item_code and row.warehouse and not cint(row.delivered_by_supplier)}
 		if not candidates:
+			self.flags.pop("item_stock_flags", None)
 			return
-		# the item's flag as stored now (not the row's copy), read for all lines at once
-		stock_items = set(frappe.get_all(
-			"Item", filters={"name": ["in", sorted({code for code, _wh in candidates})], "is_stock_item": 1}, pluck="name"
-		))
+		# the item's flag as stored (not the row's copy): as this save's validate read it (used once:
+		# a later hold, close or cancel reads it again), else read now
+		codes = {code for code, _wh in candidates}
+		known = self.flags.pop("item_stock_flags", None) or {}
+		if codes <= set(known):
+			stock_items = {code for code in codes if known[code]}
+		else:
+			stock_items = set(frappe.get_all(
+				"Item", filters={"name": ["in", sorted(codes)], "is_stock_item": 1}, pluck="name"
+			))
 		update_reserved_qty_of_pairs(sorted(pair for pair in candidates if pair[0] in stock_items))
 
 
