@@ -92,7 +92,7 @@ def update_reserved_qty_of_pairs(pairs):
 		fields=["name", "item_code", "warehouse", *QTY_FIELDS],
 	):
 		bins.setdefault((row.item_code, row.warehouse), row)
-	names = []
+	names, writes = [], {}
 	for item_code, warehouse in pairs:
 		current = bins.get((item_code, warehouse))
 		if current is None:
@@ -101,6 +101,32 @@ def update_reserved_qty_of_pairs(pairs):
 			continue
 		changes = {"reserved_qty": reserved[(item_code, warehouse)]}
 		changes["projected_qty"] = compute_projected_qty({**current, **changes})
-		frappe.db.set_value("Bin", current.name, changes)
+		writes[current.name] = changes
 		names.append(current.name)
+	_write_bins(writes)
 	return names
+
+
+def _write_bins(changes_by_bin):
+	"""frappe.db.set_value of each Bin's changes (the same columns for all), in one UPDATE."""
+	if len(changes_by_bin) < 2:
+		for name, changes in changes_by_bin.items():
+			frappe.db.set_value("Bin", name, changes)
+		return
+	from frappe.utils import now_datetime
+
+	names = list(changes_by_bin)
+	columns = list(next(iter(changes_by_bin.values())))
+	assignments, values = [], []
+	for column in columns:
+		assignments.append(f"`{column}` = case `name` {' '.join(['when %s then %s'] * len(names))} end")
+		for name in names:
+			values += [name, flt(changes_by_bin[name][column])]
+	assignments += ["`modified` = %s", "`modified_by` = %s"]
+	values += [now_datetime(), frappe.session.user]
+	frappe.db.sql(
+		f"update `tabBin` set {', '.join(assignments)} where `name` in ({', '.join(['%s'] * len(names))})",
+		values + names,
+	)
+	for name in names:
+		frappe.clear_document_cache("Bin", name)
