@@ -62,9 +62,11 @@ def create_dispatches(order, routes) -> list[str]:
     """
     now = now_datetime()
     docs, order_values = [], {}
+    # a new dispatch's defaults, worked out once for all of the order's
+    template = frappe.new_doc(DISPATCH, as_dict=True) if routes else None
     for route in routes:
         descriptor = get_vendor(route.vendor)
-        dispatch = frappe.new_doc(DISPATCH)
+        dispatch = frappe.get_doc({**template, "doctype": DISPATCH})
         dispatch.update({
             "sales_order": order.name,
             "vendor": route.vendor,
@@ -162,9 +164,12 @@ def send_job_id(name: str) -> str:
     return f"medgrid-dispatch::{name}"
 
 
-def enqueue_send(name: str, after_commit: bool = True, job_id: str | None = None) -> None:
-    """Queue the send of one dispatch (once: the job id dedupes repeated enqueues)."""
-    frappe.enqueue(SEND_JOB, queue="short", job_id=job_id or send_job_id(name), deduplicate=True,
+def enqueue_send(name: str, after_commit: bool = True, job_id: str | None = None, *, new_dispatch: bool = False) -> None:
+    """Queue the send of one dispatch (once: the job id dedupes repeated enqueues).
+
+    ``new_dispatch``: the dispatch was written in this transaction, so no job can have its id yet and
+    the queue is not asked (one Redis round trip per dispatch less in the submit)."""
+    frappe.enqueue(SEND_JOB, queue="short", job_id=job_id or send_job_id(name), deduplicate=not new_dispatch,
                    enqueue_after_commit=after_commit, dispatch=name)
 
 

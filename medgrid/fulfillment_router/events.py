@@ -25,7 +25,7 @@ def route_on_submit(doc, method=None):
     # each line's fulfillment_vendor was set by validate_order and stored with the submit's own save
     routes = routing.plan_routes(doc)
     for name in dispatch.create_dispatches(doc, routes):
-        dispatch.enqueue_send(name)
+        dispatch.enqueue_send(name, new_dispatch=True)
 
 
 def cancel_dispatches(doc, method=None):

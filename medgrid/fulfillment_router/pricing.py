@@ -54,11 +54,11 @@ def discount_limit(user: str | None = None) -> float:
 
 def check_prices(order) -> None:
     """Refuse (417 ValidationError, naming the line) a rate below what the caller may charge."""
+    if _unchanged_submit(order):
+        return  # (checked first: it needs no read, and the limit would not be used)
     limit = discount_limit()
     if limit >= FULL_DISCOUNT:
         return  # any rate down to zero (ERPNext refuses a negative total itself)
-    if _unchanged_submit(order):
-        return
     from medgrid.catalog import default_price_list, price_list_rates
 
     price_list = default_price_list(order.customer)

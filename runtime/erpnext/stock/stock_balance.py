@@ -12,7 +12,8 @@ QTY_FIELDS = (
 def get_reserved_qty(item_code, warehouse):
 	"""Stock qty still to deliver on submitted Sales Orders that are not on hold or closed.
 
-	Each line counts (qty - delivered_qty) in stock units; over-delivered lines count zero.
+	Each line counts (qty - delivered_qty) in stock units (a conversion factor of 0 counts as 1);
+	over-delivered lines count zero.
 	"""
 	return get_reserved_qty_of_pairs([(item_code, warehouse)])[(item_code, warehouse)]
 
@@ -25,26 +26,29 @@ def get_reserved_qty_of_pairs(pairs):
 		return totals
 	item_codes = sorted({item_code for item_code, _warehouse in pairs})
 	warehouses = sorted({warehouse for _item_code, warehouse in pairs})
+	# summed by the database: a pair's lines of every submitted order would otherwise all be fetched
 	rows = frappe.db.sql(
 		f"""
-		select soi.item_code, soi.warehouse, soi.qty, soi.delivered_qty, soi.conversion_factor
+		select soi.item_code, soi.warehouse,
+			sum(case when coalesce(soi.qty, 0) > coalesce(soi.delivered_qty, 0)
+				then (coalesce(soi.qty, 0) - coalesce(soi.delivered_qty, 0))
+					* (case when coalesce(soi.conversion_factor, 0) = 0 then 1 else soi.conversion_factor end)
+				else 0 end) as pending
 		from `tabSales Order Item` soi
 		join `tabSales Order` so on so.name = soi.parent
 		where soi.item_code in ({", ".join(["%s"] * len(item_codes))})
 			and soi.warehouse in ({", ".join(["%s"] * len(warehouses))})
 			and so.docstatus = 1 and so.status not in ('On Hold', 'Closed')
 			and coalesce(soi.delivered_by_supplier, 0) = 0
+		group by soi.item_code, soi.warehouse
 		""",
 		[*item_codes, *warehouses],
 		as_dict=True,
 	)
 	for row in rows:
 		pair = (row.item_code, row.warehouse)
-		if pair not in totals:
-			continue  # an item of one pair in the warehouse of another
-		pending = flt(row.qty) - flt(row.delivered_qty)
-		if pending > 0:
-			totals[pair] += pending * (flt(row.conversion_factor) or 1.0)
+		if pair in totals:  # (not an item of one pair in the warehouse of another)
+			totals[pair] = flt(row.pending)
 	return totals
 
 
