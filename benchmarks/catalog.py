@@ -474,6 +474,53 @@ def measure_functions(db_type: str, iterations: int, warmup: int) -> list[dict]:
     return results
 
 
+def compare_with_scan(db_type: str, n_terms: int) -> dict:
+    """Issue 17: the indexed search answers exactly what the plain LIKE scan answers, shown on the loaded
+    catalog for ``n_terms`` random terms: substrings of real codes, names and descriptions (3–12 characters),
+    rare letter runs, mixed case, wildcard characters. Each term is compared unpaged (the whole result set)
+    and as the first 20-row page."""
+    import frappe
+
+    import medgrid.catalog
+    from medgrid.catalog import search_index
+
+    rng = random.Random(SEED + 17)
+    frappe.set_user(API_USER)
+    count = frappe.db.sql("select count(*) from `tabItem`")[0][0]
+    sample = [f"MGB-{rng.randint(1, max(1, count - 8)):06d}" for _ in range(400)]
+    texts = [t for row in frappe.db.sql("select `item_code`, `item_name`, `description` from `tabItem` where `name` in ("
+                                        + ", ".join(["%s"] * len(sample)) + ")", sample) for t in row if t]
+    terms = []
+    while len(terms) < n_terms:
+        kind = rng.random()
+        if kind < 0.7 and texts:
+            text = rng.choice(texts)
+            start = rng.randrange(len(text))
+            term = text[start:start + rng.randint(3, 12)]
+            terms.append(term.upper() if rng.random() < 0.2 else term)
+        elif kind < 0.85:
+            terms.append("".join(rng.choice("bcdfghjklmnpqrstvwxzy") for _ in range(rng.randint(3, 5))))
+        else:
+            terms.append(rng.choice(["%", "_", "0.9%", "x_y", "Box_of", "10%"]) + rng.choice(["", "ml", " Vial"]))
+    terms = [t for t in terms if t.strip()]
+    mismatches, rows_compared, t0 = [], 0, time.perf_counter()
+    for term in terms:
+        for kwargs in ({"query": term}, {"query": term, "limit_page_length": 20}):
+            _t, indexed = call_once(medgrid.catalog.search_items, kwargs)
+            with search_index.disabled():
+                _t, scanned = call_once(medgrid.catalog.search_items, kwargs)
+            indexed, scanned = list(indexed), list(scanned)
+            rows_compared += len(scanned)
+            if indexed != scanned:
+                mismatches.append((term, kwargs.get("limit_page_length")))
+    frappe.set_user("Administrator")
+    res = {"terms": len(terms), "rows_compared": rows_compared, "mismatches": len(mismatches),
+           "seconds": round(time.perf_counter() - t0, 1), "db_type": db_type}
+    log(f"  indexed search vs plain scan: {len(terms)} random terms, unpaged and first page — {rows_compared:,} rows "
+        f"compared, {len(mismatches)} differences {mismatches[:5]} ({res['seconds']} s)")
+    return res
+
+
 def measure_unpaged(db_type: str, n: int) -> dict:
     """The whole warehouse in one answer: the function, then the runtime's JSON serialiser
     (frappe.utils.response.as_json, what the HTTP handler sends), each timed."""
@@ -589,6 +636,8 @@ def run_engine(args, db_type: str, sites_path: str) -> dict:
         log("")
         if not args.http_only:
             out["calls"] = measure_functions(db_type, args.iterations, args.warmup)
+        if args.compare:
+            out["compare"] = compare_with_scan(db_type, args.compare)
     finally:
         frappe.db.rollback()
         _bench.close_site()
@@ -670,6 +719,8 @@ def main() -> None:
     ap.add_argument("--http-connections", type=int, default=4)
     ap.add_argument("--no-redis", action="store_true")
     ap.add_argument("--json", help="also write the figures to this file (benchmarks/issue17.py reads it)")
+    ap.add_argument("--compare", type=int, default=0, metavar="N",
+                    help="also compare the indexed search with the plain scan for N random terms (issue 17: 300)")
     ap.add_argument("--innodb-buffer-pool-mb", type=int, default=0, metavar="MB",
                     help="MariaDB: run with this InnoDB buffer pool (SET GLOBAL, put back afterwards); the issue's "
                          "baseline machine had 1024, this machine's server 128")
