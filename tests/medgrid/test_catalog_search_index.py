@@ -438,8 +438,8 @@ def test_a_page_of_a_common_term_walks_the_items_in_order_with_the_same_answer(d
     monkeypatch.setattr(catalog, "_page_candidates",
                         lambda text, rows: probes.append(original(text, rows) is None) or original(text, rows))
     streamed = []
-    original_stream = catalog._page_items
-    monkeypatch.setattr(catalog, "_page_items", lambda *args: streamed.append(args[0]) or original_stream(*args))
+    original_stream = catalog._page_items_sql
+    monkeypatch.setattr(catalog, "_page_items_sql", lambda *args: streamed.append(args[0]) or original_stream(*args))
     for term in ("TSI", "Vial", "gloves", "BPC-157", "zzqx", "ÄÖÜ"):
         for kwargs in ({"limit_page_length": 3}, {"limit_page_length": 2, "limit_start": 4}, {}):
             assert search(query=term, **kwargs) == scan(query=term, **kwargs), f"{term!r} {kwargs}"
