@@ -10,13 +10,10 @@ batched. The batched shapes are checked one by one, so a regression names itself
 
 from __future__ import annotations
 
-import contextlib
-import re
-
-import psycopg
-import pymysql.connections
 import pytest
 from frappe.utils import add_days, nowdate
+
+from tests.statement_log import StatementLog, drivers_logging_to
 
 PARTNER = "partner@clinic.example"
 MAIN, EXO = "Skydell Main - SM", "Skydell Exoceuticals - SM"
@@ -30,59 +27,12 @@ FIVE_VENDOR_LINES = [
 RX_FIELDS = {"patient_first_name": "Jane", "patient_last_name": "Smith", "patient_dob": "1980-04-12",
              "prescriber_npi": "1234567893", "prescriber_first_name": "Gregory", "prescriber_last_name": "House"}
 SUBMIT_BUDGET = {"Administrator": 64, PARTNER: 70}
-_UNCOUNTED = ("begin", "commit", "rollback", "savepoint", "release", "pragma", "start transaction", "set ")
-
-
-class Statements:
-    def __init__(self):
-        self.seen: list[str] = []
-        self.on = False
-
-    def add(self, sql) -> None:
-        if self.on:
-            text = " ".join((sql.decode() if isinstance(sql, bytes) else str(sql)).split())
-            text = text.replace('"', "`")  # PostgreSQL's quoting read as the other engines'"
-            if not text.lower().startswith(_UNCOUNTED):
-                self.seen.append(text)
-
-    @contextlib.contextmanager
-    def counting(self):
-        self.seen, self.on = [], True
-        try:
-            yield self
-        finally:
-            self.on = False
-
-    def matching(self, pattern: str) -> list[str]:
-        return [s for s in self.seen if re.search(pattern, s, re.IGNORECASE)]
 
 
 @pytest.fixture(scope="module")
 def statements():
-    from frappe.database.sqlite import SQLiteDatabase
-
-    log = Statements()
-    patch = pytest.MonkeyPatch()
-    mysql_query, pg_execute, sqlite_connect = (pymysql.connections.Connection.query, psycopg.Cursor.execute,
-                                               SQLiteDatabase.connect)
-
-    def mysql(conn, sql, unbuffered=False):
-        log.add(sql)
-        return mysql_query(conn, sql, unbuffered)
-
-    def postgres(cursor, query, params=None, **kwargs):
-        log.add(query if isinstance(query, (str, bytes)) else query.as_string(cursor))
-        return pg_execute(cursor, query, params, **kwargs)
-
-    def sqlite(db):
-        sqlite_connect(db)
-        db._conn.set_trace_callback(log.add)
-
-    patch.setattr(pymysql.connections.Connection, "query", mysql)
-    patch.setattr(psycopg.Cursor, "execute", postgres)
-    patch.setattr(SQLiteDatabase, "connect", sqlite)
-    yield log
-    patch.undo()
+    with drivers_logging_to(StatementLog()) as log:
+        yield log
 
 
 def _draft(api, user) -> str:
@@ -93,7 +43,7 @@ def _draft(api, user) -> str:
                                "items": [dict(line) for line in FIVE_VENDOR_LINES], **RX_FIELDS}).insert().name
 
 
-def _submit(api, statements, user, name) -> Statements:
+def _submit(api, statements, user, name) -> StatementLog:
     with api.context(user) as frappe:
         doc = frappe.get_doc("Sales Order", name)
         with statements.counting():
@@ -106,8 +56,8 @@ def _submit(api, statements, user, name) -> Statements:
 def test_five_vendor_submit_stays_within_its_statement_budget(api, statements, user):
     _submit(api, statements, user, _draft(api, user))  # warm the caches a first submit fills
     counted = _submit(api, statements, user, _draft(api, user))
-    listing = "\n".join(counted.seen)
-    assert len(counted.seen) <= SUBMIT_BUDGET[user], f"{len(counted.seen)} statements:\n{listing}"
+    listing = "\n".join(counted.statements)
+    assert len(counted.statements) <= SUBMIT_BUDGET[user], f"{len(counted.statements)} statements:\n{listing}"
 
     # the order's items as fields, in one query (never each Item whole with its eight child tables)
     assert not counted.matching(r"^select \* from `tabItem` "), listing

@@ -21,9 +21,9 @@ import subprocess
 import sys
 import textwrap
 
-import psycopg
-import pymysql.connections
 import pytest
+
+from tests.statement_log import StatementLog, drivers_logging_to
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKEN_USER = "sql-budget@example.com"
@@ -44,60 +44,10 @@ BUDGET = {
     "one Item (token)": (f"/api/resource/Item/{ITEM_PREFIX}001", 11),
     "Item count (token)": ("/api/method/frappe.client.get_count?doctype=Item", 4),
 }
-_NOT_COUNTED = ("begin", "commit", "rollback", "savepoint", "release", "pragma", "start transaction", "set ")
-
-
-class StatementLog:
-    """Every statement the drivers send while active, on all three engines."""
-
-    def __init__(self):
-        self.statements: list[str] = []
-        self.active = False
-
-    def add(self, sql) -> None:
-        if not self.active:
-            return
-        text = sql.decode() if isinstance(sql, bytes) else str(sql)
-        if not text.strip().lower().startswith(_NOT_COUNTED):
-            self.statements.append(text)
-
-    @contextlib.contextmanager
-    def counting(self):
-        self.statements = []
-        self.active = True
-        try:
-            yield self
-        finally:
-            self.active = False
-
-
 @pytest.fixture(scope="module")
 def statement_log():
-    from frappe.database.sqlite import SQLiteDatabase
-
-    log = StatementLog()
-    mp = pytest.MonkeyPatch()
-    mysql_query = pymysql.connections.Connection.query
-    pg_execute = psycopg.Cursor.execute
-    sqlite_connect = SQLiteDatabase.connect
-
-    def counted_query(self, sql, unbuffered=False):
-        log.add(sql)
-        return mysql_query(self, sql, unbuffered)
-
-    def counted_execute(self, query, params=None, **kwargs):
-        log.add(query if isinstance(query, (str, bytes)) else query.as_string(self))
-        return pg_execute(self, query, params, **kwargs)
-
-    def traced_connect(self):
-        sqlite_connect(self)
-        self._conn.set_trace_callback(log.add)
-
-    mp.setattr(pymysql.connections.Connection, "query", counted_query)
-    mp.setattr(psycopg.Cursor, "execute", counted_execute)
-    mp.setattr(SQLiteDatabase, "connect", traced_connect)
-    yield log
-    mp.undo()
+    with drivers_logging_to(StatementLog()) as log:
+        yield log
 
 
 @contextlib.contextmanager
