@@ -90,6 +90,15 @@ class Database:
                 self._conn = None
                 self._cursor = None
 
+    def _release_to(self, pool, key) -> None:
+        """Hand the connection to ``pool`` under ``key``: rolled back and kept for the next request, or closed."""
+        conn = self._conn
+        if conn is None:
+            return
+        self._conn = None
+        self._cursor = None
+        pool.put(key, conn)
+
     def _translate(self, query: str, values):
         """Rewrite MariaDB-flavoured SQL for this engine. Returns (query, values)."""
         return query, values

@@ -81,12 +81,7 @@ class MariaDBDatabase(Database):
         self._holds_row_locks = False
 
     def close(self) -> None:
-        conn, key = self._conn, getattr(self, "_idle_key", None)
-        if conn is None:
-            return
-        self._conn = None
-        self._cursor = None
-        idle_pool.put(key, conn)  # rolled back and kept, or closed
+        self._release_to(idle_pool, getattr(self, "_idle_key", None))
 
     def commit(self) -> None:
         self._holds_row_locks = False

@@ -70,12 +70,7 @@ class PostgresDatabase(Database):
         self._tables = None
 
     def close(self) -> None:
-        conn, key = self._conn, getattr(self, "_idle_key", None)
-        if conn is None:
-            return
-        self._conn = None
-        self._cursor = None
-        idle_pool.put(key, conn)  # rolled back and kept, or closed
+        self._release_to(idle_pool, getattr(self, "_idle_key", None))
 
     def _translate(self, query: str, values):
         query = _BACKTICK.sub(r'"\1"', query)
