@@ -97,10 +97,6 @@ def create_dispatches(order, routes) -> list[str]:
     return [d.name for d in docs]
 
 
-# placeholders per INSERT statement, under SQLite's oldest limit of 999 bound values
-_MAX_VALUES_PER_INSERT = 900
-
-
 def insert_new_documents(docs) -> None:
     """Insert new documents of one doctype, and their child rows, with one multi-row INSERT per table.
 
@@ -133,22 +129,13 @@ def insert_new_documents(docs) -> None:
                     set_new_name(row)
                 tables.setdefault(row.doctype, []).append(row)
     for doctype, rows in tables.items():
-        _insert_rows(doctype, [row.get_valid_dict(ignore_virtual=True) for row in rows])
+        rows = [row.get_valid_dict(ignore_virtual=True) for row in rows]
+        columns = list(rows[0])
+        frappe.db.bulk_insert(doctype, columns, [[_column_value(row.get(c)) for c in columns] for row in rows])
     for doc in docs:
         for row in [doc, *doc.get_all_children()]:
             row.set("__islocal", False)
             row.__dict__.pop("__islocal", None)
-
-
-def _insert_rows(doctype: str, rows: list[dict]) -> None:
-    columns = list(rows[0])
-    per_statement = max(1, _MAX_VALUES_PER_INSERT // len(columns))
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        values = [_column_value(row.get(c)) for row in chunk for c in columns]
-        frappe.db.sql(f"insert into `tab{doctype}` ({', '.join(f'`{c}`' for c in columns)}) values "
-                      + ", ".join([row_sql] * len(chunk)), values)
 
 
 def _column_value(value):

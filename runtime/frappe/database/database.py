@@ -632,6 +632,26 @@ class Database:
             cols = ", ".join(self._index_column(f) for f in fields)
             self.sql_ddl(f"create index `{index_name}` on `{table}` ({cols})")
 
+    # bound values per statement: under SQLite's oldest limit of 999 host parameters
+    _MAX_BOUND_VALUES = 900
+
+    def bulk_insert(self, doctype, fields, values, ignore_duplicates=False, *, chunk_size=10_000):
+        """Insert many rows of ``doctype`` (``values``: one sequence per row, in ``fields`` order) with
+        multi-row INSERTs in the current transaction, as Frappe's does; each statement carries at most
+        ``chunk_size`` rows and stays under the engines' bound-value limits."""
+        fields, rows = list(fields), [tuple(row) for row in values]
+        if not rows:
+            return
+        per_statement = max(1, min(chunk_size, self._MAX_BOUND_VALUES // len(fields)))
+        head = f"insert into `tab{doctype}` ({', '.join(f'`{f}`' for f in fields)}) values "
+        if ignore_duplicates:
+            head = {"mariadb": "insert ignore", "sqlite": "insert or ignore"}.get(self.db_type, "insert") + head[6:]
+        tail = " on conflict do nothing" if ignore_duplicates and self.db_type == "postgres" else ""
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            self.sql(head + ", ".join([row_sql] * len(chunk)) + tail, [v for row in chunk for v in row])
+
     def add_unique(self, doctype, fields, constraint_name=None):
         if isinstance(fields, str):
             fields = [fields]
