@@ -17,6 +17,8 @@ import pytest
 
 from frappe.database.pool import IdleConnectionPool, close_all_pools
 
+from tests.forking import answer_in_child
+
 TEST_DB = os.environ.get("MEDGRID_TEST_DB", "sqlite")
 
 
@@ -205,19 +207,8 @@ def test_a_real_fork_leaves_the_child_without_the_parents_connections():
     pool = IdleConnectionPool("t")
     parent_conn = StandIn("parent")
     pool.put("k", parent_conn)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        try:
-            answer = b"fresh" if pool.take("k") is None and pool.inherited_count == 1 else b"reused"
-            os.write(write_end, answer)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    answer = os.read(read_end, 16)
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    assert answer == b"fresh"
+    # the child finds nothing to take, and the parent's connection set aside
+    assert answer_in_child(lambda: pool.take("k") is None and pool.inherited_count == 1)
     assert pool.take("k") is parent_conn and not parent_conn.closed  # the parent's is untouched
 
 

@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+from tests.forking import answer_in_child
+
 TEST_DB = os.environ.get("MEDGRID_TEST_DB", "sqlite")
 
 
@@ -89,20 +91,9 @@ def test_kept_connections_are_not_used_in_a_forked_child(site):
     frappe.db.commit()
     parent_conn = frappe.db._conn
     frappe.db.close()  # kept for this process
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        try:
-            reused = any(c is parent_conn for c in engine.idle_pool.idle_connections())
-            reused = reused or engine.idle_pool.inherited_count == 0  # the parent's must be set aside
-            os.write(write_end, b"reused" if reused else b"fresh")
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    answer = os.read(read_end, 16)
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    assert answer == b"fresh"
+    # in the child the parent's connection is not on offer, and it was set aside
+    assert answer_in_child(lambda: not any(c is parent_conn for c in engine.idle_pool.idle_connections())
+                           and engine.idle_pool.inherited_count != 0)
     frappe.connect()  # the fixture's teardown rolls back on a connection
 
 
