@@ -247,22 +247,19 @@ def probe(test_site, sites_path):
         setattr(module, fn.__name__, frappe.whitelist(allow_guest=True)(fn))
     sys.modules[PROBE_MODULE] = module
 
-    frappe.init(test_site, sites_path=sites_path, force=True)
-    try:
-        frappe.connect()
-        frappe.db.sql(f"create table if not exists `{PROBE_TABLE}` (`name` varchar(140) primary key)")
-        frappe.db.commit()
-    finally:
-        frappe.destroy()
+    def on_site(statement):
+        frappe.init(test_site, sites_path=sites_path, force=True)
+        try:
+            frappe.connect()
+            frappe.db.sql(statement)
+            frappe.db.commit()
+        finally:
+            frappe.destroy()
+
+    on_site(f"create table if not exists `{PROBE_TABLE}` (`name` varchar(140) primary key)")
     yield {"site": test_site, "sites_path": sites_path, "seen": seen}
     sys.modules.pop(PROBE_MODULE, None)
-    frappe.init(test_site, sites_path=sites_path, force=True)
-    try:
-        frappe.connect()
-        frappe.db.sql(f"drop table if exists `{PROBE_TABLE}`")
-        frappe.db.commit()
-    finally:
-        frappe.destroy()
+    on_site(f"drop table if exists `{PROBE_TABLE}`")
 
 
 def call(probe, method, **params):
