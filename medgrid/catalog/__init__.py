@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Sequence
 
 import frappe
 from frappe import _
@@ -17,11 +18,6 @@ from frappe.utils import flt
 
 from medgrid.catalog import search_index
 from medgrid.exceptions import InvalidParameterError, MissingParameterError
-
-try:  # the runtime puts a JSON text into the response as it is; real Frappe serialises plain values
-    from frappe.utils.response import RawJSON
-except ImportError:
-    RawJSON = None
 
 DEFAULT_PAGE_LENGTH = 0  # no paging unless the caller asks (the guide's examples return everything)
 MAX_PAGE_LENGTH = 1000
@@ -271,16 +267,45 @@ def _ordered_join() -> str:
 
 
 def _json_page(rows, page_length: int, kind: str):
-    """The answer of rows ``(*sort key, row JSON)``: the page's rows as one JSON array (the runtime sends
-    the text as it is; real Frappe gets plain values), the probe row trimmed and the next page's cursor
+    """The answer of rows ``(*sort key, row JSON)``: the page's rows as one JSON array (:class:`CatalogRows`),
+    the probe row trimmed and the next page's cursor
     told as ``next_after`` beside ``message`` (absent on the last page and on unpaged answers): the
     guide's ``{"message": [...]}`` is unchanged."""
     frappe.response.pop("next_after", None)
     if page_length and len(rows) > page_length:
         rows = rows[:page_length]
         frappe.response["next_after"] = encode_after(kind, tuple(rows[-1][:-1]))
-    text = "[" + ",".join([row[-1] for row in rows]) + "]"
-    return RawJSON(text) if RawJSON is not None else json.loads(text)
+    return CatalogRows("[" + ",".join([row[-1] for row in rows]) + "]")
+
+
+class CatalogRows(Sequence):
+    """An answer's rows as the JSON text the engine wrote. The runtime's response writer puts the text in as
+    it is (``__raw_json__``); Frappe's ``json_handler`` writes it as the iterable it is; callers in the same
+    process read it as a list of dicts (parsed once, on first use)."""
+
+    __slots__ = ("text", "_rows")
+
+    def __init__(self, text: str):
+        self.text, self._rows = text, None
+
+    def __raw_json__(self) -> str:
+        return self.text
+
+    def _parsed(self) -> list[dict]:
+        if self._rows is None:
+            self._rows = json.loads(self.text)
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._parsed()[index]
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __eq__(self, other):
+        return self._parsed() == (other._parsed() if isinstance(other, CatalogRows) else other)
+
+    __hash__ = None
 
 
 def encode_after(kind: str, key: tuple) -> str:

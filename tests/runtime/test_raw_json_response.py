@@ -35,3 +35,15 @@ def test_in_process_callers_see_the_parsed_value():
 def test_bad_text_fails_when_read_not_silently():
     with pytest.raises(ValueError):
         len(RawJSON("[1,"))
+
+
+def test_any_value_with_raw_json_is_spliced_and_plain_frappe_writes_its_items():
+    """An app's own type with ``__raw_json__`` needs no runtime name; Frappe's json_handler (no splicing)
+    meets it as an iterable and writes the same items."""
+    from medgrid.catalog import CatalogRows
+
+    rows = CatalogRows('[{"item_code":"A","rate":1.5}]')
+    assert dumps_with_raw_json({"message": rows}) == '{"message":[{"item_code":"A","rate":1.5}]}'
+    assert json.loads(json.dumps({"message": rows}, default=json_handler)) == {"message": [{"item_code": "A",
+                                                                                           "rate": 1.5}]}
+    assert rows == [{"item_code": "A", "rate": 1.5}] and len(rows) == 1

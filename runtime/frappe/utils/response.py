@@ -182,10 +182,12 @@ def as_json() -> Response:
 
 class RawJSON(Sequence):
     """A value whose JSON text is already written, e.g. built by the database in one pass: ``as_json``
-    puts the text into the response as it is instead of building and re-encoding Python objects for it
-    (the runtime's addition; real Frappe has no such type, so an app falls back to plain values there).
+    puts the text into the response as it is instead of building and re-encoding Python objects for it.
 
-    In-process callers see the parsed value: it is a read-only sequence parsed on first use.
+    The runtime's addition, by protocol: ``as_json`` splices any object whose type has ``__raw_json__()``
+    (returning its JSON text), so an app defines its own such type and needs no runtime-only name; real
+    Frappe's serialiser meets the same object as an iterable and writes its items. In-process callers see
+    the parsed value: a read-only sequence parsed on first use.
     """
 
     __slots__ = ("text", "_value")
@@ -213,15 +215,20 @@ class RawJSON(Sequence):
     def __repr__(self):
         return f"RawJSON({self.text[:60]!r}{'…' if len(self.text) > 60 else ''})"
 
+    def __raw_json__(self) -> str:
+        return self.text
+
 
 def dumps_with_raw_json(value) -> str:
-    """``json.dumps`` as Frappe writes responses, with each :class:`RawJSON` spliced in as its text."""
+    """``json.dumps`` as Frappe writes responses, with each value that has ``__raw_json__`` (:class:`RawJSON`)
+    spliced in as its text."""
     raw: dict[str, str] = {}
 
     def default(obj):
-        if isinstance(obj, RawJSON):
+        raw_json = getattr(type(obj), "__raw_json__", None)
+        if raw_json is not None:
             marker = f"\x00raw-json-{uuid.uuid4().hex}\x00"
-            raw[marker] = obj.text
+            raw[marker] = raw_json(obj)
             return marker
         return json_handler(obj)
 
