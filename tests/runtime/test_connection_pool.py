@@ -142,6 +142,42 @@ def test_failed_check_discards_and_the_next_idle_one_is_tried():
     assert healthy.closed
 
 
+def test_the_probe_runs_only_after_the_connection_sat_idle():
+    now = [1000.0]
+    probed: list = []
+
+    def probe(conn):
+        probed.append(conn.name)
+        return conn.name != "dead"
+
+    pool = IdleConnectionPool("t", check=counting_check, probe=probe, probe_after=1.0, clock=lambda: now[0])
+    conn = StandIn("a")
+    pool.put("k", conn)
+    now[0] += 0.5
+    assert pool.take("k") is conn  # put aside a moment ago: checked, not probed
+    assert (conn.checks, probed) == (1, [])
+
+    pool.put("k", conn)
+    now[0] += 30
+    assert pool.take("k") is conn
+    assert (conn.checks, probed) == (2, ["a"])
+
+    dead = StandIn("dead")
+    pool.put("k", conn)
+    pool.put("k", dead)
+    now[0] += 30
+    assert pool.take("k") is conn  # the dead one failed its probe, was closed, and the next was tried
+    assert dead.closed and probed == ["a", "dead", "a"]
+
+
+def test_a_failed_check_is_not_saved_by_a_fresh_put():
+    pool = IdleConnectionPool("t", check=lambda conn: False, probe=lambda conn: True, probe_after=60)
+    conn = StandIn("x")
+    pool.put("k", conn)
+    assert pool.take("k") is None  # the local check always runs
+    assert conn.closed
+
+
 def test_a_check_that_answers_false_discards_too():
     pool = IdleConnectionPool("t", check=lambda conn: False)
     conn = StandIn("x")
@@ -361,11 +397,13 @@ def test_postgres_connection_in_a_failed_transaction_is_never_reused(site):
 
 
 @pytest.mark.skipif(TEST_DB == "sqlite", reason="a server that drops the connection")
-def test_a_connection_the_server_dropped_is_replaced(site):
+def test_a_connection_the_server_dropped_is_replaced(site, monkeypatch):
     import frappe
 
     db_class = type(frappe.local.db)
     engine_module().close_idle_connections()
+    # as after a pause: the connection is probed before it is handed out again
+    monkeypatch.setattr(engine_module().idle_pool, "probe_after", 0.0)
     db = db_class(frappe.local.conf)
     db.sql("select 1")
     victim = db._conn
@@ -419,3 +457,31 @@ def test_a_kept_postgres_connection_follows_a_table_altered_elsewhere(site):
     finally:
         frappe.db.sql(f"drop table if exists `{table}`")
         frappe.db.commit()
+
+
+@pytest.mark.skipif(TEST_DB != "mariadb", reason="MariaDB's rollback and ping commands")
+def test_a_mariadb_connection_whose_request_ended_its_transaction_is_kept_without_more_round_trips(site, monkeypatch):
+    import frappe
+    from frappe.database import mariadb
+
+    mariadb.close_idle_connections()
+    db = mariadb.MariaDBDatabase(frappe.local.conf)
+    db.sql("select 1")
+    conn = db._conn
+    sent: list = []
+    for command in ("rollback", "ping"):
+        original = getattr(conn, command)
+        monkeypatch.setattr(conn, command, lambda *a, _c=command, _o=original, **k: (sent.append(_c), _o(*a, **k))[1])
+    assert conn.transaction_open
+    db.rollback()  # the request handler ends the transaction …
+    assert sent == ["rollback"] and not conn.transaction_open
+    db.close()  # … so putting the connection aside sends nothing more
+    again = mariadb.MariaDBDatabase(frappe.local.conf)
+    try:
+        assert again._conn is conn
+        assert sent == ["rollback"]  # and it comes back without a ping: it was put aside just now
+        again.sql("select 1")
+        assert conn.transaction_open
+    finally:
+        again.close()
+    assert sent == ["rollback", "rollback"]  # a request that did not end its transaction: rolled back here

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pymysql
+import pymysql.connections
 from pymysql.constants import ER, FIELD_TYPE
 from pymysql.converters import conversions
 
@@ -17,13 +18,38 @@ _CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = float
 _CONVERSIONS[FIELD_TYPE.DECIMAL] = float
 
 
+class _Connection(pymysql.connections.Connection):
+    """A PyMySQL connection that knows whether a transaction may be open: any statement may have opened
+    one (autocommit is off); COMMIT and ROLLBACK end it. The server reports this itself, but PyMySQL
+    keeps the flag only from OK packets, not after a SELECT, so it cannot be relied on here."""
+
+    transaction_open = False
+
+    def query(self, sql, unbuffered=False):
+        self.transaction_open = True
+        return super().query(sql, unbuffered)
+
+    def commit(self):
+        super().commit()
+        self.transaction_open = False
+
+    def rollback(self):
+        super().rollback()
+        self.transaction_open = False
+
+
 def _put_aside(conn) -> bool:
-    # always rolled back: the transaction a read opened holds metadata locks (a DROP or ALTER elsewhere
-    # would wait on an idle connection) and pins this request's snapshot
+    # rolled back unless the request already ended its transaction: an open one holds metadata locks (a
+    # DROP or ALTER elsewhere would wait on an idle connection) and pins this request's snapshot
     if not conn.open:
         return False
-    conn.rollback()
+    if conn.transaction_open:
+        conn.rollback()
     return True
+
+
+def _still_open(conn) -> bool:
+    return conn.open and not conn.transaction_open
 
 
 def _still_alive(conn) -> bool:
@@ -32,7 +58,8 @@ def _still_alive(conn) -> bool:
 
 
 # pymysql.connect (TCP + handshake + authentication) was the largest CPU item of a cached request
-idle_pool = IdleConnectionPool("mariadb", per_key=4, total=16, reset=_put_aside, check=_still_alive)
+idle_pool = IdleConnectionPool("mariadb", per_key=4, total=16, reset=_put_aside, check=_still_open,
+                               probe=_still_alive)
 
 
 def close_idle_connections() -> None:
@@ -62,7 +89,7 @@ class MariaDBDatabase(Database):
             self._tables = None
             self._holds_row_locks = False
             return
-        self._conn = pymysql.connect(
+        self._conn = _Connection(
             host=c.get("db_host") or "127.0.0.1",
             port=int(c.get("db_port") or 3306),
             user=c.get("db_user") or c.get("db_name"),

@@ -9,8 +9,12 @@ What makes that safe is the same for the three engines, so it lives here once:
 
 * a connection is put aside only after the engine's ``reset`` (a rollback) succeeded, so no
   transaction, lock or snapshot of one request reaches the next;
-* it is handed out again only after the engine's ``check`` (a ping or an equally cheap probe) passed;
-  one that fails is closed and the next idle one is tried;
+* it is handed out again only after the engine's ``check`` (local state: still open, no transaction)
+  passed, and — when it sat idle longer than ``probe_after`` seconds — its ``probe`` (a ping or an
+  equally cheap round trip: the server may have closed it); one that fails is closed and the next idle
+  one is tried. A connection put aside a moment ago is not pinged: under load that ping was one of
+  the few round trips a cached request makes, and a server that restarts closes its connections
+  long before a restart completes;
 * nothing crosses ``fork()``: a child sees another pid and drops what its parent kept, keeping the
   objects referenced so that neither garbage collection nor a close touches the parent's sockets or
   file locks;
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Hashable
 
@@ -38,14 +43,17 @@ def _close_quietly(conn) -> None:
 class IdleConnectionPool:
     """Idle connections of this process, keyed by connection parameters (LIFO per key, LRU eviction).
 
-    ``reset(conn)`` runs when a connection is put aside and ``check(conn)`` before it is reused; each
-    returns a truthy value when the connection may be kept, and an exception counts as a refusal.
-    ``close(conn)`` closes a connection that is refused, evicted or dropped by :meth:`close_all`.
+    ``reset(conn)`` runs when a connection is put aside, ``check(conn)`` before it is reused and
+    ``probe(conn)`` before a reuse after more than ``probe_after`` idle seconds; each returns a truthy
+    value when the connection may be kept, and an exception counts as a refusal. ``close(conn)`` closes
+    a connection that is refused, evicted or dropped by :meth:`close_all`.
     """
 
     def __init__(self, name: str, *, per_key: int = 4, total: int = 16,
                  reset: Callable | None = None, check: Callable | None = None,
-                 close: Callable | None = None, getpid: Callable[[], int] = os.getpid):
+                 probe: Callable | None = None, probe_after: float = 1.0,
+                 close: Callable | None = None, getpid: Callable[[], int] = os.getpid,
+                 clock: Callable[[], float] = time.monotonic):
         if per_key < 1 or total < 1:
             raise ValueError("an idle-connection pool needs room for at least one connection")
         self.name = name
@@ -53,10 +61,13 @@ class IdleConnectionPool:
         self.total = total
         self._reset = reset
         self._check = check
+        self._probe = probe
+        self.probe_after = probe_after
+        self._clock = clock
         self._close = close or _close_quietly
         self._getpid = getpid
         self._lock = threading.Lock()
-        self._entries: list[tuple[Hashable, object]] = []  # oldest put aside first
+        self._entries: list[tuple[Hashable, object, float]] = []  # (key, conn, when put aside), oldest first
         self._pid = getpid()
         # a forked child's copies of its parent's connections: referenced, never used or closed
         self._inherited: list = []
@@ -69,10 +80,12 @@ class IdleConnectionPool:
         while True:
             with self._lock:
                 self._forget_parent_connections()
-                conn = self._pop_newest(key)
-            if conn is None:
+                entry = self._pop_newest(key)
+            if entry is None:
                 return None
-            if self._passes(self._check, conn):
+            conn, put_at = entry
+            if self._passes(self._check, conn) and (
+                    self._clock() - put_at <= self.probe_after or self._passes(self._probe, conn)):
                 return conn
             self._close_quietly(conn)  # dead or dirty: try the next one
 
@@ -84,7 +97,7 @@ class IdleConnectionPool:
             return False
         with self._lock:
             self._forget_parent_connections()
-            self._entries.append((key, conn))
+            self._entries.append((key, conn, self._clock()))
             evicted = self._over_caps(key)
         for old in evicted:
             self._close_quietly(old)
@@ -99,7 +112,7 @@ class IdleConnectionPool:
         Returns how many were closed."""
         with self._lock:
             self._forget_parent_connections()
-            conns = [conn for _key, conn in self._entries]
+            conns = [entry[1] for entry in self._entries]
             self._entries.clear()
         for conn in conns:
             self._close_quietly(conn)
@@ -109,7 +122,7 @@ class IdleConnectionPool:
         """The connections kept now by this process (for ``key`` only, when given), oldest first."""
         with self._lock:
             self._forget_parent_connections()
-            return [conn for k, conn in self._entries if key is None or k == key]
+            return [conn for k, conn, _at in self._entries if key is None or k == key]
 
     def __len__(self) -> int:
         return len(self.idle_connections())
@@ -126,19 +139,20 @@ class IdleConnectionPool:
     def _forget_parent_connections(self) -> None:
         pid = self._getpid()
         if pid != self._pid:
-            self._inherited.extend(conn for _key, conn in self._entries)
+            self._inherited.extend(entry[1] for entry in self._entries)
             self._entries.clear()
             self._pid = pid
 
     def _pop_newest(self, key):
         for i in range(len(self._entries) - 1, -1, -1):
             if self._entries[i][0] == key:
-                return self._entries.pop(i)[1]
+                _key, conn, put_at = self._entries.pop(i)
+                return conn, put_at
         return None
 
     def _over_caps(self, key) -> list:
         evicted = []
-        same_key = [i for i, (k, _conn) in enumerate(self._entries) if k == key]
+        same_key = [i for i, entry in enumerate(self._entries) if entry[0] == key]
         for i in reversed(same_key[: max(len(same_key) - self.per_key, 0)]):
             evicted.append(self._entries.pop(i)[1])
         while len(self._entries) > self.total:

@@ -28,9 +28,11 @@ def _put_aside(conn) -> bool:
     return conn.info.transaction_status == TransactionStatus.IDLE
 
 
+def _still_idle(conn) -> bool:
+    return not (conn.closed or conn.broken) and conn.info.transaction_status == TransactionStatus.IDLE
+
+
 def _still_alive(conn) -> bool:
-    if conn.closed or conn.broken or conn.info.transaction_status != TransactionStatus.IDLE:
-        return False
     # An empty query is one round trip that proves the server still serves this backend (restart,
     # idle timeout). Sent below psycopg's cursors on purpose: a cursor would open a transaction first.
     result = conn.pgconn.exec_(b"")
@@ -39,7 +41,8 @@ def _still_alive(conn) -> bool:
 
 # A new psycopg connection costs a TCP handshake, authentication and a fresh backend process on the
 # server; each request used to pay that.
-idle_pool = IdleConnectionPool("postgres", per_key=4, total=16, reset=_put_aside, check=_still_alive)
+idle_pool = IdleConnectionPool("postgres", per_key=4, total=16, reset=_put_aside, check=_still_idle,
+                               probe=_still_alive)
 
 
 def close_idle_connections() -> None:
