@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import hashlib
+import hmac
 from urllib.parse import quote, unquote
 
 from werkzeug.wrappers import Response
@@ -669,20 +671,45 @@ def validate_api_key_secret(api_key: str, api_secret: str, frappe_authorization_
     doctype = frappe_authorization_source or "User"
     if not api_key or not api_secret:
         raise frappe.AuthenticationError
-    docname = frappe.db.get_value(doctype, {"api_key": api_key, "enabled": 1}, "name")
-    if not docname:
+    holder = _api_key_holder(doctype, api_key)
+    if not holder or not holder[1] or not hmac.compare_digest(_secret_digest(api_secret), holder[1]):
         raise frappe.AuthenticationError
     form_dict = frappe.local.form_dict
-    from frappe.utils.password import get_decrypted_password
-
-    doc_secret = get_decrypted_password(doctype, docname, fieldname="api_secret", raise_exception=False)
-    if api_secret != doc_secret:
-        raise frappe.AuthenticationError
+    docname = holder[0]
     user = docname if doctype == "User" else frappe.db.get_value(doctype, docname, "user")
     login_manager = getattr(frappe.local, "login_manager", None)
     if login_manager is None or login_manager.user in ("", "Guest", None):
         frappe.set_user(user)
     frappe.local.form_dict = form_dict
+
+
+def _api_key_holder(doctype: str, api_key: str) -> tuple | None:
+    """(name, digest of the API secret) of the enabled ``doctype`` record holding ``api_key``, or None.
+
+    A User's is kept in the process cache: the database layer drops it for every process as soon as
+    anything writes ``tabUser`` or ``__Auth`` (a key regenerated, a user disabled), so a token request
+    costs no statement. Unknown keys are not kept (nobody fills the cache by guessing), and the secret
+    itself never is: only its SHA-256, compared in constant time.
+    """
+
+    def read() -> tuple | None:
+        from frappe.utils.password import get_decrypted_password
+
+        docname = frappe.db.get_value(doctype, {"api_key": api_key, "enabled": 1}, "name")
+        if not docname:
+            return None
+        secret = get_decrypted_password(doctype, docname, fieldname="api_secret", raise_exception=False)
+        return docname, _secret_digest(secret) if secret else None
+
+    if doctype != "User":
+        return read()  # another source doctype's writes are not watched
+    from frappe import cache_manager
+
+    return cache_manager.cached_field("api_keys", api_key, read, keep=lambda holder: holder is not None)
+
+
+def _secret_digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8")).digest()
 
 
 def validate_auth_via_hooks() -> None:

@@ -178,7 +178,8 @@ def clear_doctype_map(doctype: str, name: str) -> None:
 # ---------------------------------------------------------------- per-request reads kept per process
 #
 # What Frappe keeps in Redis instead of reading it on every request: the table list, roles, a user's
-# login info, User Permissions, defaults and Singles (and, per process, the Metas). The runtime keeps
+# login info, User Permissions, defaults and Singles (and, per process, the Metas). The runtime adds
+# the owner of each API key with a digest of its secret (Frappe reads both on every token request). The runtime keeps
 # them in each process's memory — no round trip at all when nothing changed — and shares only a
 # *generation token* per kind: a Redis key (``redis_cache`` set) or, without Redis, a file of the site.
 # A process compares the tokens once as a request or job starts (one MGET, or a few ``stat`` calls)
@@ -191,14 +192,15 @@ def clear_doctype_map(doctype: str, name: str) -> None:
 # one (another thread validated meanwhile) is used but not kept.
 
 SOURCE_TABLE_HASHES = {
-    "tabUser": ("roles", "user_info"),
+    "tabUser": ("roles", "user_info", "api_keys"),
+    "__Auth": ("api_keys",),
     "tabHas Role": ("roles",),
     "tabRole": ("roles",),
     "tabUser Permission": ("user_permission_rules",),
     "tabDefaultValue": ("defaults",),
     "tabSingles": ("singles",),
 }
-RUNTIME_HASHES = ("roles", "user_info", "user_permission_rules", "defaults", "singles")
+RUNTIME_HASHES = ("roles", "user_info", "user_permission_rules", "defaults", "singles", "api_keys")
 TABLE_LIST_KEY = "db_tables"
 META_KIND = "meta"  # not a store: moving it makes every process drop its Metas
 _KINDS = (*RUNTIME_HASHES, TABLE_LIST_KEY, META_KIND)
@@ -312,9 +314,10 @@ def validate_process_cache(*, metas: bool = False) -> dict:
     return current
 
 
-def cached_field(hash_name: str, field: str, generator):
+def cached_field(hash_name: str, field: str, generator, keep=None):
     """``generator()`` kept in this process under ``hash_name``/``field`` until its token moves (see
-    above). Callers must not change what they get."""
+    above); with ``keep``, only a value ``keep(value)`` accepts is kept. Callers must not change what
+    they get."""
     site = _site_key()
     if not site:
         return generator()  # no site context (install-time connections): nothing to keep
@@ -327,6 +330,8 @@ def cached_field(hash_name: str, field: str, generator):
     if entry is not None and entry[0] == token and field in entry[1]:
         return entry[1][field]
     value = generator()
+    if keep is not None and not keep(value):
+        return value
     with _store_lock:
         entry = _store.get((site, hash_name))
         if entry is not None and entry[0] == token and hash_name not in _pending(db):

@@ -347,3 +347,72 @@ def test_value_cache_answers_repeats_until_the_table_is_written(token_site, stat
         # after the rollback nothing of the undone transaction is answered
         assert frappe.db.get_value("Item", {"name": code}, "item_name", cache=True) == original
         assert frappe.db.get_value("Item", {"name": "SQLB-NOPE"}, "name", cache=True) is None
+
+
+# ---------------------------------------------------------------- API keys (kept per process)
+
+def test_a_token_request_reads_neither_the_key_nor_the_secret_once_warm(token_site, statement_log):
+    _count, statements = count_statements(token_site, statement_log, LOGGED)
+    text = "\n".join(statements).lower()
+    assert "api_key" not in text and "__auth" not in text, statements
+
+
+def test_wrong_secret_for_a_kept_key_is_refused(token_site):
+    key = token_site["auth"].split(" ", 1)[1].split(":")[0]
+    assert get(token_site, LOGGED)[0] == 200  # the key is kept now
+    assert _get_with_auth(token_site, f"token {key}:not-the-secret")[0] == 401
+    assert get(token_site, LOGGED)[0] == 200
+
+
+def _get_with_auth(token_site, header):
+    return get(dict(token_site, auth=header), LOGGED)
+
+
+def test_unknown_keys_are_not_kept(token_site):
+    from frappe import cache_manager
+
+    before = sum(len(entry[1]) for (site, kind), entry in cache_manager._store.items() if kind == "api_keys")
+    for n in range(5):
+        assert _get_with_auth(token_site, f"token guessed-key-{n}:guessed-secret")[0] == 401
+    after = sum(len(entry[1]) for (site, kind), entry in cache_manager._store.items() if kind == "api_keys")
+    assert after == before
+
+
+def test_a_regenerated_secret_replaces_the_kept_one_at_once(token_site):
+    old = token_site["auth"]
+    assert get(token_site, LOGGED)[0] == 200
+    with site_context(token_site["site"], token_site["sites_path"]) as frappe:
+        from frappe.core.doctype.user.user import generate_keys
+
+        keys = generate_keys(TOKEN_USER)
+    new = f"token {keys['api_key']}:{keys['api_secret']}"
+    token_site["auth"] = new  # the other tests of the module go on with the new key
+    assert _get_with_auth(token_site, old)[0] == 401
+    assert _get_with_auth(token_site, new)[0] == 200
+
+
+def test_a_user_disabled_by_raw_sql_in_another_process_is_refused_at_once(token_site):
+    """The kept key follows a write to tabUser that no document hook sees, made by another process."""
+    assert get(token_site, LOGGED)[0] == 200
+
+    def set_enabled(value):
+        script = textwrap.dedent(f"""
+            import sys
+            sys.path[:0] = [{os.path.join(ROOT, 'runtime')!r}, {os.path.join(ROOT, 'tests', 'apps', 'runtime_test_app')!r}]
+            import frappe
+            frappe.init({token_site['site']!r}, sites_path={token_site['sites_path']!r}, force=True)
+            frappe.connect()
+            frappe.db.sql("update `tabUser` set `enabled`=%s where `name`=%s", ({value}, {TOKEN_USER!r}))
+            frappe.db.commit()
+            frappe.destroy()
+        """)
+        env = dict(os.environ, MEDGRID_SITES_PATH=token_site["sites_path"])
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    set_enabled(0)
+    try:
+        assert get(token_site, LOGGED)[0] == 401
+    finally:
+        set_enabled(1)
+    assert get(token_site, LOGGED)[0] == 200
