@@ -70,7 +70,34 @@ def get_role_permissions(doctype_meta, user=None, is_owner=None) -> frappe._dict
     cached = frappe.local.role_permissions.get(cache_key)
     if cached is not None:
         return cached
-    roles = set(get_roles(user))
+    roles = frozenset(get_roles(user))
+    perms = _rights_of_roles(doctype_meta, roles, bool(is_owner))
+    frappe.local.role_permissions[cache_key] = perms
+    return perms
+
+
+# (id of a Meta) → (that Meta, {(roles, is_owner): rights}): the rights follow from the Meta and the role
+# set alone, so they are worked out once per process and Meta (a changed DocPerm builds a new Meta)
+_rights_by_meta: dict[int, tuple] = {}
+_RIGHTS_KEPT_FOR_METAS = 512  # Metas rebuilt over a process's life leave entries behind: bounded
+
+
+def _rights_of_roles(meta, roles: frozenset, is_owner: bool) -> frappe._dict:
+    entry = _rights_by_meta.get(id(meta))
+    if entry is None or entry[0] is not meta:
+        if len(_rights_by_meta) >= _RIGHTS_KEPT_FOR_METAS:
+            _rights_by_meta.clear()
+        entry = _rights_by_meta[id(meta)] = (meta, {})
+    kept = entry[1].get((roles, is_owner))
+    if kept is None:
+        kept = entry[1][(roles, is_owner)] = _work_out_rights(meta, roles, is_owner)
+    # each caller gets its own copy (some change what they get)
+    perms = frappe._dict(kept)
+    perms.if_owner = dict(kept.if_owner)
+    return perms
+
+
+def _work_out_rights(doctype_meta, roles: frozenset, is_owner: bool) -> frappe._dict:
     applicable = [p for p in doctype_meta.permissions if p.role in roles and cint(p.permlevel) == 0]
     perms = frappe._dict(if_owner={})
     has_if_owner = any(p.if_owner for p in applicable)
@@ -87,7 +114,6 @@ def get_role_permissions(doctype_meta, user=None, is_owner=None) -> frappe._dict
         perms.submit = perms.cancel = perms.amend = 0
     if not doctype_meta.allow_import:
         perms["import"] = 0
-    frappe.local.role_permissions[cache_key] = perms
     return perms
 
 
