@@ -191,3 +191,33 @@ def test_desk_users_may_list_users_but_not_the_standard_ones(site):
     assert not frappe.has_permission("User", "read", frappe.get_doc("User", "Administrator"))
     frappe.set_user("Administrator")
     assert "Guest" in frappe.get_list("User", pluck="name", limit_page_length=0)
+
+
+def test_rights_kept_per_process_are_a_copy_and_follow_a_docperm_change(site):
+    from frappe.permissions import get_role_permissions
+
+    user = make_user("perm-kept@example.com", "RT Reader")
+    frappe.set_user(user)
+    first = get_role_permissions("RT Note", user=user)
+    assert first.read and not first.write
+    first.write = 1  # a caller that changes what it got changes nobody else's answer
+    first.if_owner["write"] = 1
+    frappe.local.role_permissions = {}  # as in the next request
+    again = get_role_permissions("RT Note", user=user)
+    assert not again.write and "write" not in again.if_owner
+
+    frappe.set_user("Administrator")
+    perm = frappe.get_doc({"doctype": "Custom DocPerm", "parent": "RT Note", "parenttype": "DocType",
+                           "parentfield": "permissions", "role": "RT Reader", "permlevel": 0,
+                           "read": 1, "write": 1}).insert(ignore_permissions=True)
+    try:
+        frappe.local.role_permissions = {}
+        frappe.set_user(user)
+        assert frappe.has_permission("RT Note", "write")
+    finally:
+        frappe.set_user("Administrator")
+        frappe.delete_doc("Custom DocPerm", perm.name, ignore_permissions=True)
+        frappe.clear_cache(doctype="RT Note")  # as the Role Permission Manager does after a removal (Frappe too)
+    frappe.local.role_permissions = {}
+    frappe.set_user(user)
+    assert not frappe.has_permission("RT Note", "write")
