@@ -254,7 +254,15 @@ def _row_json(fields) -> str:
     (the driver's per-field parsing, then ``json.dumps``; benchmarks/catalog.py).
     """
     db_type = frappe.db.db_type
-    number = {"mariadb": "({}) + 0e0", "postgres": "cast({} as double precision)"}.get(db_type, "({}) + 0.0")
+    if db_type == "mariadb":
+        # MariaDB's json_object took ~120 ms of server time for an unpaged warehouse (46k rows); the same
+        # object joined from json_quote'd values takes ~65 ms and is written without blanks
+        parts = []
+        for n, (key, expr, numeric) in enumerate(fields):
+            value = f"({expr}) + 0e0" if numeric else f"json_quote({expr})"
+            parts.append("'" + ("{" if n == 0 else ",") + json.dumps(key) + f":', coalesce({value}, 'null')")
+        return "concat(" + ", ".join(parts) + ", '}')"
+    number = {"postgres": "cast({} as double precision)"}.get(db_type, "({}) + 0.0")
     args = ", ".join(f"'{key}', " + (number.format(expr) if numeric else expr) for key, expr, numeric in fields)
     if db_type == "postgres":
         return f"cast(json_build_object({args}) as text)"
