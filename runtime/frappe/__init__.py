@@ -16,6 +16,7 @@ import re
 import secrets
 import sys
 import traceback
+import time
 from typing import Any
 
 from werkzeug.local import Local, LocalProxy, release_local
@@ -93,16 +94,37 @@ def get_site_config(sites_path: str | None = None, site_path: str | None = None)
     sites_path = sites_path or getattr(local, "sites_path", None) or get_sites_path()
     site_path = site_path or getattr(local, "site_path", None)
     config = {}
-    common = os.path.join(sites_path, "common_site_config.json")
-    if os.path.exists(common):
-        config.update(get_file_json(common))
+    common = _read_config_file(os.path.join(sites_path, "common_site_config.json"))
+    if common is not None:
+        config.update(common)
     if site_path:
-        site_config = os.path.join(site_path, "site_config.json")
-        if os.path.exists(site_config):
-            config.update(get_file_json(site_config))
+        site_config = _read_config_file(os.path.join(site_path, "site_config.json"))
+        if site_config is not None:
+            config.update(site_config)
         elif local.site and not local.flags.new_site:
             raise IncorrectSitePath(f"{local.site} does not exist")
     return _dict(config)
+
+
+# path → ((mtime_ns, size, inode), text): every request reads both config files, as on Frappe; the
+# text is read again only when the file changed (set-config, an edit, a restore), then parsed anew
+# so that no caller shares a nested value with another. File times tick in jiffies, so two writes of
+# the same size in one tick look alike: a file changed in the last two seconds is always read.
+_config_texts: dict[str, tuple] = {}
+_CONFIG_SETTLED_NS = 2_000_000_000
+
+
+def _read_config_file(path: str) -> dict | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    kept = _config_texts.get(path)
+    if kept is None or kept[0] != stamp or time.time_ns() - st.st_mtime_ns < _CONFIG_SETTLED_NS:
+        with open(path, encoding="utf-8") as f:
+            kept = _config_texts[path] = (stamp, f.read())
+    return json.loads(kept[1])
 
 
 def init(site: str, sites_path: str | None = None, new_site: bool = False, force: bool = False) -> None:
@@ -597,18 +619,30 @@ def call(fn, *args, **kwargs):
     return fn(*args, **newargs)
 
 
+@functools.lru_cache(maxsize=2048)
+def _accepted_kwargs(fn) -> frozenset | None:
+    """The parameter names ``fn`` takes, or None when it takes ``**kwargs`` (a signature is read once per
+    function: building it was a measurable part of every request)."""
+    parameters = inspect.signature(fn).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return frozenset(parameters)
+
+
 def get_newargs(fn, kwargs: dict) -> dict:
     """Keep the kwargs ``fn`` accepts; ``ignore_permissions`` and ``flags`` never pass through."""
     fn = getattr(fn, "__func__", fn)
     try:
-        sig = inspect.signature(fn)
+        try:
+            accepted = _accepted_kwargs(fn)
+        except TypeError:  # an unhashable callable: read its signature each time
+            accepted = _accepted_kwargs.__wrapped__(fn)
     except (TypeError, ValueError):
         return dict(kwargs)
-    accepts_kwargs = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
-    if accepts_kwargs:
+    if accepted is None:
         newargs = dict(kwargs)
     else:
-        newargs = {k: v for k, v in kwargs.items() if k in sig.parameters}
+        newargs = {k: v for k, v in kwargs.items() if k in accepted}
     newargs.pop("ignore_permissions", None)
     newargs.pop("flags", None)
     return newargs

@@ -218,7 +218,9 @@ def _site_key() -> str | None:
     if not site_path or not getattr(frappe.local, "site", None):
         return None
     conf = getattr(frappe.local, "conf", None) or {}
-    return f"{os.path.abspath(site_path)}|{conf.get('db_name') or ''}"
+    if not os.path.isabs(site_path):  # frappe.init makes it absolute; abspath was ~14 calls a request
+        site_path = os.path.abspath(site_path)
+    return f"{site_path}|{conf.get('db_name') or ''}"
 
 
 def _pending(db) -> set:
