@@ -26,9 +26,10 @@ DEFAULT_SITES_PATH = os.environ.get("MEDGRID_BENCH_SITES", os.path.join(BENCH_DI
 RECORDINGS = "/work/shared/frappe/recordings"
 REDIS_URL = "redis://127.0.0.1:6379"
 
-# bench's production gunicorn flags, as in recordings/perf.md
-GUNICORN_FLAGS = ["-w", "2", "--max-requests", "5000", "--max-requests-jitter", "500", "-t", "120",
-                  "--graceful-timeout", "30", "--preload"]
+# bench's production gunicorn flags, as in recordings/perf.md, with the runtime's gunicorn settings as
+# `medgrid-runtime setup production` writes them (redacting access log; workers forked warm under --preload)
+GUNICORN_FLAGS = ["-c", "python:medgrid_runtime.gunicorn_conf", "-w", "2", "--max-requests", "5000",
+                  "--max-requests-jitter", "500", "-t", "120", "--graceful-timeout", "30", "--preload"]
 
 
 def log(*args) -> None:

@@ -1,4 +1,5 @@
-"""gunicorn settings for the MedGrid runtime: an access log that keeps secrets out.
+"""gunicorn settings for the MedGrid runtime: an access log that keeps secrets out, and workers that
+start warm under ``--preload``.
 
 Use it with ``-c python:medgrid_runtime.gunicorn_conf`` (command-line options still win)::
 
@@ -8,9 +9,15 @@ Every access-log line goes through :mod:`frappe.utils.access_log`: webhook and O
 lose their query string (ShipStation's ``?token=`` among them), other URLs the values of
 secret-looking parameters, and the referrer is treated the same way. The Basic-auth user (an API key)
 and the Authorization/Cookie headers are never logged, whatever ``access_log_format`` asks for.
+
+With ``--preload`` the master builds the apps' modules, every site's Metas and the URL map once, before
+the first fork (``when_ready``), and brings the Metas up to date before each later fork (``pre_fork``):
+see :func:`frappe.app.warm_up_for_workers`.
 """
 
 from __future__ import annotations
+
+import gc
 
 from gunicorn.glogging import Logger
 
@@ -62,3 +69,23 @@ def _redact_referrer(url: str) -> str:
 
 
 logger_class = RedactingLogger
+
+
+def when_ready(server):
+    if not server.cfg.preload_app:
+        return  # without --preload each worker imports the app itself: nothing to inherit
+    from frappe.app import warm_up_for_workers
+
+    for done in warm_up_for_workers():
+        server.log.info("preloaded %s: %s modules, %s Metas in %s s", done["site"], done["modules"],
+                        done["metas"], done["seconds"])
+
+
+def pre_fork(server, worker):
+    if server.cfg.preload_app:
+        from frappe.app import refresh_before_fork
+
+        refresh_before_fork()
+        # what the master built is never collected: out of the collector's sight, a worker's collections
+        # do not write to (and so copy) every page it inherited
+        gc.freeze()

@@ -93,10 +93,13 @@ class _LazyMap:
 
     _map: Map | None = None
 
-    def bind_to_environ(self, environ):
+    def build(self) -> Map:
         if self._map is None:
             type(self)._map = _build_map()
-        return self._map.bind_to_environ(environ)
+        return self._map
+
+    def bind_to_environ(self, environ):
+        return self.build().bind_to_environ(environ)
 
 
 API_URL_MAP = _LazyMap()
