@@ -74,6 +74,7 @@ class MariaDBDatabase(Database):
     """MariaDB through PyMySQL with utf8mb4 and manual transactions."""
 
     db_type = "mariadb"
+    returns_decimals = False  # _CONVERSIONS reads DECIMAL as float
     IntegrityError = pymysql.err.IntegrityError
     OperationalError = pymysql.err.OperationalError
     ProgrammingError = pymysql.err.ProgrammingError

@@ -98,6 +98,7 @@ class SQLiteDatabase(Database):
     """SQLite with WAL so web workers, job workers and the scheduler can share one file."""
 
     db_type = "sqlite"
+    returns_decimals = False  # the "decimal" converter reads DECIMAL columns as float
     IntegrityError = sqlite3.IntegrityError
     OperationalError = sqlite3.OperationalError
     ProgrammingError = sqlite3.ProgrammingError
