@@ -90,7 +90,7 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
     """
     _require_catalog_reader()
     warehouse = _required(warehouse, "warehouse")
-    _check_warehouse(warehouse)
+    _check_warehouse_type(warehouse)
     price_list = _resolve_price_list(price_list)
     start, page_length = _paging(limit_start, limit_page_length)
     cursor = decode_after(after, ITEMS_CURSOR)
@@ -109,7 +109,7 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
     sql = (f"select {key}{row} from `tabBin` `b` {_ordered_join()} `tabItem` `i` "
            "on `i`.`name` = `b`.`item_code` "
            "where `b`.`warehouse` = %(warehouse)s and `b`.`actual_qty` - `b`.`reserved_qty` > 0 and "
-           + SALEABLE.format(a="i"))
+           + SALEABLE.format(a="i") + " and " + WAREHOUSE_EXISTS)
     if cursor:
         values["after_code"] = cursor[0]
         sql += " and `b`.`item_code` > %(after_code)s"
@@ -117,7 +117,7 @@ def items_in_warehouse(warehouse=None, price_list=None, limit_start=0, limit_pag
     if page_length:
         # one row more than asked tells whether another page follows
         sql += " limit %(length)s offset %(start)s"
-    return _json_page(frappe.db.sql(sql, values), page_length, ITEMS_CURSOR)
+    return _json_page(frappe.db.sql(sql, values), page_length, ITEMS_CURSOR, warehouse)
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -127,7 +127,7 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
     _require_catalog_reader()
     text = _required(query, "query")
     if warehouse:
-        _check_warehouse(warehouse)
+        _check_warehouse_type(warehouse)
     price_list = _resolve_price_list(price_list)
     start, page_length = _paging(limit_start, limit_page_length)
     cursor = decode_after(after, SEARCH_CURSOR)
@@ -162,8 +162,7 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
             names = _page_candidates(text, start + page_length)
             if names is not None:
                 if not names:
-                    frappe.response.pop("next_after", None)
-                    return []
+                    return _json_page([], page_length, SEARCH_CURSOR, warehouse)
                 source = "`tabItem` `m` where `m`.`name` in (" + _in_list("candidate", names, values) + ") and "
         elif indexed:
             candidate_sql, candidate_values = indexed
@@ -190,7 +189,8 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
            "where " + in_stock.format(b="b", w="w") + after_row + " order by `i`.`name`, `b`.`warehouse`")
     if page_length:
         sql += " limit %(length)s offset %(start)s"
-    return _json_page(frappe.db.sql(sql, values), page_length, SEARCH_CURSOR)
+    # a row joined the warehouse: only an empty answer needs to ask whether it exists
+    return _json_page(frappe.db.sql(sql, values), page_length, SEARCH_CURSOR, warehouse)
 
 
 def _page_items_sql(text: str, matches: str, values: dict, count: int) -> str | None:
@@ -274,11 +274,14 @@ def _ordered_join() -> str:
     return {"mariadb": "straight_join", "sqlite": "cross join"}.get(frappe.db.db_type, "join")
 
 
-def _json_page(rows, page_length: int, kind: str):
+def _json_page(rows, page_length: int, kind: str, warehouse: str | None = None):
     """The answer of rows ``(*sort key, row JSON)``: the page's rows as one JSON array (:class:`CatalogRows`),
     the probe row trimmed and the next page's cursor
     told as ``next_after`` beside ``message`` (absent on the last page and on unpaged answers): the
-    guide's ``{"message": [...]}`` is unchanged."""
+    guide's ``{"message": [...]}`` is unchanged. An empty answer for ``warehouse`` is a 404 when no such
+    warehouse exists (a row proves it does, so a page with rows costs no lookup)."""
+    if not rows and warehouse:
+        _check_warehouse(warehouse)
     frappe.response.pop("next_after", None)
     if page_length and len(rows) > page_length:
         rows = rows[:page_length]
@@ -349,9 +352,17 @@ def _required(value, name: str) -> str:
     return value.strip()
 
 
-def _check_warehouse(warehouse: str) -> None:
+def _check_warehouse_type(warehouse) -> None:
     if not isinstance(warehouse, str):
         frappe.throw(_("Parameter warehouse must be a string"), InvalidParameterError)
+
+
+# In a query filtered on %(warehouse)s: no rows unless it exists (evaluated once: it names no row's column)
+WAREHOUSE_EXISTS = "exists (select 1 from `tabWarehouse` `wx` where `wx`.`name` = %(warehouse)s)"
+
+
+def _check_warehouse(warehouse: str) -> None:
+    _check_warehouse_type(warehouse)
     if not frappe.db.exists("Warehouse", warehouse):
         frappe.throw(_("Warehouse {0} not found").format(warehouse), frappe.DoesNotExistError)
 

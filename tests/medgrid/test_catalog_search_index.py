@@ -496,3 +496,29 @@ def test_rows_written_by_the_engine_are_the_plain_rows(db, warehouse):
     from frappe.utils.response import dumps_with_raw_json
 
     assert json.loads(dumps_with_raw_json({"message": answer}))["message"] == reference_rows(warehouse)
+
+
+def test_an_unknown_warehouse_is_a_404_and_an_empty_one_an_empty_answer(db):
+    """A page with rows proves its warehouse exists; only an empty answer looks the warehouse up."""
+    empty = "Catalog Empty - SM"
+    if not frappe.db.exists("Warehouse", empty):
+        frappe.get_doc({"doctype": "Warehouse", "warehouse_name": "Catalog Empty", "company": COMPANY,
+                        "parent_warehouse": frappe.db.get_value("Warehouse", MAIN, "parent_warehouse")}
+                       ).insert(ignore_permissions=True)
+    assert frappe.db.exists("Warehouse", empty)
+    assert list(catalog.items_in_warehouse(warehouse=empty)) == []
+    assert list(catalog.items_in_warehouse(warehouse=empty, limit_page_length=5)) == []
+    assert list(catalog.search_items(query="TSI", warehouse=empty, limit_page_length=5)) == []
+    # bins left behind by a warehouse deleted with raw SQL do not make it exist
+    ghost = "Ghost Store - SM"
+    frappe.db.sql("insert into `tabBin` (`name`, `item_code`, `warehouse`, `actual_qty`, `reserved_qty`) "
+                  "values ('ghost-bin', 'TSI-0001', %s, 5, 0)", (ghost,))
+    try:
+        for call in (lambda: catalog.items_in_warehouse(warehouse=ghost),
+                     lambda: catalog.items_in_warehouse(warehouse=ghost, limit_page_length=5),
+                     lambda: catalog.search_items(query="TSI", warehouse=ghost, limit_page_length=5),
+                     lambda: catalog.search_items(query="zzqx", warehouse=ghost)):
+            with pytest.raises(frappe.DoesNotExistError):
+                call()
+    finally:
+        frappe.db.sql("delete from `tabBin` where `name` = 'ghost-bin'")
