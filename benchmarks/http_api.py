@@ -3,11 +3,12 @@
 What it does, bounded and on loopback only:
 
 1. creates (or, with a matching ``bench_state.json``, reuses) a benchmark site with frappe+erpnext on
-   MariaDB (default) or SQLite (``--db-type sqlite``), an API user with System Manager and 7 more roles
+   MariaDB (default), SQLite or PostgreSQL (``--db-type sqlite|postgres``), an API user with System Manager and 7 more roles
    and keys from ``frappe.core.doctype.user.user.generate_keys``, and ~100 Items;
 2. for every endpoint × concurrency: starts ``gunicorn frappe.app:application`` with bench's production
-   flags (2 sync workers, ``--preload``, ``--max-requests 5000``…; env ``MEDGRID_SITES_PATH`` and
-   ``MEDGRID_DEFAULT_SITE``) as a subprocess, runs a discarded 3 s warm-up and a measured run from a
+   flags (2 sync workers, ``--preload``, ``--max-requests 5000``…) and the runtime's settings
+   (``-c python:medgrid_runtime.gunicorn_conf``, as ``setup production`` writes it; env
+   ``MEDGRID_SITES_PATH`` and ``MEDGRID_DEFAULT_SITE``) as a subprocess, runs a discarded 3 s warm-up and a measured run from a
    separate load-generator process (``wrk -t1 -c<C> -d<D>s --latency``, the method of
    ``recordings/perf.md``; a Python thread-pool generator when wrk is missing), then stops gunicorn;
    the endpoints are (i) token-authenticated ``GET /api/method/frappe.auth.get_logged_user`` and
@@ -18,6 +19,7 @@ What it does, bounded and on loopback only:
 
     .venv/bin/python benchmarks/http_api.py                      # MariaDB, c=4 and c=1, 20 s runs
     .venv/bin/python benchmarks/http_api.py --db-type sqlite
+    .venv/bin/python benchmarks/http_api.py --db-type postgres --connections 4
     .venv/bin/python benchmarks/http_api.py --duration 5 --connections 4 --profile 500
 """
 
@@ -302,7 +304,7 @@ def profile(sites_path: str, site: str, state: dict, n: int, top: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--db-type", choices=["mariadb", "sqlite"], default="mariadb")
+    ap.add_argument("--db-type", choices=["mariadb", "sqlite", "postgres"], default="mariadb")
     ap.add_argument("--sites-path", default=_bench.DEFAULT_SITES_PATH)
     ap.add_argument("--site", help="site name (default bench-http-<db>.localhost)")
     ap.add_argument("--rebuild", action="store_true", help="recreate the site even if it can be reused")
