@@ -15,8 +15,8 @@ import os
 import re
 import secrets
 import sys
-import traceback
 import time
+import traceback
 from typing import Any
 
 from werkzeug.local import Local, LocalProxy, release_local

@@ -178,9 +178,9 @@ def clear_doctype_map(doctype: str, name: str) -> None:
 # ---------------------------------------------------------------- per-request reads kept per process
 #
 # What Frappe keeps in Redis instead of reading it on every request: the table list, roles, a user's
-# login info, User Permissions, defaults and Singles (and, per process, the Metas). The runtime adds
-# the owner of each API key with a digest of its secret (Frappe reads both on every token request). The runtime keeps
-# them in each process's memory — no round trip at all when nothing changed — and shares only a
+# login info, User Permissions, defaults and Singles (and, per process, the Metas); the runtime adds
+# the owner of each API key with a digest of its secret (Frappe reads both on every token request).
+# The runtime keeps them in each process's memory — no round trip at all when nothing changed — and shares only a
 # *generation token* per kind: a Redis key (``redis_cache`` set) or, without Redis, a file of the site.
 # A process compares the tokens once as a request or job starts (one MGET, or a few ``stat`` calls)
 # and again lazily after each transaction, and drops the kinds whose token moved.
