@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -69,9 +68,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # the e2e stack's: a port below the ephemeral range, which no outgoing connection can take while the
+    # site is being built
+    from tests.e2e.stack import free_port as stack_free_port
+
+    return stack_free_port()
 
 
 @dataclass

@@ -23,6 +23,7 @@ import base64
 import contextlib
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -84,9 +85,31 @@ class StackError(RuntimeError):
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A free loopback port below the kernel's ephemeral range. A port the kernel hands out (bind to 0)
+    comes from that range, and the web port is chosen well before gunicorn binds it (the site is built
+    in between): any outgoing connection meanwhile (database, Redis, a sandbox) may take it as its local
+    port, and gunicorn then fails with "Address already in use" (seen once in CI)."""
+    low = _ephemeral_ports_start()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randint(max(1024, low - 12000), low - 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # a crowded machine: any free port
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _ephemeral_ports_start() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def wait_until(predicate, timeout: float = DEFAULT_TIMEOUT, interval: float = 0.2, what: str = "condition",
