@@ -295,6 +295,16 @@ def http_get(url: str, headers: dict, timeout: float = 30.0) -> tuple[int, bytes
 
 # ------------------------------------------------------------------ misc
 
+def statement_log():
+    """``tests/statement_log.py``'s counter of the statements the three drivers send (transaction control
+    left out), installed for a ``with`` block: the benchmarks count as the statement-budget tests do."""
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    from tests.statement_log import StatementLog, drivers_logging_to
+
+    return drivers_logging_to(StatementLog())
+
+
 def machine_summary() -> str:
     cpu = "?"
     try:

@@ -176,47 +176,6 @@ def report(results, baseline, baseline_src, db_type) -> None:
 
 # ------------------------------------------------------------------ in-process yardstick
 
-class StatementCounter:
-    """Counts the statements the three drivers send (transaction control and set-up left out)."""
-
-    SKIP = ("begin", "commit", "rollback", "savepoint", "release", "pragma", "start transaction", "set ")
-
-    def __init__(self):
-        self.count = 0
-        self.active = False
-
-    def add(self, sql) -> None:
-        if self.active:
-            text = sql.decode() if isinstance(sql, bytes) else str(sql)
-            if not text.lstrip().lower().startswith(self.SKIP):
-                self.count += 1
-
-    def install(self) -> None:
-        import psycopg
-        import pymysql.connections
-
-        from frappe.database.sqlite import SQLiteDatabase
-
-        query, execute, connect = pymysql.connections.Connection.query, psycopg.Cursor.execute, SQLiteDatabase.connect
-        counter = self
-
-        def counted_query(conn, sql, unbuffered=False):
-            counter.add(sql)
-            return query(conn, sql, unbuffered)
-
-        def counted_execute(cur, sql, params=None, **kwargs):
-            counter.add(sql if isinstance(sql, (str, bytes)) else sql.as_string(cur))
-            return execute(cur, sql, params, **kwargs)
-
-        def traced_connect(db):
-            connect(db)
-            db._conn.set_trace_callback(counter.add)
-
-        pymysql.connections.Connection.query = counted_query
-        psycopg.Cursor.execute = counted_execute
-        SQLiteDatabase.connect = traced_connect
-
-
 def in_process(sites_path: str, site: str, state: dict, n: int) -> list[dict]:
     """CPU time and SQL statements per request, in this process (no HTTP server, no load generator):
     the yardstick that stays put when other jobs load the machine. Issue 17's real-Frappe figures on
@@ -227,29 +186,27 @@ def in_process(sites_path: str, site: str, state: dict, n: int) -> list[dict]:
 
     os.environ["MEDGRID_SITES_PATH"] = sites_path
     os.environ["MEDGRID_DEFAULT_SITE"] = site
-    counter = StatementCounter()
-    counter.install()
     client = Client(frappe.app.application)
     headers = {"Host": f"{site}:8000", "Authorization": f"token {state['api_key']}:{state['api_secret']}"}
     frappe_figures = {"get_logged_user": (6.45, 5), "item_list": (9.3, 6)}
     out = []
-    for name in ENDPOINTS:
-        _label, path = ENDPOINTS[name]
-        for _ in range(20):  # warm the caches
-            resp = client.get(path, headers=headers)
-            assert resp.status_code == 200, resp.get_data()[:300]
-        counter.count, counter.active = 0, True
-        cpu0 = time.process_time()
-        for _ in range(n):
-            client.get(path, headers=headers).get_data()
-        cpu = (time.process_time() - cpu0) / n * 1000
-        counter.active = False
-        statements = counter.count / n
-        frappe_cpu, frappe_statements = frappe_figures[name]
-        out.append({"endpoint": name, "cpu_ms": round(cpu, 2), "statements": statements})
-        log(f"  in-process {name:16s}: {cpu:.2f} ms CPU per request (real Frappe {frappe_cpu} ms, "
-            f"{frappe_cpu / cpu:.2f}×), {statements:g} SQL statements (real Frappe {frappe_statements}) "
-            f"— {n} requests, load avg {os.getloadavg()[0]:.2f}")
+    with _bench.statement_log() as statements_sent:
+        for name in ENDPOINTS:
+            _label, path = ENDPOINTS[name]
+            for _ in range(20):  # warm the caches
+                resp = client.get(path, headers=headers)
+                assert resp.status_code == 200, resp.get_data()[:300]
+            with statements_sent.counting():
+                cpu0 = time.process_time()
+                for _ in range(n):
+                    client.get(path, headers=headers).get_data()
+                cpu = (time.process_time() - cpu0) / n * 1000
+            statements = len(statements_sent.statements) / n
+            frappe_cpu, frappe_statements = frappe_figures[name]
+            out.append({"endpoint": name, "cpu_ms": round(cpu, 2), "statements": statements})
+            log(f"  in-process {name:16s}: {cpu:.2f} ms CPU per request (real Frappe {frappe_cpu} ms, "
+                f"{frappe_cpu / cpu:.2f}×), {statements:g} SQL statements (real Frappe {frappe_statements}) "
+                f"— {n} requests, load avg {os.getloadavg()[0]:.2f}")
     return out
 
 

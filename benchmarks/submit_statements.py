@@ -2,8 +2,8 @@
 
 Creates N five-vendor drafts (the demo catalog's ITEM-001…005, patient and prescriber for the Rx line)
 as Administrator on a site with the MedGrid demo data, then submits each in a fresh site context and
-counts what the submit sends to the database (``http_api.StatementCounter``: statements at the driver,
-transaction control left out) and the CPU it takes, the dispatch inserts and job enqueues included.
+counts what the submit sends to the database (``tests/statement_log.py``, as the statement-budget tests
+count: statements at the driver, transaction control left out) and the CPU it takes, the dispatch inserts and job enqueues included.
 The most frequent statement shapes of the last submit are listed.
 
     .venv/bin/python benchmarks/submit_statements.py --sites-path /tmp/medgrid-webhook-bench --site webhook-bench.localhost
@@ -50,51 +50,38 @@ def main() -> None:
     sites_path = os.path.abspath(args.sites_path)
     os.environ["MEDGRID_SITES_PATH"] = sites_path
 
-    from http_api import StatementCounter
-
+    import _bench
     import frappe
     from frappe.utils import add_days, nowdate
 
-    counter = StatementCounter()
-    counter.install()
-    shapes = collections.Counter()
-    count_one = counter.add
-
-    def add(sql):
-        if counter.active:
-            text = sql.decode() if isinstance(sql, bytes) else str(sql)
-            shape = re.sub(r"'[^']*'|\b\d+(\.\d+)?(e[+-]?\d+)?\b", "?", re.sub(r"\s+", " ", text))
-            shapes[shape[:90]] += 1
-        count_one(sql)
-
-    counter.add = add
     figures = []
-    for _ in range(args.orders):
-        frappe.init(args.site, sites_path=sites_path, force=True)
-        frappe.connect()
-        frappe.set_user("Administrator")
-        try:
-            draft = frappe.get_doc({"doctype": "Sales Order", "customer": "Demo Clinic Partner", "company": "Skydell",
-                                    "delivery_date": add_days(nowdate(), 7),
-                                    "shipping_address_name": "Demo Clinic Partner-Shipping",
-                                    "items": five_vendor_lines(frappe), **RX_FIELDS}).insert()
-            frappe.db.commit()
-        finally:
-            frappe.destroy()
-        frappe.init(args.site, sites_path=sites_path, force=True)
-        frappe.connect()
-        frappe.set_user("Administrator")
-        try:
-            shapes.clear()
-            counter.count, counter.active = 0, True
-            cpu = time.process_time()
-            frappe.get_doc("Sales Order", draft.name).submit()
-            frappe.db.commit()
-            figures.append((counter.count, (time.process_time() - cpu) * 1000))
-            counter.active = False
-        finally:
-            counter.active = False
-            frappe.destroy()
+    with _bench.statement_log() as statements_sent:
+        for _ in range(args.orders):
+            frappe.init(args.site, sites_path=sites_path, force=True)
+            frappe.connect()
+            frappe.set_user("Administrator")
+            try:
+                draft = frappe.get_doc({"doctype": "Sales Order", "customer": "Demo Clinic Partner",
+                                        "company": "Skydell", "delivery_date": add_days(nowdate(), 7),
+                                        "shipping_address_name": "Demo Clinic Partner-Shipping",
+                                        "items": five_vendor_lines(frappe), **RX_FIELDS}).insert()
+                frappe.db.commit()
+            finally:
+                frappe.destroy()
+            frappe.init(args.site, sites_path=sites_path, force=True)
+            frappe.connect()
+            frappe.set_user("Administrator")
+            try:
+                with statements_sent.counting():
+                    cpu = time.process_time()
+                    frappe.get_doc("Sales Order", draft.name).submit()
+                    frappe.db.commit()
+                    figures.append((len(statements_sent.statements), (time.process_time() - cpu) * 1000))
+            finally:
+                frappe.destroy()
+    # the shapes of the last submit's statements: literals folded
+    shapes = collections.Counter(re.sub(r"'[^']*'|\b\d+(\.\d+)?(e[+-]?\d+)?\b", "?", text)[:90]
+                                 for text in statements_sent.statements)
     statements = [f[0] for f in figures]
     cpus = [f[1] for f in figures]
     print(f"{args.orders} five-vendor submits on {args.site}: statements per submit {statements} "
