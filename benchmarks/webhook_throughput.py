@@ -313,15 +313,13 @@ def in_process(sites_path: str, vendor: str, orders: list[str], n: int) -> dict:
     """CPU time and SQL statements per verified-and-stored webhook in this process (no gunicorn, no
     load generator): the yardstick that holds on a busy machine. The apply jobs stay queued."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from http_api import StatementCounter
+    import _bench
     from werkzeug.test import Client
 
     import frappe.app
 
     os.environ["MEDGRID_SITES_PATH"] = sites_path
     os.environ["MEDGRID_DEFAULT_SITE"] = SITE
-    counter = StatementCounter()
-    counter.install()
     client = Client(frappe.app.application)
 
     def send(index):
@@ -330,17 +328,18 @@ def in_process(sites_path: str, vendor: str, orders: list[str], n: int) -> dict:
                                                                  **headers})
         assert reply.status_code == 200, reply.get_data()[:300]
 
-    for i in range(20):  # warm-up
-        send(i)
-    counter.count, counter.active = 0, True
-    cpu0 = time.process_time()
-    for i in range(n):
-        send(1000 + i)
-    cpu = (time.process_time() - cpu0) / n * 1000
-    counter.active = False
-    log(f"in-process {vendor} webhook: {cpu:.2f} ms CPU and {counter.count / n:g} SQL statements per verified and "
+    with _bench.statement_log() as statements_sent:
+        for i in range(20):  # warm-up
+            send(i)
+        with statements_sent.counting():
+            cpu0 = time.process_time()
+            for i in range(n):
+                send(1000 + i)
+            cpu = (time.process_time() - cpu0) / n * 1000
+    statements = len(statements_sent.statements) / n
+    log(f"in-process {vendor} webhook: {cpu:.2f} ms CPU and {statements:g} SQL statements per verified and "
         f"stored delivery ({n} deliveries, load avg {os.getloadavg()[0]:.2f})")
-    return {"cpu_ms": round(cpu, 2), "statements": counter.count / n}
+    return {"cpu_ms": round(cpu, 2), "statements": statements}
 
 
 def main() -> int:
