@@ -7,6 +7,7 @@ code written for Frappe does; each engine subclass translates what it must in ``
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import re
 from contextlib import contextmanager
@@ -21,6 +22,10 @@ _PLACEHOLDER = re.compile(r"%%|%s|%\((\w+)\)s")
 _WRITE_TARGET = re.compile(
     r"\s*\(?\s*(?:insert\s+(?:ignore\s+)?into|replace\s+into|update|delete\s+from)\s+"
     r"(?:`([^`]+)`|\"([^\"]+)\"|(\w+))", re.IGNORECASE)
+
+_DATABASE_NUMBERS = itertools.count(1)
+# statements that write no table (rolling back to a savepoint only undoes writes already noted)
+_READS = ("select", "(selec", "( sele", "show", "desc", "explai", "savepo", "releas", "rollba")
 
 
 class CallbackManager:
@@ -75,6 +80,13 @@ class Database:
         # site-cache hashes whose source rows this transaction wrote (frappe.cache_manager)
         self.pending_cache_invalidations = set()
         self._ddl_in_transaction = False
+        # Where this transaction stands, for rows read earlier in it (a document loaded under its row lock
+        # builds its before-save copy from them): the serial moves when a transaction ends; each write
+        # gets a number, and the last one per table is kept ("*": a statement whose target is not known).
+        self._number = next(_DATABASE_NUMBERS)
+        self.transaction_serial = 0
+        self._write_count = 0
+        self._last_write_to = {}
         self.connect()
 
     # ---------------------------------------------------------- connection
@@ -83,6 +95,7 @@ class Database:
         raise NotImplementedError
 
     def close(self) -> None:
+        self._transaction_ended()
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -92,6 +105,7 @@ class Database:
 
     def _release_to(self, pool, key) -> None:
         """Hand the connection to ``pool`` under ``key``: rolled back and kept for the next request, or closed."""
+        self._transaction_ended()
         conn = self._conn
         if conn is None:
             return
@@ -131,9 +145,12 @@ class Database:
             raise
         if self._is_write(query):
             self.transaction_writes += 1
-            self._note_write(query)
+            self._note_written(self._note_write(query), query)
         elif query[:6].lower() in ("create", "alter ", "drop t", "rename", "trunca"):
             self._forget_table_list()
+            self._note_written(None, query)
+        elif not query[:6].lower().startswith(_READS):
+            self._note_written(None, query)  # not known to leave every table as it was
         if auto_commit:
             self.commit()
         if not cursor.description:
@@ -154,11 +171,12 @@ class Database:
             return [list(r) for r in rows]
         return rows if isinstance(rows, tuple) else tuple(rows)  # the drivers' rows are tuples already
 
-    def _note_write(self, query: str) -> None:
-        """A write to a table the site cache keeps rows of drops those hashes now and at commit/rollback."""
+    def _note_write(self, query: str) -> str | None:
+        """A write to a table the site cache keeps rows of drops those hashes now and at commit/rollback.
+        Returns the table written, if the statement names it."""
         match = _WRITE_TARGET.match(query)
         if not match:
-            return
+            return None
         from frappe import cache_manager
 
         table = match.group(1) or match.group(2) or match.group(3)
@@ -175,9 +193,35 @@ class Database:
             if not hashes <= self.pending_cache_invalidations:
                 self.pending_cache_invalidations.update(hashes)
                 cache_manager.forget_hashes(hashes)
+        return table
+
+    def _note_written(self, table: str | None, query: str) -> None:
+        self._write_count += 1
+        if table is None or " join " in query.lower():
+            table = "*"  # a statement that may write any table (or several: a multi-table UPDATE)
+        self._last_write_to[table] = self._write_count
+
+    def read_mark(self) -> tuple[int, int, int]:
+        """This point of this connection's transaction (plain numbers: a document keeping it can still be
+        copied or pickled); ``unwritten_since(mark, tables)`` tells later whether rows of ``tables`` read
+        before it still stand as far as this transaction goes."""
+        return self._number, self.transaction_serial, self._write_count
+
+    def unwritten_since(self, mark: tuple[int, int, int], tables) -> bool:
+        """Same connection and transaction as ``mark``, and nothing in it has written any of ``tables`` since."""
+        number, serial, count = mark
+        if number != self._number or serial != self.transaction_serial or self._last_write_to.get("*", 0) > count:
+            return False
+        return all(self._last_write_to.get(table, 0) <= count for table in tables)
+
+    def _transaction_ended(self) -> None:
+        self.transaction_serial += 1
+        self._last_write_to.clear()
 
     def _end_of_transaction(self) -> None:
         from frappe import cache_manager
+
+        self._transaction_ended()
 
         # the next transaction sees what other processes committed meanwhile: so must the caches
         cache_manager.transaction_ended()
@@ -218,6 +262,13 @@ class Database:
     # whether the driver hands DECIMAL columns over as Decimal (Frappe reads them as float); a driver told
     # to convert them itself spares the pass over every row (46k rows for an unpaged catalog answer)
     returns_decimals = True
+
+    # Whether rows read after a row lock ("select … for update" on a document) read the same again later in
+    # the transaction unless the transaction itself writes them: so with InnoDB's repeatable read (the
+    # snapshot of the plain reads is taken after the lock; the locked row cannot change) and SQLite (the lock
+    # is the database's write lock); not with PostgreSQL's read committed, where another transaction's
+    # committed child rows show in the next read.
+    reads_repeat_under_lock = False
 
     def _convert_row(self, row):
         return tuple(float(v) if isinstance(v, Decimal) else v for v in row)

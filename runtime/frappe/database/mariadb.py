@@ -75,6 +75,7 @@ class MariaDBDatabase(Database):
 
     db_type = "mariadb"
     returns_decimals = False  # _CONVERSIONS reads DECIMAL as float
+    reads_repeat_under_lock = True
     IntegrityError = pymysql.err.IntegrityError
     OperationalError = pymysql.err.OperationalError
     ProgrammingError = pymysql.err.ProgrammingError
@@ -128,6 +129,7 @@ class MariaDBDatabase(Database):
                 # checked (update-after-submit, before-save copy) against that older snapshot. Nothing
                 # is written or locked yet, so end it: plain reads after the lock see what it protects.
                 self._conn.commit()
+                self._transaction_ended()
             self._holds_row_locks = True
         if values is None or values == () or values == [] or values == {}:
             return query, None

@@ -99,6 +99,7 @@ class SQLiteDatabase(Database):
 
     db_type = "sqlite"
     returns_decimals = False  # the "decimal" converter reads DECIMAL columns as float
+    reads_repeat_under_lock = True
     IntegrityError = sqlite3.IntegrityError
     OperationalError = sqlite3.OperationalError
     ProgrammingError = sqlite3.ProgrammingError

@@ -58,7 +58,11 @@ class Document(BaseDocument):
                         frappe.throw(_("{0} {1} not found").format(_(self.doctype), args[1]),
                                      frappe.DoesNotExistError(doctype=self.doctype))
                 self.name = name
-            self.load_from_db(for_update=kwargs.get("for_update"))
+            stored = kwargs.get("_stored_rows")
+            if stored is not None:
+                self._fill_from_rows(*stored)
+            else:
+                self.load_from_db(for_update=kwargs.get("for_update"))
             return
         if args and isinstance(args[0], dict):
             kwargs = args[0]
@@ -124,22 +128,51 @@ class Document(BaseDocument):
                 frappe.throw(_("{0} {1} not found").format(_(self.doctype), self.name),
                              frappe.DoesNotExistError(doctype=self.doctype))
             d = rows[0]
+        parent = self.doctype if meta.issingle else self.name
+        children = {df.fieldname: frappe.db.sql(f"select * from `tab{df.options}` where `parent`=%s and "
+                                                f"`parenttype`=%s and `parentfield`=%s order by `idx` asc",
+                                                (parent, self.doctype, df.fieldname), as_dict=True)
+                    for df in meta.get_table_fields()}
+        self._fill_from_rows(d, children)
+        if for_update and not meta.issingle and frappe.db.reads_repeat_under_lock:
+            # read under the row lock: while nothing in this transaction writes these tables, they hold
+            # these rows still, and this save's stored copy is built from them instead of read again
+            self.__dict__["_rows_under_lock"] = (frappe.db.read_mark(), d, children)
+        else:
+            self.__dict__.pop("_rows_under_lock", None)
+        return self
+
+    def _fill_from_rows(self, d, children):
+        """Set fields from the stored row ``d`` and child tables from ``children`` ({fieldname: rows}); the
+        rows are copied, not kept."""
         saved_flags = self.flags
         super().__init__(d)
         self.flags = saved_flags
-        for df in meta.get_table_fields():
-            if meta.issingle:
-                parent = self.doctype
-            else:
-                parent = self.name
-            rows = frappe.db.sql(f"select * from `tab{df.options}` where `parent`=%s and `parenttype`=%s "
-                                 f"and `parentfield`=%s order by `idx` asc", (parent, self.doctype, df.fieldname),
-                                 as_dict=True)
-            self.__dict__[df.fieldname] = []
+        for fieldname, rows in children.items():
+            self.__dict__[fieldname] = []
             for row in rows:
-                self.append(df.fieldname, row)
+                self.append(fieldname, row)
         self.init_valid_columns()
-        return self
+
+    def _rows_still_stored(self, tables):
+        """The rows this document was loaded with under its row lock, if nothing in the transaction has
+        written ``tables`` since (else None)."""
+        loaded = self.__dict__.get("_rows_under_lock")
+        if loaded is None:
+            return None
+        mark, d, children = loaded
+        if not frappe.db.unwritten_since(mark, tables):
+            return None
+        return d, children
+
+    def get_stored_copy(self):
+        """The document as stored now: built from the rows it was loaded with under its row lock while they
+        still stand, else read again (Frappe always reads again: the same rows, one query per table more)."""
+        tables = [f"tab{self.doctype}"] + [f"tab{df.options}" for df in self.meta.get_table_fields()]
+        rows = self._rows_still_stored(tables)
+        if rows is not None:
+            return frappe.get_doc(self.doctype, self.name, _stored_rows=rows)
+        return frappe.get_doc(self.doctype, self.name)
 
     def reload(self):
         """Reload from the database, dropping in-memory changes."""
@@ -292,10 +325,14 @@ class Document(BaseDocument):
     def update_children(self):
         """Write child rows; rows no longer in a table are deleted."""
         for df in self.meta.get_table_fields():
+            # the names stored for this table when the document was loaded under its lock, if they still stand
+            stored = self._rows_still_stored((f"tab{df.options}",))
             rows = self.get(df.fieldname) or []
             for d in rows:
                 d.db_update()
             names = [d.name for d in rows if d.name]
+            if stored is not None and {row.name for row in stored[1][df.fieldname]} <= set(names):
+                continue  # no stored row left out: the DELETE would find nothing
             parent = self.name
             if names:
                 placeholders = ", ".join(["%s"] * len(names))
@@ -365,8 +402,12 @@ class Document(BaseDocument):
                         "docstatus": 0}
             self.check_docstatus_transition(0)
             return
-        rows = frappe.db.sql(f"select `modified`, `docstatus` from `tab{self.doctype}` where `name`=%s for update",
-                             (self.name,), as_dict=True)
+        stored = self._rows_still_stored((f"tab{self.doctype}",))
+        if stored is not None:
+            rows = [stored[0]]  # loaded under the lock this transaction still holds: the row as it stands
+        else:
+            rows = frappe.db.sql(f"select `modified`, `docstatus` from `tab{self.doctype}` where `name`=%s "
+                                 "for update", (self.name,), as_dict=True)
         if not rows:
             frappe.throw(_("Record does not exist"))
         previous = rows[0]
@@ -444,12 +485,12 @@ class Document(BaseDocument):
             update_if_missing(self, get_new_doc(self.doctype, as_dict=True))
         for df in self.meta.get_table_fields():
             rows = self.get(df.fieldname)
-            if not isinstance(rows, list) or not rows:
-                continue
+            new_rows = [d for d in rows if d.is_new()] if isinstance(rows, list) else []
+            if not new_rows:
+                continue  # the defaults (":Company" ones read the database) would go to no row
             values = get_new_doc(df.options, parent_doc=self, parentfield=df.fieldname, as_dict=True)
-            for d in rows:
-                if d.is_new():
-                    update_if_missing(d, values)
+            for d in new_rows:
+                update_if_missing(d, values)
 
     def set_new_name(self, force=False, set_name=None, set_child_names=True):
         from frappe.model.naming import set_new_name
@@ -498,7 +539,7 @@ class Document(BaseDocument):
             return
         saved = None
         if not self.get("__islocal"):
-            saved = frappe.get_doc(self.doctype, self.name)
+            saved = self.get_stored_copy()
             # this save's doc_before_save is the same stored copy: load_doc_before_save takes it
             self.__dict__["_stored_copy_of_this_save"] = saved
         for df in to_reset:
@@ -514,6 +555,7 @@ class Document(BaseDocument):
         insert, before the controller runs); invalid links are reported later by _validate_links."""
         if self.flags.ignore_links:
             return
+        self._look_up_link_targets()
         self.get_invalid_links(is_submittable=self.meta.is_submittable)
         for d in self.get_all_children():
             d.get_invalid_links(is_submittable=self.meta.is_submittable)
@@ -521,6 +563,7 @@ class Document(BaseDocument):
     def _validate_links(self, fetch=True):
         if self.flags.ignore_links or self._action == "cancel":
             return
+        self._look_up_link_targets()
         invalid, cancelled = self.get_invalid_links(is_submittable=self.meta.is_submittable, fetch=fetch)
         for d in self.get_all_children():
             r = d.get_invalid_links(is_submittable=self.meta.is_submittable, fetch=fetch)
@@ -532,6 +575,47 @@ class Document(BaseDocument):
         if cancelled:
             msg = ", ".join(each[2] for each in cancelled)
             frappe.throw(_("Cannot link cancelled document: {0}").format(msg), frappe.CancelledLinkError)
+
+    def _look_up_link_targets(self):
+        """Find the Link targets of the document and its rows in one statement and leave those found in the
+        request's value cache, where each field's own check (``get_invalid_links``, one lookup per value as
+        in Frappe) takes them; a value not found exactly as written is looked up by its check as before."""
+        wanted = {}
+        for doc in (self, *self.get_all_children()):
+            for df in doc.meta.get_link_fields() + doc.meta.get_dynamic_link_fields():
+                value = doc.get(df.fieldname)
+                doctype = df.options if df.fieldtype == "Link" else doc.get(df.options)
+                if value and isinstance(value, str) and doctype and doctype != "DocType":
+                    wanted.setdefault(doctype, set()).add(value)
+        from frappe.database.database import _value_cache_key
+
+        db, selects, values, keys = frappe.db, [], [], []
+        for doctype, names in wanted.items():
+            try:
+                meta = frappe.get_meta(doctype)
+            except frappe.DoesNotExistError:
+                continue
+            if meta.issingle or meta.get("is_virtual") or not db.table_exists(doctype):
+                continue
+            fields = ["name", "docstatus"] if meta.is_submittable else ["name"]
+            names = [n for n in names if _value_cache_key(doctype, {"name": n}, fields, True, None)
+                     not in db.value_cache]
+            if not names:
+                continue
+            selects.append(f"select {len(keys)} as `k`, `name`, {'`docstatus`' if meta.is_submittable else 'null'} "
+                           f"as `docstatus` from `tab{doctype}` where `name` in ({', '.join(['%s'] * len(names))})")
+            values.extend(sorted(names))
+            keys.append((doctype, fields))
+        if len(selects) < 2 and sum(len(n) for n in wanted.values()) < 2:
+            return  # one lookup either way
+        for k, name, docstatus in db.sql(" union all ".join(selects), values) if selects else ():
+            doctype, fields = keys[int(k)]
+            if name not in wanted[doctype]:
+                continue  # matched by the collation (case, trailing spaces): its own check asks again
+            row = frappe._dict(name=name)
+            if len(fields) == 2:
+                row.docstatus = int(docstatus)
+            db.value_cache[_value_cache_key(doctype, {"name": name}, fields, True, None)] = row
 
     def run_before_save_methods(self):
         """before_validate, validate, before_save / before_submit / before_cancel / ..."""
@@ -712,7 +796,7 @@ class Document(BaseDocument):
                 self._doc_before_save = stored
                 return
             try:
-                self._doc_before_save = frappe.get_doc(self.doctype, self.name)
+                self._doc_before_save = self.get_stored_copy()
             except frappe.DoesNotExistError:
                 frappe.clear_last_message()
 
