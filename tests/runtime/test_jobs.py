@@ -368,6 +368,48 @@ def test_rq_enqueue_after_commit_is_not_queued_before_commit_nor_after_rollback(
     assert read(key)["value"] == "committed"
 
 
+def test_rq_jobs_enqueued_after_commit_go_in_one_round_trip(rq_site, monkeypatch):
+    """A five-vendor submit queues five jobs at its commit: one Redis pipeline for all of them (RQ takes two
+    round trips per job otherwise), on each queue they name, in order; a rollback drops a whole batch."""
+    import redis.client
+
+    short, default = bj.get_queue("short"), bj.get_queue("default")
+    keys, dropped = [unique() for _ in range(4)], unique()
+    frappe.enqueue(record, queue="short", key=dropped, enqueue_after_commit=True)
+    frappe.db.rollback()
+    for n, key in enumerate(keys):
+        frappe.enqueue(record, queue="default" if n == 2 else "short", key=key, value=n, enqueue_after_commit=True)
+    pool = short.connection.connection_pool
+    round_trips, sent, single = [], redis.client.Pipeline.execute, redis.Redis.execute_command
+    monkeypatch.setattr(redis.client.Pipeline, "execute", lambda pipe, *a, **k: (
+        round_trips.append("pipeline") if pipe.connection_pool is pool else None) or sent(pipe, *a, **k))
+    monkeypatch.setattr(redis.Redis, "execute_command", lambda conn, *a, **k: (
+        round_trips.append(a[0]) if conn.connection_pool is pool else None) or single(conn, *a, **k))
+    frappe.db.commit()
+    monkeypatch.undo()
+    assert round_trips == ["pipeline"]
+    assert (short.count, default.count) == (3, 1)
+    assert [j.kwargs["kwargs"]["key"] for j in short.jobs] == [keys[0], keys[1], keys[3]]
+
+    run_worker(rq_site, "short")
+    run_worker(rq_site, "default")
+    assert [read(key)["value"] for key in keys] == [0, 1, 2, 3]
+    assert read(dropped) is None
+
+
+def test_rq_max_queued_jobs_counts_the_queue_only_when_set(rq_site, monkeypatch):
+    frappe.enqueue(record, queue="short", key=unique())
+    lengths = []
+    monkeypatch.setattr(bj.Queue, "count", property(lambda q: lengths.append(q.name) or 1))
+    frappe.enqueue(record, queue="short", key=unique())
+    assert lengths == []  # no limit set: no LLEN round trip
+    frappe.local.conf["max_queued_jobs"] = 1
+    with pytest.raises(frappe.QueueOverloaded):
+        frappe.enqueue(record, queue="short", key=unique())
+    assert lengths == [f"{rq_site.bench_id}:short"]
+    frappe.local.conf.pop("max_queued_jobs")
+
+
 def test_rq_deduplicates_by_job_id(rq_site):
     key = unique()
     job_id = unique("dedupe")
