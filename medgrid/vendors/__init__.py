@@ -12,6 +12,7 @@ This module imports nothing of Frappe at load time: the sandbox runner reads des
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 
 HOOK = "medgrid_vendors"
@@ -119,7 +120,8 @@ class VendorDescriptor:
 
 def load_descriptor(path: str) -> VendorDescriptor:
     module, _, name = path.rpartition(".")
-    descriptor = getattr(importlib.import_module(module), name)
+    # the registry is read on every connector property: an imported module is taken as it is
+    descriptor = getattr(sys.modules.get(module) or importlib.import_module(module), name)
     if not isinstance(descriptor, VendorDescriptor):
         raise TypeError(f"{path} is not a VendorDescriptor")
     return descriptor

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
+from frappe.utils.data import cint, flt, get_datetime, getdate
 from frappe.model import (child_table_fields, data_fieldtypes, default_fields, float_like_fields,
                           no_value_fields, table_fields)
 
@@ -388,8 +389,6 @@ class BaseDocument:
         """Round ``doc``'s Currency, Float and Percent fields (or ``fieldnames``) to their precision,
         as ERPNext does before computing totals. ``flt`` with a precision turns NaN and infinity
         into 0, so a caller's "NaN" never reaches a total."""
-        from frappe.utils import flt
-
         if not fieldnames:
             fieldnames = [df.fieldname for df in doc.meta.fields if df.fieldtype in ("Currency", "Float", "Percent")]
         for fieldname in fieldnames:
@@ -533,8 +532,6 @@ class BaseDocument:
     def _validate_int_range(self, df):
         """Frappe 15 checks whole numbers against their column's size in ``_validate_length`` (a
         "Value too big" CharacterLengthExceededError); past it the database would refuse the row."""
-        from frappe.utils import cint
-
         value = self.get(df.fieldname)
         if value is None or value == "":
             return
@@ -609,8 +606,6 @@ def _filter(data, filters, limit=None):
 
 def _coerce(fieldtype, value, df=None):
     """Frappe's type coercion for a field value before it is stored."""
-    from frappe.utils import cint, flt, getdate, get_datetime
-
     if fieldtype in ("Int", "Check"):
         if value in (None, ""):
             return 0 if fieldtype == "Check" or (df is not None and not df.get("is_virtual")) else None

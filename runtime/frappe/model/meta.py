@@ -199,6 +199,8 @@ class Meta(frappe._dict):
         # field lists asked for many times per save (a Sales Order submit: ~30 link scans of ~250 fields)
         self._link_fields = [df for df in self.fields if df.fieldtype == "Link" and df.options != "[Select]"]
         self._high_permlevel_fields = [df for df in self.fields if df.permlevel > 0]
+        self._dynamic_link_fields = [df for df in self.fields if df.fieldtype == "Dynamic Link"]
+        self._select_fields = [df for df in self.fields if df.fieldtype == "Select"]
 
     # ------------------------------------------------------------ lookups
 
@@ -224,10 +226,10 @@ class Meta(frappe._dict):
         return list(self._link_fields)
 
     def get_dynamic_link_fields(self):
-        return [df for df in self.fields if df.fieldtype == "Dynamic Link"]
+        return list(self._dynamic_link_fields)
 
     def get_select_fields(self):
-        return [df for df in self.fields if df.fieldtype == "Select"]
+        return list(self._select_fields)
 
     def get_table_fields(self):
         return self._table_fields
