@@ -516,11 +516,10 @@ class BaseDocument:
                 prefix, label, value, comma_options), title=_("Message"))
 
     def _validate_length(self):
-        for df in self.meta.fields:
-            if df.fieldtype in ("Int", "Long Int") and not self.meta.issingle:
-                self._validate_int_range(df)
-                continue
-            if df.fieldtype not in ("Data", "Link", "Dynamic Link", "Select", "Read Only", "Phone", "Color"):
+        for df in self.meta._length_checked_fields:
+            if df.fieldtype in ("Int", "Long Int"):
+                if not self.meta.issingle:
+                    self._validate_int_range(df)
                 continue
             value = self.get(df.fieldname)
             max_length = int(df.get("length") or frappe.db.VARCHAR_LEN)
@@ -557,11 +556,8 @@ class BaseDocument:
         pass
 
     def _fix_numeric_types(self):
-        for df in self.meta.fields:
-            if df.fieldtype in ("Int", "Check"):
-                self.__dict__[df.fieldname] = _coerce(df.fieldtype, self.get(df.fieldname), df)
-            elif df.fieldtype in float_like_fields:
-                self.__dict__[df.fieldname] = _coerce(df.fieldtype, self.get(df.fieldname), df)
+        for df in self.meta._numeric_fields:
+            self.__dict__[df.fieldname] = _coerce(df.fieldtype, self.get(df.fieldname), df)
 
     def get_db_value(self, key):
         return frappe.db.get_value(self.doctype, self.name, key)
