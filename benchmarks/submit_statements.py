@@ -1,7 +1,8 @@
 """SQL statements and CPU per Sales Order submit, in-process (issue 17).
 
 Creates N five-vendor drafts (the demo catalog's ITEM-001…005, patient and prescriber for the Rx line)
-as Administrator on a site with the MedGrid demo data, then submits each in a fresh site context and
+as Administrator on a site with the MedGrid demo data, then submits each in a fresh site context (``doc.submit()``,
+or with ``--rest`` as the REST ``PUT`` does: loaded for update, ``docstatus`` 1, saved) and
 counts what the submit sends to the database (``tests/statement_log.py``, as the statement-budget tests
 count: statements at the driver, transaction control left out) and the CPU it takes, the dispatch inserts and job enqueues included.
 The most frequent statement shapes of the last submit are listed.
@@ -46,6 +47,8 @@ def main() -> None:
     ap.add_argument("--site", default="webhook-bench.localhost")
     ap.add_argument("--orders", type=int, default=5)
     ap.add_argument("--top", type=int, default=15, help="statement shapes listed")
+    ap.add_argument("--rest", action="store_true",
+                    help="submit as the REST PUT does (load the order for update, set docstatus 1, save)")
     args = ap.parse_args()
     sites_path = os.path.abspath(args.sites_path)
     os.environ["MEDGRID_SITES_PATH"] = sites_path
@@ -74,7 +77,13 @@ def main() -> None:
             try:
                 with statements_sent.counting():
                     cpu = time.process_time()
-                    frappe.get_doc("Sales Order", draft.name).submit()
+                    if args.rest:
+                        # what PUT /api/resource/Sales Order/<name> {"docstatus": 1} does
+                        doc = frappe.get_doc("Sales Order", draft.name, for_update=True)
+                        doc.update({"docstatus": 1})
+                        doc.save()
+                    else:
+                        frappe.get_doc("Sales Order", draft.name).submit()
                     frappe.db.commit()
                     figures.append((len(statements_sent.statements), (time.process_time() - cpu) * 1000))
             finally:
