@@ -595,8 +595,9 @@ class Document(BaseDocument):
                 meta = frappe.get_meta(doctype)
             except frappe.DoesNotExistError:
                 continue
-            if meta.issingle or meta.get("is_virtual") or not db.table_exists(doctype):
-                continue
+            if meta.issingle or meta.get("is_virtual") or meta.autoname == "autoincrement" \
+                    or not db.table_exists(doctype):
+                continue  # (an autoincrement name is a number column: its own check casts the value)
             fields = ["name", "docstatus"] if meta.is_submittable else ["name"]
             names = [n for n in names if _value_cache_key(doctype, {"name": n}, fields, True, None)
                      not in db.value_cache]
