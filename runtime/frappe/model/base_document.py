@@ -242,16 +242,15 @@ class BaseDocument:
         """
         d = frappe._dict()
         permitted = None
-        for fieldname in self.meta.get_valid_columns():
-            value = self.__dict__.get(fieldname)
-            df = self.meta.get_field(fieldname)
-            is_virtual = bool(df and df.get("is_virtual"))
+        values = self.__dict__
+        for fieldname, df, is_virtual in self.meta.get_valid_column_fields():
+            value = values.get(fieldname)
             if is_virtual:
                 if ignore_virtual:
                     continue
-                if permitted is None:
-                    permitted = set(self.meta.get_permitted_fieldnames(parenttype=self.__dict__.get("parenttype")))
-                if fieldname not in permitted:
+                if permitted is None:  # the permlevels the user may read
+                    permitted = self.meta.get_permitted_levels(parenttype=values.get("parenttype"))
+                if df.permlevel not in permitted:
                     continue
                 value = self._get_virtual_value(df, value)
             if df:
