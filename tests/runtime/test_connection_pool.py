@@ -485,3 +485,27 @@ def test_a_mariadb_connection_whose_request_ended_its_transaction_is_kept_withou
     finally:
         again.close()
     assert sent == ["rollback", "rollback"]  # a request that did not end its transaction: rolled back here
+
+
+@pytest.mark.skipif(TEST_DB != "mariadb", reason="MariaDB's COMMIT and ROLLBACK commands")
+def test_a_mariadb_commit_or_rollback_with_nothing_since_the_last_sends_nothing(site, monkeypatch):
+    """A webhook commits its stored event, then the request's end commits again: the second is no round trip."""
+    import frappe
+    from frappe.database import mariadb
+
+    db = mariadb.MariaDBDatabase(frappe.local.conf)
+    conn, sent = db._conn, []
+    original = conn._execute_command
+    monkeypatch.setattr(conn, "_execute_command", lambda command, sql: (sent.append(sql), original(command, sql))[1])
+    try:
+        db.sql("select 1")
+        db.commit()
+        db.commit()
+        db.rollback()
+        assert [s for s in sent if s in ("COMMIT", "ROLLBACK")] == ["COMMIT"]
+        db.sql("select 1")
+        db.rollback()
+        db.commit()
+        assert [s for s in sent if s in ("COMMIT", "ROLLBACK")] == ["COMMIT", "ROLLBACK"]
+    finally:
+        db.close()

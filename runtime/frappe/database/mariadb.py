@@ -50,12 +50,16 @@ class _Connection(pymysql.connections.Connection):
         self.transaction_open = True
         return super().query(sql, unbuffered)
 
+    # Without a statement since the last COMMIT / ROLLBACK there is nothing to end: no round trip (a webhook
+    # commits its event, then the request's end commits again)
     def commit(self):
-        super().commit()
+        if self.transaction_open:
+            super().commit()
         self.transaction_open = False
 
     def rollback(self):
-        super().rollback()
+        if self.transaction_open:
+            super().rollback()
         self.transaction_open = False
 
 
