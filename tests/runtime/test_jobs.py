@@ -404,7 +404,7 @@ def test_rq_max_queued_jobs_counts_the_queue_only_when_set(rq_site, monkeypatch)
     frappe.enqueue(record, queue="short", key=unique())
     assert lengths == []  # no limit set: no LLEN round trip
     frappe.local.conf["max_queued_jobs"] = 1
-    with pytest.raises(frappe.QueueOverloaded):
+    with pytest.raises(frappe.QueueOverloaded, match=r"Too many queued background jobs \(1\)"):
         frappe.enqueue(record, queue="short", key=unique())
     assert lengths == [f"{rq_site.bench_id}:short"]
     frappe.local.conf.pop("max_queued_jobs")

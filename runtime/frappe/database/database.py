@@ -146,11 +146,16 @@ class Database:
         if self._is_write(query):
             self.transaction_writes += 1
             self._note_written(self._note_write(query), query)
-        elif query[:6].lower() in ("create", "alter ", "drop t", "rename", "trunca"):
-            self._forget_table_list()
-            self._note_written(None, query)
-        elif not query[:6].lower().startswith(_READS):
-            self._note_written(None, query)  # not known to leave every table as it was
+        else:
+            head = query[:6].lower()
+            if head in ("create", "alter ", "drop t", "rename", "trunca"):
+                self._forget_table_list()
+                self._note_written(None, query)
+            elif head.startswith(("commit", "begin", "start ")) or (head == "rollba"
+                                                                     and "savepoint" not in query.lower()):
+                self._transaction_ended()  # sent as SQL, it ends the transaction all the same (BEGIN commits)
+            elif not head.startswith(_READS):
+                self._note_written(None, query)  # not known to leave every table as it was
         if auto_commit:
             self.commit()
         if not cursor.description:

@@ -304,9 +304,12 @@ def _after_commit_or_now(fn: Callable[[], Any], defer: bool):
 
 def _check_queue_size(count: Callable[[], int]) -> None:
     limit = _cint(_conf().get("max_queued_jobs"))
-    if limit and count() >= limit:  # counted (a round trip to Redis) only where a limit is set
+    if not limit:
+        return  # the queue is counted (a round trip to Redis) only where a limit is set
+    queued = count()
+    if queued >= limit:
         raise frappe.QueueOverloaded(
-            _("Too many queued background jobs ({0}). Please retry after some time.").format(count)
+            _("Too many queued background jobs ({0}). Please retry after some time.").format(queued)
         )
 
 
@@ -346,7 +349,7 @@ def _jobs_for_commit(db, connection) -> list:
     """The RQ enqueues this transaction defers to its commit: sent together, in one Redis pipeline (RQ
     takes two round trips per job otherwise; a five-vendor order queues five). A rollback drops them
     with the transaction's other after-commit callbacks."""
-    batches = db.__dict__.setdefault("_rq_jobs_for_commit", {})
+    batches = vars(db).setdefault("_rq_jobs_for_commit", {})
     key = (db.transaction_serial, id(connection))
     if key not in batches:
         for ended in [k for k in batches if k[0] != db.transaction_serial]:
