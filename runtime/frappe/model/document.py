@@ -603,7 +603,8 @@ class Document(BaseDocument):
                      not in db.value_cache]
             if not names:
                 continue
-            selects.append(f"select {len(keys)} as `k`, `name`, {'`docstatus`' if meta.is_submittable else 'null'} "
+            # a number where the target keeps no docstatus (PostgreSQL cannot match a NULL column's text to smallint)
+            selects.append(f"select {len(keys)} as `k`, `name`, {'`docstatus`' if meta.is_submittable else '-1'} "
                            f"as `docstatus` from `tab{doctype}` where `name` in ({', '.join(['%s'] * len(names))})")
             values.extend(sorted(names))
             keys.append((doctype, fields))
