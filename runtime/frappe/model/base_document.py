@@ -434,6 +434,14 @@ class BaseDocument:
                 missing.append((df.fieldname, msg))
         return missing
 
+    def get_link_values(self):
+        """``(field, value, target doctype)`` of each Link / Dynamic Link holding a value (links to DocType left out)."""
+        for df in self.meta.get_link_fields() + self.meta.get_dynamic_link_fields():
+            value = self.get(df.fieldname)
+            doctype = df.options if df.fieldtype == "Link" else self.get(df.options)
+            if value and doctype and doctype != "DocType":
+                yield df, value, doctype
+
     def get_invalid_links(self, is_submittable=False, fetch=True):
         """[(fieldname, value, message)] of Link fields whose target does not exist, plus links to
         cancelled documents (``amended_from`` excepted); the message is Frappe's ("Label: value",
@@ -447,13 +455,7 @@ class BaseDocument:
                 return f"{_('Row')} #{self.idx}: {label}: {value}"
             return f"{label}: {value}"
 
-        for df in self.meta.get_link_fields() + self.meta.get_dynamic_link_fields():
-            value = self.get(df.fieldname)
-            if not value:
-                continue
-            doctype = df.options if df.fieldtype == "Link" else self.get(df.options)
-            if not doctype or doctype == "DocType":
-                continue
+        for df, value, doctype in self.get_link_values():
             try:
                 target_meta = frappe.get_meta(doctype)
             except frappe.DoesNotExistError:

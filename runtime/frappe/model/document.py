@@ -582,10 +582,8 @@ class Document(BaseDocument):
         in Frappe) takes them; a value not found exactly as written is looked up by its check as before."""
         wanted = {}
         for doc in (self, *self.get_all_children()):
-            for df in doc.meta.get_link_fields() + doc.meta.get_dynamic_link_fields():
-                value = doc.get(df.fieldname)
-                doctype = df.options if df.fieldtype == "Link" else doc.get(df.options)
-                if value and isinstance(value, str) and doctype and doctype != "DocType":
+            for _df, value, doctype in doc.get_link_values():
+                if isinstance(value, str):
                     wanted.setdefault(doctype, set()).add(value)
         from frappe.database.database import _value_cache_key
 
