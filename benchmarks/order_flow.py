@@ -85,7 +85,8 @@ def fmt_ms(stats: dict) -> str:
 
 
 def new_stack(base: str, args, **kwargs) -> Stack:
-    return Stack(base, db_type=args.db, step_delay=None, rq_workers=args.workers, web_workers=2,
+    # the web server as the issue measured it and production runs it: gunicorn -w 2 --preload
+    return Stack(base, db_type=args.db, step_delay=None, rq_workers=args.workers, web_workers=2, production_web=True,
                  settings={"dispatch_retry_base_seconds": 5, "dispatch_retry_max_seconds": 60}, **kwargs).start()
 
 
@@ -115,7 +116,7 @@ def vendor_receipts(stack: Stack, names: list[str]) -> dict[str, dict[str, float
 
 def part_submit_latency(args, base: str) -> dict:
     log(f"\n== Part 1: {args.orders} five-vendor orders, submitted one at a time, {args.pace:g} s apart "
-        f"({args.db}, {args.workers} RQ workers, gunicorn -w 2)")
+        f"({args.db}, {args.workers} RQ workers, gunicorn -w 2 --preload)")
     stack = new_stack(os.path.join(base, "latency"), args)
     try:
         # every submitted order reserves its lines: stock for all of them (one receipt per warehouse)
@@ -139,7 +140,14 @@ def part_submit_latency(args, base: str) -> dict:
             submitted[so] = (started, time.time())
         names = list(submitted)
 
+        last_sweep = [time.monotonic()]
+
         def received_by_all():
+            # past 40 orders a minute ShipStation's sends wait for slots booked for them, and the scheduler's
+            # sweep (once a minute) sends them when due: run it as the scheduler would
+            if time.monotonic() - last_sweep[0] >= 60:
+                stack.sweep()
+                last_sweep[0] = time.monotonic()
             receipts = vendor_receipts(stack, names)
             return receipts if all(len(v) == 5 for v in receipts.values()) else None
 
@@ -150,6 +158,8 @@ def part_submit_latency(args, base: str) -> dict:
         after_answer = [max(receipts[so].values()) - submitted[so][1] for so in names]
         after_start = [max(receipts[so].values()) - submitted[so][0] for so in names]
         per_vendor = {v: summary([receipts[so][v] - submitted[so][1] for so in names]) for v in CREATE_ENDPOINTS}
+        # what ShipStation's 40 a minute must not hold up: the other four vendors of the same orders
+        others = [max(t for v, t in receipts[so].items() if v != "shipstation") - submitted[so][1] for so in names]
         sent = stack.get_list("Fulfillment Dispatch", {"sales_order": ["in", names], "status": "Sent"}, user=ADMIN)
     finally:
         stack.stop()
@@ -157,11 +167,13 @@ def part_submit_latency(args, base: str) -> dict:
     result = {"orders": args.orders, "draft_post": summary(draft_times), "submit_put": summary(submit_times),
               "all_five_after_submit_answer": summary(after_answer),
               "all_five_after_submit_start": summary(after_start),
+              "other_four_after_submit_answer": summary(others),
               "per_vendor_after_submit_answer": per_vendor, "sent_dispatches": len(sent)}
     log(f"  draft   POST /api/resource/Sales Order          {fmt_ms(result['draft_post'])}")
     log(f"  submit  PUT  …/<name> {{\"docstatus\": 1}}        {fmt_ms(result['submit_put'])}")
     log(f"  all five vendors received it, after the submit answered  {fmt_ms(result['all_five_after_submit_answer'])}")
     log(f"  all five vendors received it, after the submit started   {fmt_ms(result['all_five_after_submit_start'])}")
+    log(f"  the four vendors other than ShipStation, after the answer   {fmt_ms(result['other_four_after_submit_answer'])}")
     for vendor, stats in per_vendor.items():
         log(f"      {vendor:<16} received after the answer  p50 {stats['p50'] * 1000:7.1f} ms   "
             f"p99 {stats['p99'] * 1000:7.1f} ms")

@@ -11,6 +11,7 @@ a worker that was killed lapses within one lease (the every-minute sweep then re
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from datetime import datetime, timedelta, timezone
@@ -21,6 +22,7 @@ from frappe.utils import add_to_date, cint, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from medgrid.connectors.base import VendorError, get_connector
+from medgrid.connectors.rate_limit import DISPATCH_MAX_WAIT, RateLimitWait, waiting_at_most
 from medgrid.constants import (
     CANCELLED,
     DISPATCH,
@@ -211,10 +213,14 @@ def send_dispatch(dispatch: str) -> str | None:
         frappe.flags.medgrid_commit_integration_logs = True
         heartbeat = LeaseHeartbeat(dispatch, token, policy.lease)
         try:
-            result = connector.send(doc, order)
+            with waiting_at_most(DISPATCH_MAX_WAIT):
+                result = connector.send(doc, order)
         finally:
             heartbeat.stop()
             frappe.flags.medgrid_commit_integration_logs = False
+    except RateLimitWait as e:
+        frappe.db.rollback()
+        return _defer(doc, e.retry_after)
     except VendorError as e:
         frappe.db.rollback()
         return _record_failure(doc, str(e), e.retryable, e.retry_after, policy)
@@ -296,6 +302,18 @@ def _record_failure(doc, message: str, retryable: bool, retry_after, policy) -> 
     frappe.db.set_value(DISPATCH, doc.name, values)
     frappe.db.commit()
     return outcome
+
+
+def _defer(doc, seconds: float) -> str:
+    """The vendor's rate limit has no slot for a while: back to Queued for the slot booked for this send,
+    which the sweep then enqueues. Not an attempt: the vendor refused nothing (a burst of 500 ShipStation
+    orders would otherwise spend every dispatch's attempts waiting its turn)."""
+    attempts = cint(frappe.db.get_value(DISPATCH, doc.name, "attempts"))
+    frappe.db.set_value(DISPATCH, doc.name, {
+        "status": QUEUED, "next_retry_at": add_to_date(now_datetime(), seconds=max(1, math.ceil(seconds))),
+        "attempts": max(0, attempts - 1), "claim_token": None, "claimed_until": None})
+    frappe.db.commit()
+    return QUEUED
 
 
 def _mark_vendor_failed(doc) -> None:

@@ -248,6 +248,24 @@ class TestFulfillmentRouter(FrappeTestCase):
         assert [s for s in fakes.SENT if s[1] == order.name] == [("sinq", order.name, [("ITEM-003", 1.0, "SINQ-ITEM-001")])]
 
 
+    def test_a_spent_rate_limit_defers_the_send_to_its_slot_without_spending_an_attempt(self):
+        from medgrid.fulfillment_router.dispatch import sweep
+
+        fakes.BEHAVIOUR["sinq"] = ["wait"]
+        order = make_order(items=["ITEM-003"])
+        self.jobs.commit()
+        row = dispatches(order)["sinq"]
+        assert (row.status, row.attempts, row.last_error, row.claim_token) == ("Queued", 0, None, None)
+        assert 25 <= (row.next_retry_at - now_datetime()).total_seconds() <= 31
+        assert not [s for s in fakes.SENT if s[1] == order.name]
+        assert sweep() >= 0 and dispatches(order)["sinq"].status == "Queued"  # not due yet
+        frappe.db.set_value("Fulfillment Dispatch", row.name, "next_retry_at", add_to_date(now_datetime(), seconds=-1))
+        self.jobs.commit()
+        sweep()
+        self.jobs.commit()
+        row = dispatches(order)["sinq"]
+        assert row.status == "Sent" and row.attempts == 1
+
     def test_permanent_failure_is_failed_visible_and_retryable(self):
         from medgrid.fulfillment_router import retry_dispatches
 

@@ -1,13 +1,15 @@
 """Fake connectors for router tests: they record what they were asked and answer as told.
 
 ``BEHAVIOUR[key]`` is a list of outcomes consumed one per send: "ok", "retry" (retryable VendorError),
-"fail" (permanent VendorError), "crash" (an unexpected exception), or a callable run with
+"fail" (permanent VendorError), "crash" (an unexpected exception), "wait" (the vendor's rate limit
+has no slot for 30 s: RateLimitWait), or a callable run with
 (dispatch, order) before the send succeeds (a slow vendor). When empty, sends succeed.
 """
 
 from __future__ import annotations
 
 from medgrid.connectors.base import Connector, SendResult, VendorError
+from medgrid.connectors.rate_limit import RateLimitWait
 
 SENT: list[tuple] = []       # (vendor, sales order, [(item_code, qty, vendor_sku)])
 CANCELLED: list[tuple] = []
@@ -31,6 +33,8 @@ class _Fake(Connector):
             raise VendorError(f"{self.label} is down (503)", retryable=True, status_code=503)
         if outcome == "fail":
             raise VendorError(f"{self.label} refused the order", retryable=False, status_code=400)
+        if outcome == "wait":
+            raise RateLimitWait(f"{self.label}: local rate limit is spent; this call's slot in 30 s", retry_after=30)
         if outcome == "crash":
             raise KeyError("unexpected answer")
         SENT.append((self.key, order.name, [(d.item_code, d.qty, d.vendor_sku) for d in dispatch.lines]))

@@ -294,7 +294,8 @@ class Stack:
 
     def __init__(self, base_dir: str, *, db_type: str | None = None, step_delay: float | None = 0.3,
                  sandbox_config: dict | None = None, web_workers: int = 2, rq_workers: int = 1,
-                 scheduler: bool = False, settings: dict | None = None, http_timeout: int = 10):
+                 scheduler: bool = False, settings: dict | None = None, http_timeout: int = 10,
+                 production_web: bool = False):
         self.base_dir = os.path.abspath(base_dir)
         self.sites_path = os.path.join(self.base_dir, "sites")
         self.logs = os.path.join(self.base_dir, "logs")
@@ -304,6 +305,9 @@ class Stack:
         self.step_delay = step_delay
         self.sandbox_config = sandbox_config or {}
         self.web_workers = web_workers
+        # gunicorn as `setup production` runs it (--preload, the runtime's config: warm workers, redacted
+        # access log); the tests keep a plain gunicorn, whose workers import the app themselves
+        self.production_web = production_web
         self.rq_worker_count = rq_workers
         self.with_scheduler = scheduler
         # MedGrid System Settings for the run (short http timeout: a hung vendor fails fast)
@@ -452,6 +456,8 @@ class Stack:
     def _start_web(self) -> None:
         args = [GUNICORN, "-w", str(self.web_workers), "-b", f"127.0.0.1:{self.web_port}", "-t", "120",
                 "--graceful-timeout", "5", "frappe.app:application"]
+        if self.production_web:
+            args[1:1] = ["-c", "python:medgrid_runtime.gunicorn_conf", "--preload"]
         self.procs["web"] = Proc("web", args, self._log("web"), env=self.env())
 
         def up():

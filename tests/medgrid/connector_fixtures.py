@@ -48,6 +48,7 @@ def csite(site, clock):
     # Log rows of earlier tests were committed on purpose (they survive rollbacks); hide them from this
     # test — the delete is undone by the fixture's rollback
     frappe.db.delete("MedGrid Integration Log")
-    for prefix in ("medgrid:perfectrx:token:", "medgrid:shopify:bucket:", "medgrid:ratelimit-pause:"):
+    for prefix in ("medgrid:perfectrx:token:", "medgrid:shopify:bucket:", "medgrid:ratelimit-pause:",
+                   "medgrid:ratelimit-booked:"):
         frappe.cache().delete_keys(prefix)
     return site

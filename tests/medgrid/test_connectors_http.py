@@ -231,6 +231,29 @@ def test_a_spent_window_longer_than_max_wait_is_deferred_to_the_router(csite, cl
     assert clock.sleeps == []
 
 
+def test_a_capped_wait_defers_each_caller_to_a_slot_of_its_own(csite, clock):
+    limit = RateLimit("testvendor", "fp-capped", amount=1, window_seconds=60)
+    limit.acquire()
+    clock.advance(59)
+    limit.acquire()  # one second to the first slot: within any cap, slept
+    assert clock.sleeps == [pytest.approx(1, abs=0.1)]
+
+    with rate_limit.waiting_at_most(2.0):
+        deferred = []
+        for _ in range(3):
+            with pytest.raises(rate_limit.RateLimitWait) as raised:
+                limit.acquire()
+            deferred.append(raised.value)
+    assert len(clock.sleeps) == 1  # nothing more slept
+    # the window frees in 60 s; each caller is given its own slot from then on, window / amount apart
+    assert [e.retry_after for e in deferred] == [pytest.approx(60 * (n + 1), abs=0.2) for n in range(3)]
+    assert all(e.retryable and e.status_code == 429 and isinstance(e, VendorError) for e in deferred)
+    assert frappe.flags.medgrid_rate_limit_max_wait is None  # the cap ends with its block
+
+    limit.acquire()  # without the cap a caller still sleeps until the window frees
+    assert clock.sleeps[1:] == [pytest.approx(60, abs=0.2)]
+
+
 def test_limits_are_kept_in_redis_when_the_site_has_redis_cache(csite, clock, monkeypatch):
     import limits.storage.redis
     import redis
