@@ -3,11 +3,12 @@ site has ``redis_cache`` (gunicorn and RQ workers then share one budget), in mem
 are fingerprints of credentials, never the credentials.
 
 A caller whose account has no free slot sleeps until one frees, up to ``max_wait``; past that it gets a
-:class:`RateLimitWait` naming when to come back. A dispatch job waits at most :data:`DISPATCH_MAX_WAIT`
-(:func:`waiting_at_most`): the workers are shared by every vendor, and one vendor's spent window (ShipStation
-takes 40 requests a minute) must not hold the jobs that carry other vendors' orders. Each such caller is
-given its own later slot (``window / amount`` apart), so a queue of deferred sends comes back spread over
-the window instead of all at once.
+:class:`RateLimitWait` naming when to come back. The workers are shared by every vendor, and one vendor's
+spent window (ShipStation takes 40 requests a minute) must not hold the jobs that carry other vendors'
+orders: within :func:`one_waiter_per_account` (every dispatch job) only one caller per account sleeps, the
+waiter; the others are deferred, each to a later slot of its own (``window / amount`` apart, so they come
+back spread over the window), and the waiter hands the line on when it has sent
+(``medgrid.fulfillment_router.dispatch``). So at most one worker per spent account is asleep.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from medgrid.connectors.base import VendorError
 from medgrid.connectors.clock import get_clock
 
 WINDOW_EDGE_SECONDS = 0.01
-# ShipStation's steady pace is one request every 1.5 s: a dispatch job waits out that much, not a window
-DISPATCH_MAX_WAIT = 2.0
+WAITER_GRACE_SECONDS = 10
 
 _limiters: dict[str, tuple] = {}
 _limiters_lock = threading.Lock()
@@ -68,14 +68,15 @@ class RateLimitWait(VendorError):
 
 
 @contextmanager
-def waiting_at_most(seconds: float):
-    """Within the block, no rate limit holds this worker longer than ``seconds``."""
-    previous = frappe.flags.medgrid_rate_limit_max_wait
-    frappe.flags.medgrid_rate_limit_max_wait = seconds
+def one_waiter_per_account():
+    """Within the block, a caller that finds its account's window spent sleeps only as the account's one
+    waiter; otherwise it gets :class:`RateLimitWait` at once."""
+    previous = frappe.flags.medgrid_rate_limit_one_waiter
+    frappe.flags.medgrid_rate_limit_one_waiter = True
     try:
         yield
     finally:
-        frappe.flags.medgrid_rate_limit_max_wait = previous
+        frappe.flags.medgrid_rate_limit_one_waiter = previous
 
 
 @dataclass
@@ -101,9 +102,21 @@ class RateLimit:
     def _booking_key(self) -> str:
         return f"medgrid:ratelimit-booked:{self.vendor}:{self.key}"
 
-    def _max_wait(self) -> float:
-        cap = frappe.flags.medgrid_rate_limit_max_wait
-        return self.max_wait if cap is None else min(self.max_wait, cap)
+    def _waiter_key(self) -> bytes:
+        return frappe.cache().make_key(f"medgrid:ratelimit-waiter:{self.vendor}:{self.key}")
+
+    def _become_waiter(self) -> bytes | None:
+        """Take this account's one waiting place (a token), or None when another caller holds it."""
+        token = frappe.generate_hash(length=12).encode()
+        # held no longer than the longest sleep: a worker killed asleep frees it by itself
+        taken = frappe.cache().set(self._waiter_key(), token, ex=math.ceil(self.max_wait) + WAITER_GRACE_SECONDS,
+                                   nx=True)
+        return token if taken else None
+
+    def _stop_waiting(self, token: bytes) -> None:
+        cache = frappe.cache()
+        if cache.get(self._waiter_key()) == token:
+            cache.delete(self._waiter_key())
 
     def book(self, wait: float) -> float:
         """Seconds until a slot of its own for a caller told to wait ``wait``: the first after ``wait`` that
@@ -123,24 +136,36 @@ class RateLimit:
         frappe.cache().set_value(self._pause_key(), until, expires_in_sec=max(1, math.ceil(seconds) + 1))
 
     def acquire(self) -> None:
-        """Block until a slot is free (sleeping on the clock), or raise :class:`RateLimitWait`."""
+        """Block until a slot is free (sleeping on the clock), or raise :class:`RateLimitWait`.
+
+        Under :func:`one_waiter_per_account` only one caller per account sleeps at a time (the waiter); the
+        others are deferred to slots booked for them."""
         clock = get_clock()
         limiter, _storage = get_rate_limiter()
-        max_wait = self._max_wait()
-        waited = 0.0
-        while True:
-            paused_until = frappe.cache().get_value(self._pause_key(), expires=True)
-            wait = (paused_until - clock.time()) if paused_until else 0.0
-            if wait <= 0:
-                if limiter.hit(self.item, "medgrid", self.vendor, self.key):
-                    return
-                stats = limiter.get_window_stats(self.item, "medgrid", self.vendor, self.key)
-                # a request exactly ``window`` old still counts: wake just after it leaves the window
-                wait = max(0.0, stats.reset_time - clock.time()) + WINDOW_EDGE_SECONDS
-            if waited + wait > max_wait:
-                slot = self.book(wait)
-                raise RateLimitWait(
-                    f"{self.vendor}: local rate limit of {self.amount} requests per {self.window_seconds} s "
-                    f"is spent; next slot in {wait:.0f} s, this call's in {slot:.0f} s", retry_after=slot)
-            clock.sleep(wait)
-            waited += wait
+        one_waiter = bool(frappe.flags.medgrid_rate_limit_one_waiter)
+        waited, waiter = 0.0, None
+        try:
+            while True:
+                paused_until = frappe.cache().get_value(self._pause_key(), expires=True)
+                wait = (paused_until - clock.time()) if paused_until else 0.0
+                if wait <= 0:
+                    if limiter.hit(self.item, "medgrid", self.vendor, self.key):
+                        return
+                    stats = limiter.get_window_stats(self.item, "medgrid", self.vendor, self.key)
+                    # a request exactly ``window`` old still counts: wake just after it leaves the window
+                    wait = max(0.0, stats.reset_time - clock.time()) + WINDOW_EDGE_SECONDS
+                if one_waiter and not waiter:
+                    waiter = self._become_waiter()
+                    turned_away = not waiter
+                else:
+                    turned_away = False
+                if turned_away or waited + wait > self.max_wait:
+                    slot = self.book(wait)
+                    raise RateLimitWait(
+                        f"{self.vendor}: local rate limit of {self.amount} requests per {self.window_seconds} s "
+                        f"is spent; next slot in {wait:.0f} s, this call's in {slot:.0f} s", retry_after=slot)
+                clock.sleep(wait)
+                waited += wait
+        finally:
+            if waiter:
+                self._stop_waiting(waiter)

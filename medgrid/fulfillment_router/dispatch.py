@@ -22,7 +22,7 @@ from frappe.utils import add_to_date, cint, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from medgrid.connectors.base import VendorError, get_connector
-from medgrid.connectors.rate_limit import DISPATCH_MAX_WAIT, RateLimitWait, waiting_at_most
+from medgrid.connectors.rate_limit import RateLimitWait, one_waiter_per_account
 from medgrid.constants import (
     CANCELLED,
     DISPATCH,
@@ -213,7 +213,7 @@ def send_dispatch(dispatch: str) -> str | None:
         frappe.flags.medgrid_commit_integration_logs = True
         heartbeat = LeaseHeartbeat(dispatch, token, policy.lease)
         try:
-            with waiting_at_most(DISPATCH_MAX_WAIT):
+            with one_waiter_per_account():
                 result = connector.send(doc, order)
         finally:
             heartbeat.stop()
@@ -223,14 +223,17 @@ def send_dispatch(dispatch: str) -> str | None:
         return _defer(doc, e.retry_after)
     except VendorError as e:
         frappe.db.rollback()
-        return _record_failure(doc, str(e), e.retryable, e.retry_after, policy)
+        outcome = _record_failure(doc, str(e), e.retryable, e.retry_after, policy)
     except Exception as e:  # a bug or an unexpected answer: keep the dispatch retryable and log it
         frappe.db.rollback()
         frappe.log_error(title=f"MedGrid dispatch {dispatch} failed", reference_doctype=DISPATCH,
                          reference_name=dispatch)
-        return _record_failure(doc, f"{type(e).__name__}: {e}", True, None, policy)
-    _record_success(doc, order, result)
-    return SENT
+        outcome = _record_failure(doc, f"{type(e).__name__}: {e}", True, None, policy)
+    else:
+        _record_success(doc, order, result)
+        outcome = SENT
+    _hand_on(doc.vendor)
+    return outcome
 
 
 class LeaseHeartbeat:
@@ -314,6 +317,21 @@ def _defer(doc, seconds: float) -> str:
         "attempts": max(0, attempts - 1), "claim_token": None, "claimed_until": None})
     frappe.db.commit()
     return QUEUED
+
+
+def _hand_on(vendor: str) -> None:
+    """After a send, queue the vendor's longest-deferred dispatch now rather than at the sweep: sends held
+    back by a rate limit then follow each other as fast as the limit lets them (whoever finds the window
+    spent again waits as the account's one waiter or is deferred again), instead of one sweep a minute."""
+    name = frappe.db.sql(
+        """select `name` from `tabFulfillment Dispatch` where `status`='Queued' and `vendor`=%(vendor)s
+           and `next_retry_at` is not null order by `next_retry_at` limit 1""", {"vendor": vendor})
+    if not name:
+        return
+    frappe.db.sql("""update `tabFulfillment Dispatch` set `next_retry_at`=null
+                     where `name`=%(name)s and `status`='Queued'""", {"name": name[0][0]})
+    enqueue_send(name[0][0])
+    frappe.db.commit()
 
 
 def _mark_vendor_failed(doc) -> None:

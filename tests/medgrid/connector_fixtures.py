@@ -49,6 +49,6 @@ def csite(site, clock):
     # test — the delete is undone by the fixture's rollback
     frappe.db.delete("MedGrid Integration Log")
     for prefix in ("medgrid:perfectrx:token:", "medgrid:shopify:bucket:", "medgrid:ratelimit-pause:",
-                   "medgrid:ratelimit-booked:"):
+                   "medgrid:ratelimit-booked:", "medgrid:ratelimit-waiter:"):
         frappe.cache().delete_keys(prefix)
     return site

@@ -204,38 +204,49 @@ def test_forty_requests_per_minute_per_key_pair(csite, mocked, clock):
     assert clock.sleeps == [pytest.approx(window, abs=0.1)]
 
 
-def test_a_dispatch_job_does_not_wait_out_a_spent_window(order, connection, mocked, clock):
+def test_a_spent_window_holds_one_worker_and_defers_the_others(order, connection, mocked, clock, monkeypatch):
     # issue 17: two workers asleep on ShipStation's 40 a minute held every other vendor's dispatch behind
-    # them (a 41st order in a minute reached its other four vendors ~20 s late); a dispatch job now waits
-    # at most a slot's spacing and otherwise goes back to Queued for a slot booked for it, attempt unspent
-    from medgrid.fulfillment_router.dispatch import send_dispatch
+    # them (a 41st order in a minute reached its other four vendors ~20 s late). One dispatch job per key pair
+    # now sleeps out the window (the waiter); the others go back to Queued for slots booked for them, attempt
+    # unspent, and the waiter hands the line on when it has sent.
+    from medgrid.fulfillment_router import dispatch as dispatch_module
 
+    handed_on = []
+    monkeypatch.setattr(dispatch_module, "enqueue_send", lambda name, *a, **k: handed_on.append(name))
     mocked.post(CREATE, json=created(key=f"{order.name}-shipstation"))
-    for _ in range(40):  # another process spent the key pair's minute
-        shipstation._client(API, "ss-key-AAAA", "ss-secret-BBBB").rate_limit.acquire()
+    limit = shipstation._client(API, "ss-key-AAAA", "ss-secret-BBBB").rate_limit
+    for _ in range(40):  # other processes spent the key pair's minute
+        limit.acquire()
     window = shipstation.WINDOW_SECONDS + shipstation.ARRIVAL_GUARD_SECONDS
     spacing = window / shipstation.REQUESTS_PER_WINDOW
-    names = []
-    for _ in range(2):
+
+    def new_dispatch():
         dispatch = factories.dispatch(order, "shipstation", connection=("ShipStation Connection", connection.name),
                                       vendor_profile=connection.vendor_profile, status="Queued", attempts=0)
         frappe.db.commit()
-        names.append(dispatch.name)
-        assert send_dispatch(dispatch.name) == "Queued"
+        return dispatch.name
 
+    other_worker = limit._become_waiter()  # another worker is already asleep on this key pair
+    assert other_worker and limit._become_waiter() is None
+    deferred = [new_dispatch(), new_dispatch()]
+    assert [dispatch_module.send_dispatch(name) for name in deferred] == ["Queued", "Queued"]
     assert clock.sleeps == [] and len(mocked.calls) == 0
     rows = [frappe.db.get_value("Fulfillment Dispatch", name, ["status", "attempts", "next_retry_at", "last_error",
-                                                                "claim_token"], as_dict=True) for name in names]
+                                                                "claim_token"], as_dict=True) for name in deferred]
     assert [(r.status, r.attempts, r.last_error, r.claim_token) for r in rows] == [("Queued", 0, None, None)] * 2
     # each is due at a slot of its own: the first when the window frees, the next a slot's spacing later
     first, second = ((r.next_retry_at - frappe.utils.now_datetime()).total_seconds() for r in rows)
     assert first == pytest.approx(window, abs=2) and second == pytest.approx(window + spacing, abs=2)
 
-    clock.advance(window + 1)  # the window has room again: the sweep's re-send goes through
-    frappe.db.set_value("Fulfillment Dispatch", names[0], "next_retry_at", None)
-    frappe.db.commit()
-    assert send_dispatch(names[0]) == "Sent"
-    assert frappe.db.get_value("Fulfillment Dispatch", names[0], "attempts") == 1 and len(mocked.calls) == 1
+    limit._stop_waiting(other_worker)  # that worker sent and left: the next job waits as the waiter
+    waiter = new_dispatch()
+    assert dispatch_module.send_dispatch(waiter) == "Sent"
+    assert clock.sleeps == [pytest.approx(window, abs=0.1)] and len(mocked.calls) == 1
+    assert frappe.db.get_value("Fulfillment Dispatch", waiter, "attempts") == 1
+    # ... and hands the line on to the longest-deferred dispatch at once, not at the next sweep
+    assert handed_on == [deferred[0]]
+    assert frappe.db.get_value("Fulfillment Dispatch", deferred[0], ["status", "next_retry_at"]) == ("Queued", None)
+    assert limit._become_waiter()  # the waiting place was given back
 
 
 def test_limit_key_is_a_fingerprint_not_the_key():

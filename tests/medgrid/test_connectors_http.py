@@ -231,26 +231,33 @@ def test_a_spent_window_longer_than_max_wait_is_deferred_to_the_router(csite, cl
     assert clock.sleeps == []
 
 
-def test_a_capped_wait_defers_each_caller_to_a_slot_of_its_own(csite, clock):
-    limit = RateLimit("testvendor", "fp-capped", amount=1, window_seconds=60)
+def test_one_waiter_per_account_sleeps_and_the_others_get_slots_of_their_own(csite, clock):
+    limit = RateLimit("testvendor", "fp-one-waiter", amount=1, window_seconds=60)
+    other_account = RateLimit("testvendor", "fp-one-waiter-2", amount=1, window_seconds=60)
     limit.acquire()
-    clock.advance(59)
-    limit.acquire()  # one second to the first slot: within any cap, slept
-    assert clock.sleeps == [pytest.approx(1, abs=0.1)]
-
-    with rate_limit.waiting_at_most(2.0):
+    held = limit._become_waiter()  # another worker waits on this account
+    with rate_limit.one_waiter_per_account():
+        other_account.acquire()  # a free slot: no waiting, no waiter needed
         deferred = []
         for _ in range(3):
             with pytest.raises(rate_limit.RateLimitWait) as raised:
                 limit.acquire()
             deferred.append(raised.value)
-    assert len(clock.sleeps) == 1  # nothing more slept
+    assert clock.sleeps == []
     # the window frees in 60 s; each caller is given its own slot from then on, window / amount apart
     assert [e.retry_after for e in deferred] == [pytest.approx(60 * (n + 1), abs=0.2) for n in range(3)]
     assert all(e.retryable and e.status_code == 429 and isinstance(e, VendorError) for e in deferred)
-    assert frappe.flags.medgrid_rate_limit_max_wait is None  # the cap ends with its block
+    assert frappe.flags.medgrid_rate_limit_one_waiter is None  # the rule ends with its block
 
-    limit.acquire()  # without the cap a caller still sleeps until the window frees
+    limit._stop_waiting(held)
+    with rate_limit.one_waiter_per_account():
+        limit.acquire()  # the place is free: this caller is the waiter and sleeps the window out
+    assert clock.sleeps == [pytest.approx(60, abs=0.2)]
+    assert limit._become_waiter()  # and gives the place back
+
+    clock.advance(61)
+    limit.acquire()
+    limit.acquire()  # outside the block every caller sleeps, as before, however many do
     assert clock.sleeps[1:] == [pytest.approx(60, abs=0.2)]
 
 
