@@ -138,7 +138,8 @@ def test_indexed_search_answers_exactly_what_the_scan_answers(db):
         used_index += search_index.candidates(term.strip()) is not None
         matched += bool(plain)
     for term in terms[:60]:
-        for kwargs in ({"warehouse": EXO}, {"limit_page_length": 3, "limit_start": 2}):
+        for kwargs in ({"warehouse": EXO}, {"limit_page_length": 3, "limit_start": 2},
+                       {"warehouse": MAIN, "limit_page_length": 4}):
             assert search(query=term, **kwargs) == scan(query=term, **kwargs), f"term {term!r} {kwargs}"
     # the comparison means something: many terms match, and (except on PostgreSQL, whose GIN indexes serve the
     # LIKE itself) most went through the index
