@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 HOOK = "medgrid_vendors"
 # A connector may be replaced per vendor key (tests install fake connectors this way; the last app wins)
@@ -146,11 +147,20 @@ def app_vendor_paths(apps) -> list[str]:
     return paths
 
 
-def get_vendors() -> dict[str, VendorDescriptor]:
-    """key → descriptor of every installed app's ``medgrid_vendors`` entries."""
+# registries built, by hook entries: a submit asks ~100 times (every connector property), and the entries
+# only change with the installed apps (or a test's patched hooks), which gives another key
+_registries: dict[tuple, MappingProxyType] = {}
+
+
+def get_vendors() -> MappingProxyType:
+    """key → descriptor of every installed app's ``medgrid_vendors`` entries (read-only)."""
     import frappe
 
-    return descriptors_from(frappe.get_hooks(HOOK) or [])
+    paths = tuple(frappe.get_hooks(HOOK) or ())
+    registry = _registries.get(paths)
+    if registry is None:
+        registry = _registries[paths] = MappingProxyType(descriptors_from(paths))
+    return registry
 
 
 def get_vendor(key: str) -> VendorDescriptor | None:
