@@ -442,8 +442,14 @@ def test_a_page_of_a_common_term_walks_the_items_in_order_with_the_same_answer(d
     original_stream = catalog._page_items_sql
     monkeypatch.setattr(catalog, "_page_items_sql", lambda *args: streamed.append(args[0]) or original_stream(*args))
     for term in ("TSI", "Vial", "gloves", "BPC-157", "zzqx", "ÄÖÜ"):
-        for kwargs in ({"limit_page_length": 3}, {"limit_page_length": 2, "limit_start": 4}, {}):
+        for kwargs in ({"limit_page_length": 3}, {"limit_page_length": 2, "limit_start": 4}, {},
+                       # in one warehouse the walk goes over that warehouse's stocked items (Bin's index)
+                       {"limit_page_length": 3, "warehouse": MAIN}, {"limit_page_length": 2, "warehouse": EXO}):
             assert search(query=term, **kwargs) == scan(query=term, **kwargs), f"{term!r} {kwargs}"
+    for warehouse in (MAIN, EXO):  # and its cursors land where the unpaged answer goes on
+        everything = catalog.search_items(query="TSI", warehouse=warehouse)
+        rows, _pages = walk(catalog.search_items, 4, query="TSI", warehouse=warehouse)
+        assert rows == everything and len(everything) > 8
     if TEST_DB == "sqlite":
         assert True in probes  # the walk was taken
         assert False in probes  # and the index for rare terms
