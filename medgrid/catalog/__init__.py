@@ -157,28 +157,22 @@ def search_items(query=None, warehouse=None, price_list=None, limit_start=0, lim
     if indexed and page_length and frappe.db.db_type == "mariadb":
         matching_items = _page_items_sql(text, matches, values, inner)
     if matching_items is None:
-        source, key = "`tabItem` `m` where ", "`m`.`name`"
+        source = "`tabItem` `m` where "
         if indexed and page_length:
             names = _page_candidates(text, start + page_length)
             if names is not None:
                 if not names:
                     return _json_page([], page_length, SEARCH_CURSOR, warehouse)
                 source = "`tabItem` `m` where `m`.`name` in (" + _in_list("candidate", names, values) + ") and "
-            elif warehouse:
-                # a common term in one warehouse: walk that warehouse's stocked items in name order on the Bin
-                # index (Bin.item_code is the Item's name) rather than every item; ``matches`` still decides
-                source = (f"`tabBin` `bw` {_ordered_join()} `tabItem` `m` on `m`.`name` = `bw`.`item_code` "
-                          "where `bw`.`warehouse` = %(warehouse)s and `bw`.`actual_qty` - `bw`.`reserved_qty` > 0 and ")
-                key = "`bw`.`item_code`"
         elif indexed:
             candidate_sql, candidate_values = indexed
             values.update(candidate_values)
             source = f"({candidate_sql}) `c` join `tabItem` `m` on `m`.`name` = `c`.`item` where "
         matching_items = f"select `m`.`name` from {source}{matches}"
         if cursor:
-            matching_items += f" and {key} >= %(after_name)s"
+            matching_items += " and `m`.`name` >= %(after_name)s"
         if page_length:
-            matching_items += f" order by {key} limit %(inner)s"
+            matching_items += " order by `m`.`name` limit %(inner)s"
     after_row = ""
     if cursor:
         after_row = (" and (`i`.`name` > %(after_name)s or "
