@@ -143,8 +143,8 @@ def part_submit_latency(args, base: str) -> dict:
         last_sweep = [time.monotonic()]
 
         def received_by_all():
-            # past 40 orders a minute ShipStation's sends wait for slots booked for them, and the scheduler's
-            # sweep (once a minute) sends them when due: run it as the scheduler would
+            # past 40 orders a minute ShipStation's sends wait as Queued for slots booked for them; each send
+            # hands the next one on and the scheduler's sweep (once a minute) catches the rest: run it too
             if time.monotonic() - last_sweep[0] >= 60:
                 stack.sweep()
                 last_sweep[0] = time.monotonic()
