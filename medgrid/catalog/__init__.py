@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import time
 from collections.abc import Sequence
 
 import frappe
@@ -225,10 +226,23 @@ def _page_candidates(text: str, rows_needed: int) -> list[str] | None:
     limit = int(math.sqrt(rows_needed * max(search_index.item_count_estimate(), 1) / INDEX_CANDIDATE_COST))
     limit = min(COMMON_TERM_MAX, max(COMMON_TERM_MIN, limit))
     sql, values = search_index.candidates(text, limit=limit + 1)
-    # counted first (one row back): a common term's candidates are never carried into Python only to be dropped
-    if frappe.db.sql(f"select count(*) from ({sql}) `c`", values)[0][0] > limit:
-        return None
-    return sorted({r[0] for r in frappe.db.sql(f"select `item` from ({sql}) `c`", values)})
+    key, now = (frappe.local.site, text, limit), time.monotonic()
+    known = _common_terms.get(key)
+    common = known[0] if known and now - known[1] < COMMON_TERM_SECONDS else None
+    if common is None:
+        # counted first (one row back): a common term's candidates are never carried into Python only to be
+        # dropped (at 1M items the count is most of a "BPC" page's time: hence the memo)
+        common = frappe.db.sql(f"select count(*) from ({sql}) `c`", values)[0][0] > limit
+    if common:
+        names = None
+    else:
+        names = {r[0] for r in frappe.db.sql(f"select `item` from ({sql}) `c`", values)}
+        common = len(names) > limit  # a term remembered as rare may have become common meanwhile
+    if not known or known[0] != common or now - known[1] >= COMMON_TERM_SECONDS:
+        if len(_common_terms) >= COMMON_TERMS_KEPT:
+            _common_terms.clear()
+        _common_terms[key] = (common, now)
+    return None if common else sorted(names)
 
 
 # measured at 100k items (benchmarks/catalog.py: "BPC", 1.2 % of the items, is a faster walk than 1,182
@@ -236,6 +250,10 @@ def _page_candidates(text: str, rows_needed: int) -> list[str] | None:
 # binds at most 32,766 values)
 INDEX_CANDIDATE_COST = 4
 COMMON_TERM_MIN, COMMON_TERM_MAX = 300, 20_000
+# which plan a term's page takes, remembered per process: it decides how fast a page comes, never what it holds
+# (both plans keep the LIKE test and answer the scan's rows), so an entry gone stale costs only speed
+_common_terms: dict[tuple, tuple[bool, float]] = {}
+COMMON_TERM_SECONDS, COMMON_TERMS_KEPT = 300, 10_000
 
 
 # ------------------------------------------------------------------ rows, pages and cursors

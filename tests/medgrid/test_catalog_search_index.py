@@ -529,3 +529,32 @@ def test_an_unknown_warehouse_is_a_404_and_an_empty_one_an_empty_answer(db):
                 call()
     finally:
         frappe.db.sql("delete from `tabBin` where `name` = 'ghost-bin'")
+
+
+@pytest.mark.skipif(TEST_DB != "sqlite", reason="SQLite decides per term between the candidates and the ordered walk")
+def test_a_terms_plan_is_remembered_and_a_stale_memory_changes_no_answer(db, monkeypatch):
+    """The count that picks a page's plan is most of a common term's page at 1M items; it is remembered per
+    process. The plan decides only how fast the page comes: a memory gone stale still gives the scan's rows."""
+    monkeypatch.setattr(catalog, "COMMON_TERM_MIN", 2)
+    monkeypatch.setattr(catalog, "COMMON_TERM_MAX", 5)
+    monkeypatch.setattr(catalog, "_common_terms", {})
+    counts = []
+    original_sql = frappe.db.sql
+    monkeypatch.setattr(frappe.db, "sql", lambda query, *a, **k: counts.append(query.startswith("select count(*)"))
+                        or original_sql(query, *a, **k))
+    page = {"query": "TSI", "limit_page_length": 3}
+    assert search(**page) == scan(**page)
+    assert sum(counts) == 1 and list(catalog._common_terms.values())[0][0] is True  # common: walked
+    counts.clear()
+    assert search(**page) == scan(**page) and sum(counts) == 0  # remembered: no count
+
+    # remembered wrongly either way (the catalog changed since): the answer is still the scan's, and the memory mends
+    [key] = catalog._common_terms
+    catalog._common_terms[key] = (False, catalog._common_terms[key][1])
+    assert search(**page) == scan(**page) and catalog._common_terms[key][0] is True
+    rare = {"query": "BPC-157", "limit_page_length": 3}  # whichever plan it takes
+    assert search(**rare) == scan(**rare)
+    [rare_key] = [k for k in catalog._common_terms if k[1] == "BPC-157"]
+    remembered, stamp = catalog._common_terms[rare_key]
+    catalog._common_terms[rare_key] = (not remembered, stamp)  # the other plan
+    assert search(**rare) == scan(**rare) and catalog._common_terms[rare_key][0] is remembered
