@@ -236,8 +236,10 @@ def _page_candidates(text: str, rows_needed: int) -> list[str] | None:
     if common:
         names = None
     else:
-        names = {r[0] for r in frappe.db.sql(f"select `item` from ({sql}) `c`", values)}
-        common = len(names) > limit  # a term remembered as rare may have become common meanwhile
+        rows = frappe.db.sql(f"select `item` from ({sql}) `c`", values)
+        names = {r[0] for r in rows}
+        # a term remembered as rare may have become common meanwhile: past the bound the rows are cut short
+        common = len(rows) > limit
     if not known or known[0] != common or now - known[1] >= COMMON_TERM_SECONDS:
         if len(_common_terms) >= COMMON_TERMS_KEPT:
             _common_terms.clear()
