@@ -490,8 +490,9 @@ def reference_rows(warehouse=None, query=None) -> list[dict]:
 
 @pytest.mark.parametrize("warehouse", [MAIN, EXO])
 def test_rows_written_by_the_engine_are_the_plain_rows(db, warehouse):
-    """The engine writes each row's JSON (quotes, backslashes, tabs, newlines and non-ASCII names included);
-    the answer holds exactly the rows and values a plain query gives, in item order, numbers as numbers."""
+    """The engine writes each row's JSON (MariaDB's search: Python, from plain columns), quotes, backslashes,
+    tabs, newlines and non-ASCII names included; the answer holds exactly the rows and values a plain query
+    gives, in item order, numbers as numbers."""
     answer = catalog.items_in_warehouse(warehouse=warehouse)
     assert list(answer) == reference_rows(warehouse) and len(answer) > 10
     assert all(isinstance(row["rate"], (int, float)) and isinstance(row["available_qty"], (int, float))
@@ -503,6 +504,22 @@ def test_rows_written_by_the_engine_are_the_plain_rows(db, warehouse):
     from frappe.utils.response import dumps_with_raw_json
 
     assert json.loads(dumps_with_raw_json({"message": answer}))["message"] == reference_rows(warehouse)
+    found = catalog.search_items(query="b\th", limit_page_length=5)
+    assert json.loads(dumps_with_raw_json({"message": found}))["message"] == reference_rows(query="b\th")[:5]
+
+
+@pytest.mark.skipif(TEST_DB != "mariadb", reason="MariaDB's temporary tables")
+def test_a_mariadb_search_page_sorts_its_rows_in_memory(db):
+    """The page's rows are sorted in a temporary table: a text column (json_quote's result) sends it to disk,
+    a file made and removed per search; the search selects plain columns and Python writes the JSON."""
+    def disk_tables():
+        return int(frappe.db.sql("show session status like 'Created_tmp_disk_tables'")[0][1])
+
+    for kwargs in ({"query": "TSI", "limit_page_length": 20}, {"query": "Vial", "warehouse": MAIN},
+                   {"query": "TSI", "limit_page_length": 5, "limit_start": 5}):
+        before = disk_tables()
+        assert len(catalog.search_items(**kwargs)) > 0
+        assert disk_tables() == before, kwargs
 
 
 def test_an_unknown_warehouse_is_a_404_and_an_empty_one_an_empty_answer(db):
