@@ -68,12 +68,14 @@ class WaitHintOrBackoff(tenacity.wait.wait_base):
 
     def __init__(self, policy: RetryPolicy):
         self.policy = policy
-        self.backoff = tenacity.wait_exponential_jitter(initial=policy.backoff_base, max=policy.backoff_max,
-                                                        jitter=policy.backoff_base)
+        # base × 2^(n-1) plus up to base of jitter (wait_exponential_jitter's sum, spelled with the two waits
+        # every tenacity release has: its ``initial`` is deprecated in 9.2, the ``multiplier`` it asks for is new)
+        self.backoff = (tenacity.wait_exponential(multiplier=policy.backoff_base, max=policy.backoff_max)
+                        + tenacity.wait_random(0, policy.backoff_base))
 
     def __call__(self, retry_state) -> float:
         outcome = retry_state.outcome.exception() if retry_state.outcome else None
         hinted = getattr(outcome, "retry_after", None)
         if hinted is not None:
             return hinted + random.uniform(0, self.policy.retry_after_jitter)
-        return self.backoff(retry_state)
+        return min(self.backoff(retry_state), self.policy.backoff_max)

@@ -112,6 +112,17 @@ def test_backoff_grows_exponentially_with_jitter(csite, mocked, clock):
     assert all(lo <= s <= lo + 1 for lo, s in zip(low, clock.sleeps, strict=True)), clock.sleeps
 
 
+def test_backoff_from_a_small_base_is_capped_at_the_policys_max(csite, mocked, clock, recwarn):
+    mocked.get(f"{BASE}/thing", status=503)
+
+    with pytest.raises(VendorError):
+        client(policy=RetryPolicy(max_retries=4, backoff_base=0.5, backoff_max=2.0)).request("GET", "/thing")
+
+    low = [0.5, 1.0, 2.0, 2.0]  # 0.5 × 2^n plus up to 0.5 of jitter, never past the max
+    assert all(lo <= s <= min(lo + 0.5, 2.0) for lo, s in zip(low, clock.sleeps, strict=True)), clock.sleeps
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]  # tenacity's deprecated ``initial``
+
+
 def test_no_retry_on_4xx_other_than_429(csite, mocked, clock):
     mocked.post(f"{BASE}/thing", status=422, json={"message": "bad field"})
 
