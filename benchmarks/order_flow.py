@@ -86,7 +86,7 @@ def fmt_ms(stats: dict) -> str:
 
 def new_stack(base: str, args, **kwargs) -> Stack:
     # the web server as the issue measured it and production runs it: gunicorn -w 2 --preload
-    return Stack(base, db_type=args.db, step_delay=None, rq_workers=args.workers, web_workers=2, production_web=True,
+    return Stack(base, db_type=args.db, step_delay=None, rq_workers=args.workers, web_workers=2,
                  settings={"dispatch_retry_base_seconds": 5, "dispatch_retry_max_seconds": 60}, **kwargs).start()
 
 

@@ -9,7 +9,8 @@
 * a site built like ``scripts/demo_site.py`` builds the demo (the guide's catalog, a user per role with
   API keys, every integration pointed at the sandboxes) on SQLite, or MariaDB/PostgreSQL when
   ``MEDGRID_TEST_DB`` says so;
-* the web server (``gunicorn -w 2 'frappe.app:application'``), RQ workers (``medgrid-runtime worker``)
+* the web server as production runs it (``gunicorn -c python:medgrid_runtime.gunicorn_conf --preload -w 2
+  'frappe.app:application'``), RQ workers (``medgrid-runtime worker``)
   and, when asked, the scheduler (``medgrid-runtime schedule``).
 
 Every process runs in its own session so :meth:`Stack.stop` (and ``kill_worker``) take down its
@@ -295,7 +296,7 @@ class Stack:
     def __init__(self, base_dir: str, *, db_type: str | None = None, step_delay: float | None = 0.3,
                  sandbox_config: dict | None = None, web_workers: int = 2, rq_workers: int = 1,
                  scheduler: bool = False, settings: dict | None = None, http_timeout: int = 10,
-                 production_web: bool = False):
+                 production_web: bool = True):
         self.base_dir = os.path.abspath(base_dir)
         self.sites_path = os.path.join(self.base_dir, "sites")
         self.logs = os.path.join(self.base_dir, "logs")
@@ -306,7 +307,8 @@ class Stack:
         self.sandbox_config = sandbox_config or {}
         self.web_workers = web_workers
         # gunicorn as `setup production` runs it (--preload, the runtime's config: warm workers, redacted
-        # access log); the tests keep a plain gunicorn, whose workers import the app themselves
+        # access log), so the tests drive what production serves; False: a plain gunicorn whose workers
+        # import the app themselves
         self.production_web = production_web
         self.rq_worker_count = rq_workers
         self.with_scheduler = scheduler
