@@ -156,10 +156,8 @@ class RateLimit:
                     wait = max(0.0, stats.reset_time - clock.time()) + WINDOW_EDGE_SECONDS
                 if one_waiter and not waiter:
                     waiter = self._become_waiter()
-                    turned_away = not waiter
-                else:
-                    turned_away = False
-                if turned_away or waited + wait > self.max_wait:
+                # turned away: another caller holds this account's one waiting place
+                if (one_waiter and not waiter) or waited + wait > self.max_wait:
                     slot = self.book(wait)
                     raise RateLimitWait(
                         f"{self.vendor}: local rate limit of {self.amount} requests per {self.window_seconds} s "

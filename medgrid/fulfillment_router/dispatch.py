@@ -309,8 +309,9 @@ def _record_failure(doc, message: str, retryable: bool, retry_after, policy) -> 
 
 def _defer(doc, seconds: float) -> str:
     """The vendor's rate limit has no slot for a while: back to Queued for the slot booked for this send; the
-    next send to that vendor hands it on (:func:`_hand_on`), or the sweep enqueues it when due. Not an attempt: the vendor refused nothing (a burst of 500 ShipStation
-    orders would otherwise spend every dispatch's attempts waiting its turn)."""
+    next send to that vendor hands it on (:func:`_hand_on`), or the sweep enqueues it when due. Not an attempt:
+    the vendor refused nothing (a burst of 500 ShipStation orders would otherwise spend every dispatch's
+    attempts waiting its turn)."""
     attempts = cint(frappe.db.get_value(DISPATCH, doc.name, "attempts"))
     frappe.db.set_value(DISPATCH, doc.name, {
         "status": QUEUED, "next_retry_at": add_to_date(now_datetime(), seconds=max(1, math.ceil(seconds))),
